@@ -1,0 +1,523 @@
+//! The command line: clap commands -> library calls. The only module that
+//! prints or decides exit codes (0 done, 1 check failed, 2 bad input,
+//! 3 could not finish, 130 interrupted).
+
+use crate::engine::{EngineError, Limits};
+use crate::model::Model;
+use crate::report::{self, files::OutDir};
+use crate::simulate::{self, Run, RunSettings};
+use crate::{scenario, summary::Summary};
+use clap::{Args, Parser, Subcommand};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by Ctrl-C; the engine polls it.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+const ABOUT: &str = "Discrete-event simulator for service processes: citizens arrive, queue at windows, \
+hand in materials, and their cases go through back-office approval. Describe a design in a YAML scenario, \
+simulate many replications, compare designs with paired confidence intervals.";
+
+const AFTER_HELP: &str = "\
+Examples:
+  procsim validate scenarios/**/*.yaml              check files without simulating
+  procsim run scenarios/textbook/mmc.yaml           KPI table of one design
+  procsim run s.yaml --out out/ --events            files: summary.json, replications.csv, cases.csv, events.csv
+  procsim compare before.yaml after.yaml --out report/   paired comparison, report/report.html
+  procsim check scenarios/changsha/*.yaml           CI: exit 1 when a target is missed
+  procsim sweep s.yaml --set pools.hall.servers=8..14    capacity planning
+  procsim schema > scenario.schema.json             JSON Schema for editors
+
+Exit codes: 0 done (check: all targets held), 1 check failed, 2 bad input or usage,
+3 could not finish (overloaded design), 130 interrupted.
+Scenario format: see the README and spec/scenario-format.md.";
+
+/// procsim command line.
+#[derive(Parser, Debug)]
+#[command(name = "procsim", version, about = ABOUT, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Worker threads for replications (default: all cores). Output is identical for any value.
+    #[arg(long, global = true, value_name = "N")]
+    threads: Option<usize>,
+    /// No progress bar or progress lines on stderr.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+}
+
+/// Run-time overrides shared by commands that simulate.
+#[derive(Args, Debug, Clone, Default)]
+struct Overrides {
+    /// Replications (overrides the file's `replications`).
+    #[arg(long, value_name = "N")]
+    reps: Option<u32>,
+    /// Master seed (overrides the file's `seed`).
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Refuse a scenario expected to generate more cases than this per replication.
+    #[arg(long, value_name = "N", default_value_t = 20_000_000)]
+    max_cases: u64,
+    /// Stop with exit 3 when a pool's queue grows past this many waiting cases.
+    #[arg(long, value_name = "N", default_value_t = 250_000)]
+    max_queue: usize,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Simulate one scenario and print its KPI table.
+    #[command(after_help = "Example:\n  procsim run scenarios/textbook/mmc.yaml --reps 20 --out out/\n\nWith --out DIR: summary.json, replications.csv, hourly.csv, cases.csv (and events.csv with --events, PM4Py's column names).")]
+    Run {
+        /// Scenario file (YAML).
+        scenario: PathBuf,
+        /// Write summary.json, replications.csv, hourly.csv and cases.csv here.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print the summary JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Also write events.csv (one row per step, for process-mining tools).
+        #[arg(long)]
+        events: bool,
+        /// Run only shard I of N (I from 0, or `auto/N` from the batch system's array index).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Compare a baseline with one or more designs (same seeds: paired).
+    #[command(after_help = "Example:\n  procsim compare scenarios/changsha/s0-before.yaml scenarios/changsha/s3-after.yaml --out report/\n\nEach design's replication i sees the same citizens as the baseline's replication i, so differences are paired.")]
+    Compare {
+        /// The baseline scenario.
+        baseline: PathBuf,
+        /// Designs to compare with it.
+        #[arg(required = true)]
+        designs: Vec<PathBuf>,
+        /// Write report.html, comparison.json, comparison.csv and charts/ here.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print the comparison JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Run scenarios and test their targets (and a baseline); exit 1 on a miss.
+    #[command(after_help = "Example:\n  procsim check scenarios/changsha/*.yaml --baseline baselines/ --junit junit.xml\n\nA target holds when the KPI's mean over the replications is within its bounds.")]
+    Check {
+        /// Scenario files.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// A summary.json from an earlier `run --out`, or a directory of them (matched by scenario name).
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
+        /// Worsening (percent of the baseline mean) tolerated before a significant regression fails.
+        #[arg(long, value_name = "PCT", default_value_t = 0.0)]
+        tolerance: f64,
+        /// Write JUnit XML here.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Print results as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Parse and check scenario files without simulating.
+    #[command(after_help = "Example:\n  procsim validate scenarios/*.yaml\n\nPrints `ok: FILE` per good file and every problem of a bad one (file:line:column: key path: message).")]
+    Validate {
+        /// Scenario files.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+    /// Run a scenario for each value of one parameter.
+    #[command(after_help = "Example:\n  procsim sweep scenarios/textbook/mmc.yaml --set pools.window.servers=10..14 --out sweep/\n\nKeys: pools.NAME.servers, replications, seed, arrivals.N.daily. Values: a,b,c or a range a..b.")]
+    Sweep {
+        /// Scenario file.
+        scenario: PathBuf,
+        /// KEY=V1,V2,... or KEY=A..B
+        #[arg(long, value_name = "KEY=VALUES")]
+        set: String,
+        /// KPIs to tabulate and chart (default: wait_min, wait_p90_min, on_time_rate, and the targets' KPIs).
+        #[arg(long, value_name = "KPI")]
+        kpi: Vec<String>,
+        /// Write sweep.csv, sweep.json and charts here.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Print the JSON Schema of the scenario format (for editors).
+    #[command(after_help = "Example:\n  procsim schema > scenario.schema.json\n  # then first line of a scenario: # yaml-language-server: $schema=./scenario.schema.json")]
+    Schema,
+    /// Combine the partial results of a sharded run.
+    #[command(after_help = "Example:\n  procsim merge part-*/ --out merged/")]
+    Merge {
+        /// Directories written by `run --shard I/N --out DIR`.
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// Write the merged output here.
+        #[arg(long, value_name = "DIR", required = true)]
+        out: PathBuf,
+    },
+}
+
+/// An error the CLI reports: message and exit code.
+#[derive(Debug)]
+pub struct Failure {
+    /// Exit code.
+    pub code: i32,
+    /// Text for stderr.
+    pub message: String,
+}
+
+impl Failure {
+    fn usage(message: impl Into<String>) -> Self {
+        Failure { code: 2, message: message.into() }
+    }
+}
+
+impl From<EngineError> for Failure {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Interrupted => Failure { code: 130, message: "interrupted; no output was written".into() },
+            other => Failure { code: 3, message: format!("error: {other}") },
+        }
+    }
+}
+
+impl From<scenario::ScenarioErrors> for Failure {
+    fn from(e: scenario::ScenarioErrors) -> Self {
+        Failure { code: 2, message: e.to_string() }
+    }
+}
+
+/// Prints to stdout; a closed pipe (e.g. `| head`) ends the program quietly.
+fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let result = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+    if let Err(e) = result {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
+
+/// Entry point: returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            if e.use_stderr() {
+                let _ = e.print();
+            } else {
+                emit(&e.render().to_string());
+            }
+            return code;
+        }
+    };
+    let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst));
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(f) => {
+            eprintln!("{}", f.message);
+            f.code
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<i32, Failure> {
+    let ctx = Context { threads: cli.threads.unwrap_or(0), quiet: cli.quiet };
+    match cli.command {
+        Command::Validate { scenarios } => Ok(validate(&scenarios)),
+        Command::Schema => {
+            let text = serde_json::to_string_pretty(&crate::schema::scenario_schema()).unwrap_or_default();
+            emit(&format!("{text}\n"));
+            Ok(0)
+        }
+        Command::Run { scenario, out, json, events, shard, overrides } => {
+            run(&ctx, &scenario, out.as_deref(), json, events, shard.as_deref(), &overrides)
+        }
+        Command::Check { scenarios, baseline, tolerance, junit, json, overrides } => {
+            crate::check::cli_check(&ctx, &scenarios, baseline.as_deref(), tolerance, junit.as_deref(), json, &overrides_settings(&overrides))
+        }
+        Command::Compare { baseline, designs, out, json, overrides } => {
+            crate::compare::cli_compare(&ctx, &baseline, &designs, out.as_deref(), json, &overrides_settings(&overrides))
+        }
+        Command::Sweep { scenario, set, kpi, out, json, overrides } => {
+            crate::sweep::cli_sweep(&ctx, &scenario, &set, &kpi, out.as_deref(), json, &overrides_settings(&overrides))
+        }
+        Command::Merge { .. } => Err(Failure::usage(
+            "error: `procsim merge` is not built yet (scale-out, issue 7); run without --shard instead",
+        )),
+    }
+}
+
+/// Settings every simulating command shares.
+pub struct Context {
+    /// Worker threads (0 = all).
+    pub threads: usize,
+    /// No progress output.
+    pub quiet: bool,
+}
+
+/// Overrides as plain values (for library-side commands).
+#[derive(Debug, Clone)]
+pub struct OverrideSettings {
+    /// Replications override.
+    pub reps: Option<u32>,
+    /// Seed override.
+    pub seed: Option<u64>,
+    /// Case-count guard.
+    pub max_cases: u64,
+    /// Queue guard.
+    pub max_queue: usize,
+}
+
+fn overrides_settings(o: &Overrides) -> OverrideSettings {
+    OverrideSettings { reps: o.reps, seed: o.seed, max_cases: o.max_cases, max_queue: o.max_queue }
+}
+
+fn validate(files: &[PathBuf]) -> i32 {
+    let mut code = 0;
+    for f in files {
+        match scenario::load(f) {
+            Ok(_) => emit(&format!("ok: {}\n", f.display())),
+            Err(e) => {
+                eprintln!("{e}");
+                code = 2;
+            }
+        }
+    }
+    code
+}
+
+/// Loads a scenario and applies overrides and guards; exit 2 on bad input.
+pub fn load_model(path: &Path, o: &OverrideSettings) -> Result<(Model, RunSettings), Failure> {
+    let model = scenario::load(path)?;
+    let mut settings = RunSettings::from_model(&model);
+    if let Some(r) = o.reps {
+        if r == 0 {
+            return Err(Failure::usage("error: --reps must be at least 1"));
+        }
+        settings.replications = r;
+        settings.range = 0..r;
+    }
+    if let Some(s) = o.seed {
+        settings.seed = s;
+    }
+    settings.limits = Limits { max_queue: o.max_queue };
+    let expected: f64 = model.arrivals.iter().map(|a| a.mean_rate).sum::<f64>() * model.horizon;
+    if expected > o.max_cases as f64 {
+        return Err(Failure::usage(format!(
+            "error: {}: this scenario would generate about {:.3e} cases per replication, over the limit of {} (--max-cases); shorten the horizon or lower the rates",
+            path.display(), expected, o.max_cases
+        )));
+    }
+    for (i, pool) in model.pools.iter().enumerate() {
+        let (offered, capacity) = model.pool_load(i);
+        if offered > capacity * 1.0 && !ctx_quiet() {
+            eprintln!(
+                "warning: {}: pool `{}` may be overloaded: offered load {:.2} servers vs {:.2} available on average",
+                path.display(), pool.name, offered, capacity
+            );
+        }
+    }
+    Ok((model, settings))
+}
+
+fn ctx_quiet() -> bool {
+    false
+}
+
+/// A progress reporter: a bar on a terminal, plain lines otherwise.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    label: String,
+    total: u64,
+    plain: bool,
+    done: std::sync::atomic::AtomicU64,
+}
+
+impl Progress {
+    /// Progress over `total` replications of `label`.
+    pub fn new(ctx: &Context, label: &str, total: u64) -> Self {
+        use is_terminal::IsTerminal;
+        let terminal = std::io::stderr().is_terminal();
+        let bar = (!ctx.quiet && terminal).then(|| {
+            let b = indicatif::ProgressBar::new(total);
+            b.set_style(
+                indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} replications, {elapsed} (eta {eta})")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            b.set_message(label.to_string());
+            b
+        });
+        Progress { bar, label: label.to_string(), total, plain: !ctx.quiet && !terminal, done: Default::default() }
+    }
+
+    /// One replication finished.
+    pub fn tick(&self, replication: u32) {
+        let n = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        } else if self.plain {
+            eprintln!("{}: replication {} done ({n}/{})", self.label, replication, self.total);
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// Parses `I/N` or `auto/N`.
+pub fn parse_shard(text: &str) -> Result<(u32, u32), Failure> {
+    let bad = || Failure::usage(format!("error: --shard `{text}`: write I/N with 0 <= I < N, or auto/N"));
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let n: u32 = n.parse().map_err(|_| bad())?;
+    let i: u32 = if i == "auto" {
+        let var = ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok())
+            .ok_or_else(|| Failure::usage("error: --shard auto/N needs SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX"))?;
+        var.trim().parse().map_err(|_| bad())?
+    } else {
+        i.parse().map_err(|_| bad())?
+    };
+    if n == 0 || i >= n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+fn io_failure(what: &str, e: std::io::Error) -> Failure {
+    Failure::usage(format!("error: {what}: {e}"))
+}
+
+fn run(
+    ctx: &Context,
+    path: &Path,
+    out: Option<&Path>,
+    json: bool,
+    events: bool,
+    shard: Option<&str>,
+    overrides: &Overrides,
+) -> Result<i32, Failure> {
+    let (model, mut settings) = load_model(path, &overrides_settings(overrides))?;
+    settings.threads = ctx.threads;
+    if let Some(s) = shard {
+        let (i, n) = parse_shard(s)?;
+        let total = settings.replications;
+        settings.range = (total * i / n)..(total * (i + 1) / n);
+    }
+    if events && out.is_none() {
+        return Err(Failure::usage("error: --events needs --out DIR (events.csv is written there)"));
+    }
+    let mut outdir = match out {
+        Some(dir) => Some(OutDir::prepare(dir).map_err(|e| io_failure(&format!("cannot write to {}", dir.display()), e))?),
+        None => None,
+    };
+    let progress = Progress::new(ctx, &model.name, u64::from(settings.range.len() as u32));
+    let run = match &mut outdir {
+        Some(dir) => run_with_files(&model, &settings, dir, events, &progress)?,
+        None => simulate::simulate(&model, &settings, &|r| progress.tick(r), &STOP)?,
+    };
+    progress.finish();
+    if let Some(mut dir) = outdir {
+        write_run_files(&run, &mut dir).map_err(|e| io_failure("writing output", e))?;
+        if shard.is_some() {
+            let part = serde_json::to_string(&run.data.values).unwrap_or_default();
+            dir.write("shard.json", part.as_bytes()).map_err(|e| io_failure("writing output", e))?;
+        }
+        if STOP.load(Ordering::SeqCst) {
+            return Err(EngineError::Interrupted.into());
+        }
+        dir.commit().map_err(|e| io_failure("writing output", e))?;
+    }
+    if json {
+        emit(&format!("{}\n", summary_json(&run.summary)));
+    } else {
+        emit(&report::table::summary_table(&run.summary));
+    }
+    Ok(0)
+}
+
+/// The summary as pretty JSON.
+pub fn summary_json(s: &Summary) -> String {
+    serde_json::to_string_pretty(s).unwrap_or_default()
+}
+
+fn run_with_files(model: &Model, settings: &RunSettings, dir: &mut OutDir, events: bool, progress: &Progress) -> Result<Run, Failure> {
+    use crate::report::files::{activity_labels, append_part, CsvObserver, CASES_HEADER, EVENTS_HEADER};
+    use std::io::BufWriter;
+    let labels = activity_labels(model);
+    let cases_tmp = dir.reserve("cases.csv").map_err(|e| io_failure("writing output", e))?;
+    let mut cases = BufWriter::new(std::fs::File::create(&cases_tmp).map_err(|e| io_failure("writing cases.csv", e))?);
+    cases.write_all(CASES_HEADER.as_bytes()).map_err(|e| io_failure("writing cases.csv", e))?;
+    let mut events_out = if events {
+        let p = dir.reserve("events.csv").map_err(|e| io_failure("writing output", e))?;
+        let mut w = BufWriter::new(std::fs::File::create(&p).map_err(|e| io_failure("writing events.csv", e))?);
+        w.write_all(EVENTS_HEADER.as_bytes()).map_err(|e| io_failure("writing events.csv", e))?;
+        Some(w)
+    } else {
+        None
+    };
+    let root = dir.path().to_path_buf();
+    let mut io_error: Option<std::io::Error> = None;
+    let mut model_seeded = model.clone();
+    model_seeded.seed = settings.seed;
+    let run = simulate::simulate_observed(
+        model,
+        settings,
+        |r| CsvObserver::new(&model_seeded, &labels, &root, r, true, events),
+        |_, mut obs| {
+            let res = (|| -> std::io::Result<()> {
+                obs.close()?;
+                if let Some(p) = &obs.parts.0 { append_part(&mut cases, p)?; }
+                if let (Some(p), Some(w)) = (&obs.parts.1, events_out.as_mut()) { append_part(w, p)?; }
+                Ok(())
+            })();
+            if let Err(e) = res { io_error.get_or_insert(e); }
+            Ok(())
+        },
+        &|r| progress.tick(r),
+        &STOP,
+    );
+    // Remove part files left by a failed or interrupted run.
+    if let Ok(entries) = std::fs::read_dir(&root) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name.contains(".part") && name.contains(".procsim-tmp-") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    let run = run?;
+    if let Some(e) = io_error { return Err(io_failure("writing output", e)); }
+    cases.flush().map_err(|e| io_failure("writing cases.csv", e))?;
+    if let Some(w) = events_out.as_mut() { w.flush().map_err(|e| io_failure("writing events.csv", e))?; }
+    Ok(run)
+}
+
+/// Writes summary.json, replications.csv and hourly.csv.
+pub fn write_run_files(run: &Run, dir: &mut OutDir) -> std::io::Result<()> {
+    dir.write("summary.json", format!("{}\n", summary_json(&run.summary)).as_bytes())?;
+    dir.write("replications.csv", report::csv::replications(run).as_bytes())?;
+    dir.write("hourly.csv", report::csv::hourly(run).as_bytes())?;
+    Ok(())
+}
+
+/// The stop flag (for library commands run from the CLI).
+pub fn stop_flag() -> &'static AtomicBool {
+    &STOP
+}

@@ -1,0 +1,128 @@
+//! Scenario files: YAML text -> located node tree -> validated [`Model`].
+//!
+//! The YAML crate (serde-saphyr) lives only here, behind [`parse`], so the
+//! choice stays reversible. [`load`] reads a file with explicit limits
+//! (size, depth, nodes, aliases), so hostile input ends in an error, never a
+//! panic or an out-of-memory kill.
+
+pub mod error;
+pub mod node;
+mod validate;
+
+pub use error::{Problem, ScenarioErrors};
+pub use node::{Node, Value};
+
+use crate::model::Model;
+
+/// Largest scenario file accepted, in bytes.
+pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
+
+/// Parser budget: YAML nesting deeper than this is refused.
+pub const MAX_DEPTH: usize = 64;
+
+/// Parses YAML text into a located node tree, under resource budgets.
+pub fn parse(text: &str, file: &str) -> Result<Node, ScenarioErrors> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(ScenarioErrors::whole_file(
+            file,
+            format!(
+                "the file is {} bytes; scenario files are limited to {} bytes",
+                text.len(),
+                MAX_FILE_BYTES
+            ),
+        ));
+    }
+    if text.trim().is_empty() {
+        return Err(ScenarioErrors::whole_file(
+            file,
+            "the file is empty; a scenario needs at least `name`, `horizon`, `pools`, `processes` and `arrivals`".into(),
+        ));
+    }
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = MAX_DEPTH;
+    budget.max_nodes = 250_000;
+    budget.max_aliases = 1_000;
+    budget.max_anchors = 1_000;
+    budget.max_documents = 1;
+    budget.max_total_scalar_bytes = MAX_FILE_BYTES;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options.with_snippet = false;
+    let spanned: Result<serde_saphyr::Spanned<Value>, _> =
+        serde_saphyr::from_str_with_options(text, options);
+    match spanned {
+        Ok(s) => Ok(Node::from(s)),
+        Err(e) => {
+            let location = e.location();
+            let mut message = e.to_string();
+            // The crate's message may repeat the position; keep the first line.
+            if let Some(first) = message.lines().next() {
+                message = first.to_string();
+            }
+            Err(ScenarioErrors {
+                file: file.to_string(),
+                problems: vec![Problem {
+                    line: location.map(|l| l.line() as u32).filter(|&l| l > 0),
+                    column: location.map(|l| l.column() as u32).filter(|&c| c > 0),
+                    path: String::new(),
+                    message: format!("invalid YAML: {message}"),
+                }],
+            })
+        }
+    }
+}
+
+/// Parses and validates scenario text; `file` names it in messages.
+pub fn load_str(text: &str, file: &str) -> Result<Model, ScenarioErrors> {
+    let root = parse(text, file)?;
+    validate::model(&root, file)
+}
+
+/// Parses and validates scenario bytes (checked to be UTF-8).
+pub fn load_bytes(bytes: &[u8], file: &str) -> Result<Model, ScenarioErrors> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => load_str(text, file),
+        Err(e) => Err(ScenarioErrors::whole_file(
+            file,
+            format!(
+                "the file is not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
+                e.valid_up_to()
+            ),
+        )),
+    }
+}
+
+/// Reads, parses and validates a scenario file.
+pub fn load(path: &std::path::Path) -> Result<Model, ScenarioErrors> {
+    let file = path.display().to_string();
+    let metadata = std::fs::metadata(path)
+        .map_err(|e| ScenarioErrors::whole_file(&file, format!("cannot read the file: {e}")))?;
+    if metadata.is_dir() {
+        return Err(ScenarioErrors::whole_file(
+            &file,
+            "this is a directory; give a scenario file (.yaml)".into(),
+        ));
+    }
+    if metadata.len() > MAX_FILE_BYTES as u64 {
+        return Err(ScenarioErrors::whole_file(
+            &file,
+            format!(
+                "the file is {} bytes; scenario files are limited to {MAX_FILE_BYTES} bytes",
+                metadata.len()
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| ScenarioErrors::whole_file(&file, format!("cannot read the file: {e}")))?;
+    load_bytes(&bytes, &file)
+}
+
+/// The closest of `candidates` to `word`, if close enough to suggest.
+pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(word, c), *c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
