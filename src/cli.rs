@@ -197,6 +197,11 @@ impl From<scenario::ScenarioErrors> for Failure {
 }
 
 /// Prints to stdout; a closed pipe (e.g. `| head`) ends the program quietly.
+/// Prints to stdout (see [`emit`]).
+pub fn print(text: &str) {
+    emit(text)
+}
+
 fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
     let result = out.write_all(text.as_bytes()).and_then(|_| out.flush());
