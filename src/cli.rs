@@ -522,6 +522,12 @@ pub fn write_run_files(run: &Run, dir: &mut OutDir) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Colour only on a terminal, and never when `NO_COLOR` is set.
+pub fn use_color() -> bool {
+    use is_terminal::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
 /// The stop flag (for library commands run from the CLI).
 pub fn stop_flag() -> &'static AtomicBool {
     &STOP

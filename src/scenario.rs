@@ -126,3 +126,67 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
 }
+
+/// Parses and validates scenario text after setting `key` (a dotted path
+/// such as `pools.hall.servers`, `arrivals[0].daily`,
+/// `arrivals.walk_ins.rate` or `processes.p.steps[1].time`) to `value`,
+/// itself read as YAML. Used by `procsim sweep`.
+pub fn load_str_with(text: &str, file: &str, key: &str, value: &str) -> Result<Model, ScenarioErrors> {
+    let mut root = parse(text, file)?;
+    let new_value = parse(value, &format!("--set {key}"))?;
+    set_path(&mut root, key, new_value).map_err(|e| ScenarioErrors::whole_file(file, format!("--set {key}: {e}")))?;
+    validate::model(&root, file)
+}
+
+fn set_path(root: &mut Node, key: &str, value: Node) -> Result<(), String> {
+    let mut segments: Vec<String> = Vec::new();
+    for part in key.split('.') {
+        let mut rest = part;
+        if let Some(i) = rest.find('[') {
+            if i > 0 {
+                segments.push(rest[..i].to_string());
+            }
+            rest = &rest[i..];
+            while let Some(stripped) = rest.strip_prefix('[') {
+                let end = stripped.find(']').ok_or_else(|| format!("unclosed [ in `{key}`"))?;
+                segments.push(format!("[{}]", &stripped[..end]));
+                rest = &stripped[end + 1..];
+            }
+        } else {
+            segments.push(rest.to_string());
+        }
+    }
+    let mut node = root;
+    for (depth, seg) in segments.iter().enumerate() {
+        let last = depth + 1 == segments.len();
+        let index = seg.strip_prefix('[').and_then(|s| s.strip_suffix(']')).and_then(|s| s.parse::<usize>().ok());
+        node = match &mut node.value {
+            Value::Seq(items) => {
+                let i = match index.or_else(|| seg.parse::<usize>().ok()) {
+                    Some(i) => i,
+                    // A list of named entries (arrival streams): find by name.
+                    None => items
+                        .iter()
+                        .position(|it| matches!(&it.value, Value::Map(m) if m.iter().any(|(k, v)| k.value == Value::Str("name".into()) && v.value == Value::Str(seg.clone()))))
+                        .ok_or_else(|| format!("no entry named `{seg}`"))?,
+                };
+                let len = items.len();
+                items.get_mut(i).ok_or_else(|| format!("index {i} is past the end of a list of {len}"))?
+            }
+            Value::Map(entries) => {
+                let pos = entries.iter().position(|(k, _)| k.value == Value::Str(seg.clone()));
+                match pos {
+                    Some(p) => &mut entries[p].1,
+                    None if last => {
+                        entries.push((Node { value: Value::Str(seg.clone()), line: 0, column: 0 }, value.clone()));
+                        return Ok(());
+                    }
+                    None => return Err(format!("no key `{seg}` here")),
+                }
+            }
+            _ => return Err(format!("`{seg}` goes inside a value that is neither a mapping nor a list")),
+        };
+    }
+    *node = value;
+    Ok(())
+}

@@ -60,3 +60,46 @@ pub fn summary_table(s: &Summary) -> String {
     out.push('\n');
     out
 }
+
+/// The comparison table: each design against the baseline, KPI by KPI,
+/// with the paired difference, its interval, % change and a verdict mark.
+pub fn comparison_table(c: &crate::compare::Comparison, color: bool) -> String {
+    use crate::compare::Verdict;
+    use comfy_table::Color;
+    let mut out = String::new();
+    for d in &c.designs {
+        let paired = d.vs_baseline.values().next().is_some_and(|x| x.paired);
+        out.push_str(&format!(
+            "{}  vs  baseline {}\n{} replications; intervals are 95%, {}; ▲ better, ▼ worse (significant), ~ changed (no better direction)\n",
+            d.summary.scenario,
+            c.baseline.scenario,
+            d.summary.replications,
+            if paired { "paired by replication (same citizens)" } else { "Welch (runs not paired)" }
+        ));
+        let mut t = new_table(&["KPI", "baseline", "design", "difference", "change", ""]);
+        for (key, diff) in &d.vs_baseline {
+            let verdict = diff.verdict(key);
+            let (mark, col) = match verdict {
+                Verdict::Better => ("▲ better", Some(Color::Green)),
+                Verdict::Worse => ("▼ worse", Some(Color::Red)),
+                Verdict::Changed => ("~", None),
+                Verdict::Same => ("", None),
+            };
+            let mut mark_cell = Cell::new(mark);
+            if let (true, Some(col)) = (color, col) {
+                mark_cell = mark_cell.fg(col);
+            }
+            t.add_row(vec![
+                Cell::new(key),
+                Cell::new(format_value(diff.before)).set_alignment(CellAlignment::Right),
+                Cell::new(format_value(diff.after)).set_alignment(CellAlignment::Right),
+                Cell::new(format!("{} ± {}", format_value(diff.diff), format_value(diff.diff_ci95))).set_alignment(CellAlignment::Right),
+                Cell::new(diff.change_pct.map(|p| format!("{p:+.1}%")).unwrap_or_default()).set_alignment(CellAlignment::Right),
+                mark_cell,
+            ]);
+        }
+        out.push_str(&t.to_string());
+        out.push_str("\n\n");
+    }
+    out
+}

@@ -1,0 +1,166 @@
+//! `procsim schema` prints a draft-07 JSON Schema that accepts every shipped
+//! scenario and rejects typical mistakes.
+
+use assert_cmd::Command;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
+
+fn schema() -> Value {
+    let out = Command::cargo_bin("procsim")
+        .expect("the procsim binary is built")
+        .arg("schema")
+        .output()
+        .expect("procsim runs");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("`procsim schema` prints JSON")
+}
+
+fn validator() -> jsonschema::Validator {
+    jsonschema::draft7::new(&schema()).expect("the schema compiles")
+}
+
+fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            yaml_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "yaml") {
+            out.push(path);
+        }
+    }
+}
+
+fn scenarios() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    yaml_files(&Path::new(MANIFEST).join("scenarios"), &mut files);
+    files.sort();
+    assert!(!files.is_empty(), "no scenarios under scenarios/");
+    files
+}
+
+fn yaml(text: &str) -> Value {
+    serde_saphyr::from_str::<Value>(text).expect("valid YAML")
+}
+
+fn load(path: &Path) -> Value {
+    yaml(&std::fs::read_to_string(path).unwrap())
+}
+
+/// A small scenario the loader accepts, to mutate.
+const BASE: &str = "\
+name: base
+horizon: 1d
+pools:
+  desk:
+    servers: 2
+processes:
+  license:
+    steps:
+      - id: intake
+        serve: desk
+        time: {exp: 5min}
+      - rework: {p: 0.2, after: 1d, to: intake}
+arrivals:
+  - rate: 10/h
+    process: license
+targets:
+  - {kpi: wait_min, max: 15}
+";
+
+fn errors(v: &jsonschema::Validator, instance: &Value) -> Vec<String> {
+    v.iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path)).collect()
+}
+
+#[test]
+fn schema_is_draft7_and_valid_against_its_meta_schema() {
+    let s = schema();
+    assert_eq!(s["$schema"], json!("http://json-schema.org/draft-07/schema#"));
+    if let Err(e) = jsonschema::meta::validate(&s) {
+        panic!("the schema breaks the draft-07 meta-schema: {e}");
+    }
+    let required: Vec<&str> = s["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    for key in ["name", "horizon", "pools", "processes", "arrivals"] {
+        assert!(required.contains(&key), "`{key}` is not required by the schema");
+    }
+}
+
+#[test]
+fn every_shipped_scenario_matches_the_schema() {
+    let v = validator();
+    for path in scenarios() {
+        let instance = load(&path);
+        let errs = errors(&v, &instance);
+        assert!(errs.is_empty(), "{} does not match the schema:\n{}", path.display(), errs.join("\n"));
+    }
+}
+
+#[test]
+fn the_base_scenario_matches_the_schema_and_loads() {
+    assert!(procsim::scenario::load_str(BASE, "base.yaml").is_ok());
+    let v = validator();
+    let errs = errors(&v, &yaml(BASE));
+    assert!(errs.is_empty(), "{}", errs.join("\n"));
+}
+
+/// Applies `change` to the base scenario and checks that both the schema and
+/// the loader refuse the result.
+fn refused(what: &str, change: impl FnOnce(&mut Value)) {
+    let v = validator();
+    let mut instance = yaml(BASE);
+    change(&mut instance);
+    assert!(!v.is_valid(&instance), "the schema accepts {what}: {instance}");
+    let text = serde_json::to_string(&instance).unwrap(); // JSON is YAML
+    assert!(procsim::scenario::load_str(&text, "x.yaml").is_err(), "the loader accepts {what}");
+}
+
+#[test]
+fn unknown_top_level_key_is_invalid() {
+    refused("an unknown top-level key", |s| {
+        s["horizn"] = json!("1d");
+    });
+}
+
+#[test]
+fn bare_number_duration_is_invalid() {
+    refused("a bare-number horizon", |s| s["horizon"] = json!(30));
+    refused("a bare-number service time", |s| {
+        s["processes"]["license"]["steps"][0]["time"] = json!(5);
+    });
+    refused("a bare-number exp mean", |s| {
+        s["processes"]["license"]["steps"][0]["time"] = json!({"exp": 5});
+    });
+}
+
+#[test]
+fn other_typical_mistakes_are_invalid() {
+    refused("a missing horizon", |s| {
+        s.as_object_mut().unwrap().remove("horizon");
+    });
+    refused("an unknown unit", |s| s["horizon"] = json!("3weeks"));
+    refused("a rate without a unit", |s| s["arrivals"][0]["rate"] = json!("10"));
+    refused("two kind keys on one step", |s| {
+        s["processes"]["license"]["steps"][0]["wait"] = json!("1h");
+    });
+    refused("rework p of 1", |s| {
+        s["processes"]["license"]["steps"][1]["rework"]["p"] = json!(1);
+    });
+    refused("an empty serve list", |s| {
+        s["processes"]["license"]["steps"][0]["serve"] = json!([]);
+    });
+    refused("an unknown distribution family", |s| {
+        s["processes"]["license"]["steps"][0]["time"] = json!({"expo": "5min"});
+    });
+    refused("a pool without servers", |s| {
+        s["pools"]["desk"] = json!({"discipline": "fifo"});
+    });
+    refused("an arrival stream with two kinds", |s| {
+        s["arrivals"][0]["daily"] = json!(100);
+    });
+    refused("a target without bounds", |s| s["targets"][0] = json!({"kpi": "wait_min"}));
+    refused("an unknown weekday", |s| s["calendar"] = json!({"days": ["monday-ish"]}));
+    refused("a no_show above 1", |s| {
+        s["arrivals"][0] = json!({"appointments": {"every": "15min", "per_slot": 2, "no_show": 1.5}, "process": "license"});
+    });
+}
