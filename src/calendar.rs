@@ -55,9 +55,7 @@ impl OpenDays {
             open: Vec::new(),
             open_before: Vec::new(),
         };
-        let open: Vec<bool> = (0..PRECOMPUTED_DAYS as i64)
-            .map(|d| days.rule(d))
-            .collect();
+        let open: Vec<bool> = (0..PRECOMPUTED_DAYS as i64).map(|d| days.rule(d)).collect();
         let mut before = Vec::with_capacity(open.len() + 1);
         let mut count = 0u32;
         before.push(0);
@@ -244,7 +242,8 @@ impl Calendar {
             return t;
         }
         let per_day = self.hours.open_per_day;
-        if per_day <= 0.0 {
+        // More than about 300 years of open days is "never" for a simulation.
+        if per_day <= 0.0 || effort / per_day > 110_000.0 {
             return f64::INFINITY;
         }
         let (mut day, mut tod) = Self::split(t);
@@ -355,7 +354,10 @@ mod tests {
         let cal = weekdays_9_to_17();
         let friday_16 = 4.0 * DAY + 16.0 * HOUR;
         // 3 h of effort: 1 h Friday, 2 h Monday.
-        assert_eq!(cal.add_open_time(friday_16, 3.0 * HOUR), 7.0 * DAY + 11.0 * HOUR);
+        assert_eq!(
+            cal.add_open_time(friday_16, 3.0 * HOUR),
+            7.0 * DAY + 11.0 * HOUR
+        );
         assert_eq!(cal.next_open(5.0 * DAY), Some(7.0 * DAY + 9.0 * HOUR));
         assert!(!cal.is_open(5.0 * DAY + 10.0 * HOUR));
         assert_eq!(cal.period_end(DAY + 10.0 * HOUR), Some(DAY + 17.0 * HOUR));

@@ -64,7 +64,8 @@ pub struct ScenarioCheck {
 impl ScenarioCheck {
     /// Number of failed tests.
     pub fn failures(&self) -> usize {
-        self.targets.iter().filter(|t| !t.passed).count() + self.baseline.iter().filter(|b| b.regressed).count()
+        self.targets.iter().filter(|t| !t.passed).count()
+            + self.baseline.iter().filter(|b| b.regressed).count()
     }
     /// Number of tests.
     pub fn tests(&self) -> usize {
@@ -83,7 +84,13 @@ pub fn check_targets(model: &Model, summary: &Summary) -> Vec<TargetResult> {
                 Some(e) => t.min.is_none_or(|m| e.mean >= m) && t.max.is_none_or(|m| e.mean <= m),
                 None => false,
             };
-            TargetResult { kpi: t.kpi.clone(), min: t.min, max: t.max, value, passed }
+            TargetResult {
+                kpi: t.kpi.clone(),
+                min: t.min,
+                max: t.max,
+                value,
+                passed,
+            }
         })
         .collect()
 }
@@ -103,20 +110,38 @@ pub fn welch_half_width(a: &Estimate, n_a: u32, b: &Estimate, n_b: u32) -> f64 {
     if se2 <= 0.0 {
         return 0.0;
     }
-    let df_den = if n_a > 1 { va * va / f64::from(n_a - 1) } else { 0.0 } + if n_b > 1 { vb * vb / f64::from(n_b - 1) } else { 0.0 };
-    let df = if df_den > 0.0 { se2 * se2 / df_den } else { 1.0 };
+    let df_den = if n_a > 1 {
+        va * va / f64::from(n_a - 1)
+    } else {
+        0.0
+    } + if n_b > 1 {
+        vb * vb / f64::from(n_b - 1)
+    } else {
+        0.0
+    };
+    let df = if df_den > 0.0 {
+        se2 * se2 / df_den
+    } else {
+        1.0
+    };
     let df = df.floor().max(1.0) as u64;
     t975(df) * se2.sqrt()
 }
 
 /// Compares every KPI with a better-direction against the baseline.
-pub fn check_baseline(current: &Summary, baseline: &Summary, tolerance_pct: f64) -> Vec<BaselineResult> {
+pub fn check_baseline(
+    current: &Summary,
+    baseline: &Summary,
+    tolerance_pct: f64,
+) -> Vec<BaselineResult> {
     let mut out = Vec::new();
     for (key, after) in current.entries() {
         if better(&key) == Better::Neutral {
             continue;
         }
-        let (Some(after), Some(Some(before))) = (after, baseline.get(&key).copied()) else { continue };
+        let (Some(after), Some(Some(before))) = (after, baseline.get(&key).copied()) else {
+            continue;
+        };
         let diff = after.mean - before.mean;
         let half = welch_half_width(&before, baseline.replications, &after, current.replications);
         let significant = diff.abs() > half && diff != 0.0;
@@ -190,14 +215,25 @@ pub fn lines(c: &ScenarioCheck) -> String {
         }
     }
     if !c.baseline.is_empty() {
-        let unchanged = c.baseline.iter().filter(|b| !b.regressed && !b.improved).count();
-        s.push_str(&format!("  baseline {}: {unchanged} KPIs without significant change\n", c.baseline_file.as_deref().unwrap_or("")));
+        let unchanged = c
+            .baseline
+            .iter()
+            .filter(|b| !b.regressed && !b.improved)
+            .count();
+        s.push_str(&format!(
+            "  baseline {}: {unchanged} KPIs without significant change\n",
+            c.baseline_file.as_deref().unwrap_or("")
+        ));
     }
     s
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
 }
 
 /// JUnit XML: one testsuite per scenario, one testcase per target and baseline KPI.
@@ -208,15 +244,24 @@ pub fn junit_xml(checks: &[ScenarioCheck]) -> String {
     for c in checks {
         x.push_str(&format!(
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\">\n",
-            xml_escape(&c.scenario), c.tests(), c.failures()
+            xml_escape(&c.scenario),
+            c.tests(),
+            c.failures()
         ));
         let class = xml_escape(&c.file);
         for t in &c.targets {
             let name = xml_escape(&format!("target {} {}", t.kpi, bounds(t.min, t.max)));
             if t.passed {
-                x.push_str(&format!("    <testcase classname=\"{class}\" name=\"{name}\"/>\n"));
+                x.push_str(&format!(
+                    "    <testcase classname=\"{class}\" name=\"{name}\"/>\n"
+                ));
             } else {
-                let msg = xml_escape(&format!("{} = {}, target {}", t.kpi, value_text(&t.value), bounds(t.min, t.max)));
+                let msg = xml_escape(&format!(
+                    "{} = {}, target {}",
+                    t.kpi,
+                    value_text(&t.value),
+                    bounds(t.min, t.max)
+                ));
                 x.push_str(&format!("    <testcase classname=\"{class}\" name=\"{name}\">\n      <failure message=\"{msg}\">{msg}</failure>\n    </testcase>\n"));
             }
         }
@@ -225,11 +270,17 @@ pub fn junit_xml(checks: &[ScenarioCheck]) -> String {
             if b.regressed {
                 let msg = xml_escape(&format!(
                     "{} worsened significantly: baseline {} ± {}, now {} ± {}",
-                    b.kpi, format_value(b.before.mean), format_value(b.before.ci95), format_value(b.after.mean), format_value(b.after.ci95)
+                    b.kpi,
+                    format_value(b.before.mean),
+                    format_value(b.before.ci95),
+                    format_value(b.after.mean),
+                    format_value(b.after.ci95)
                 ));
                 x.push_str(&format!("    <testcase classname=\"{class}\" name=\"{name}\">\n      <failure message=\"{msg}\">{msg}</failure>\n    </testcase>\n"));
             } else {
-                x.push_str(&format!("    <testcase classname=\"{class}\" name=\"{name}\"/>\n"));
+                x.push_str(&format!(
+                    "    <testcase classname=\"{class}\" name=\"{name}\"/>\n"
+                ));
             }
         }
         x.push_str("  </testsuite>\n");
@@ -242,14 +293,23 @@ pub fn junit_xml(checks: &[ScenarioCheck]) -> String {
 /// summary in a directory whose `scenario` equals the name.
 pub fn find_baseline(path: &Path, scenario: &str) -> Result<Option<(Summary, String)>, Failure> {
     let read = |p: &Path| -> Result<Summary, Failure> {
-        let text = std::fs::read_to_string(p).map_err(|e| Failure { code: 2, message: format!("error: cannot read baseline {}: {e}", p.display()) })?;
-        serde_json::from_str(&text).map_err(|e| Failure { code: 2, message: format!("error: {}: not a procsim summary.json: {e}", p.display()) })
+        let text = std::fs::read_to_string(p).map_err(|e| Failure {
+            code: 2,
+            message: format!("error: cannot read baseline {}: {e}", p.display()),
+        })?;
+        serde_json::from_str(&text).map_err(|e| Failure {
+            code: 2,
+            message: format!("error: {}: not a procsim summary.json: {e}", p.display()),
+        })
     };
     if path.is_file() {
         return Ok(Some((read(path)?, path.display().to_string())));
     }
     let mut candidates: Vec<PathBuf> = Vec::new();
-    let entries = std::fs::read_dir(path).map_err(|e| Failure { code: 2, message: format!("error: cannot read baseline {}: {e}", path.display()) })?;
+    let entries = std::fs::read_dir(path).map_err(|e| Failure {
+        code: 2,
+        message: format!("error: cannot read baseline {}: {e}", path.display()),
+    })?;
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -292,14 +352,24 @@ pub fn cli_check(
         }
     }
     if !errors.is_empty() {
-        return Err(Failure { code: 2, message: errors.join("\n") });
+        return Err(Failure {
+            code: 2,
+            message: errors.join("\n"),
+        });
     }
     if let Some(b) = baseline {
         if !b.exists() {
-            return Err(Failure { code: 2, message: format!("error: baseline {} does not exist", b.display()) });
+            return Err(Failure {
+                code: 2,
+                message: format!("error: baseline {} does not exist", b.display()),
+            });
         }
     }
-    let threads = if ctx.threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { ctx.threads };
+    let threads = if ctx.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        ctx.threads
+    };
     let total: u64 = loaded.iter().map(|(_, s)| u64::from(s.replications)).sum();
     let progress = Progress::new(ctx, "check", total);
     // Many files: one thread per file, files in parallel; few: replications in parallel.
@@ -307,7 +377,10 @@ pub fn cli_check(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(if per_file_threads == 1 { threads } else { 1 })
         .build()
-        .map_err(|e| Failure { code: 2, message: format!("error: {e}") })?;
+        .map_err(|e| Failure {
+            code: 2,
+            message: format!("error: {e}"),
+        })?;
     let runs: Vec<Result<simulate::Run, Failure>> = pool.install(|| {
         use rayon::prelude::*;
         loaded
@@ -315,7 +388,8 @@ pub fn cli_check(
             .map(|(m, s)| {
                 let mut s = s.clone();
                 s.threads = per_file_threads;
-                simulate::simulate(m, &s, &|r| progress.tick(r), cli::stop_flag()).map_err(Failure::from)
+                simulate::simulate(m, &s, &|r| progress.tick(r), cli::stop_flag())
+                    .map_err(Failure::from)
             })
             .collect()
     });
@@ -336,7 +410,11 @@ pub fn cli_check(
                     c.baseline = check_baseline(&run.summary, &s, tolerance);
                     c.baseline_file = Some(f);
                 }
-                None => eprintln!("warning: no baseline for `{}` in {}", model.name, b.display()),
+                None => eprintln!(
+                    "warning: no baseline for `{}` in {}",
+                    model.name,
+                    b.display()
+                ),
             }
         }
         checks.push(c);
@@ -345,20 +423,41 @@ pub fn cli_check(
     let failures: usize = checks.iter().map(ScenarioCheck::failures).sum();
     if let Some(path) = junit {
         let xml = junit_xml(&checks);
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "junit.xml".into());
-        let mut out = crate::report::files::OutDir::prepare(dir).map_err(|e| Failure { code: 2, message: format!("error: cannot write {}: {e}", path.display()) })?;
-        out.write(&name, xml.as_bytes()).and_then(|_| out.commit()).map_err(|e| Failure { code: 2, message: format!("error: cannot write {}: {e}", path.display()) })?;
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "junit.xml".into());
+        let mut out = crate::report::files::OutDir::prepare(dir).map_err(|e| Failure {
+            code: 2,
+            message: format!("error: cannot write {}: {e}", path.display()),
+        })?;
+        out.write(&name, xml.as_bytes())
+            .and_then(|_| out.commit())
+            .map_err(|e| Failure {
+                code: 2,
+                message: format!("error: cannot write {}: {e}", path.display()),
+            })?;
     }
     if json {
         let v = serde_json::json!({"passed": tests - failures, "failed": failures, "scenarios": checks});
-        cli::print(&format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default()));
+        cli::print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        ));
     } else {
         let mut text = String::new();
         for c in &checks {
             text.push_str(&lines(c));
         }
-        text.push_str(&format!("check: {} passed, {} failed\n", tests - failures, failures));
+        text.push_str(&format!(
+            "check: {} passed, {} failed\n",
+            tests - failures,
+            failures
+        ));
         cli::print(&text);
     }
     Ok(if failures > 0 { 1 } else { 0 })

@@ -67,7 +67,9 @@ struct Overrides {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Simulate one scenario and print its KPI table.
-    #[command(after_help = "Example:\n  procsim run scenarios/textbook/mmc.yaml --reps 20 --out out/\n\nWith --out DIR: summary.json, replications.csv, hourly.csv, cases.csv (and events.csv with --events, PM4Py's column names).")]
+    #[command(
+        after_help = "Example:\n  procsim run scenarios/textbook/mmc.yaml --reps 20 --out out/\n\nWith --out DIR: summary.json, replications.csv, hourly.csv, cases.csv (and events.csv with --events, PM4Py's column names)."
+    )]
     Run {
         /// Scenario file (YAML).
         scenario: PathBuf,
@@ -87,7 +89,9 @@ enum Command {
         overrides: Overrides,
     },
     /// Compare a baseline with one or more designs (same seeds: paired).
-    #[command(after_help = "Example:\n  procsim compare scenarios/changsha/s0-before.yaml scenarios/changsha/s3-after.yaml --out report/\n\nEach design's replication i sees the same citizens as the baseline's replication i, so differences are paired.")]
+    #[command(
+        after_help = "Example:\n  procsim compare scenarios/changsha/s0-before.yaml scenarios/changsha/s3-after.yaml --out report/\n\nEach design's replication i sees the same citizens as the baseline's replication i, so differences are paired."
+    )]
     Compare {
         /// The baseline scenario.
         baseline: PathBuf,
@@ -104,7 +108,9 @@ enum Command {
         overrides: Overrides,
     },
     /// Run scenarios and test their targets (and a baseline); exit 1 on a miss.
-    #[command(after_help = "Example:\n  procsim check scenarios/changsha/*.yaml --baseline baselines/ --junit junit.xml\n\nA target holds when the KPI's mean over the replications is within its bounds.")]
+    #[command(
+        after_help = "Example:\n  procsim check scenarios/changsha/*.yaml --baseline baselines/ --junit junit.xml\n\nA target holds when the KPI's mean over the replications is within its bounds."
+    )]
     Check {
         /// Scenario files.
         #[arg(required = true)]
@@ -125,14 +131,18 @@ enum Command {
         overrides: Overrides,
     },
     /// Parse and check scenario files without simulating.
-    #[command(after_help = "Example:\n  procsim validate scenarios/*.yaml\n\nPrints `ok: FILE` per good file and every problem of a bad one (file:line:column: key path: message).")]
+    #[command(
+        after_help = "Example:\n  procsim validate scenarios/*.yaml\n\nPrints `ok: FILE` per good file and every problem of a bad one (file:line:column: key path: message)."
+    )]
     Validate {
         /// Scenario files.
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
     /// Run a scenario for each value of one parameter.
-    #[command(after_help = "Example:\n  procsim sweep scenarios/textbook/mmc.yaml --set pools.window.servers=10..14 --out sweep/\n\nKeys: pools.NAME.servers, replications, seed, arrivals.N.daily. Values: a,b,c or a range a..b.")]
+    #[command(
+        after_help = "Example:\n  procsim sweep scenarios/textbook/mmc.yaml --set pools.window.servers=10..14 --out sweep/\n\nKeys: pools.NAME.servers, replications, seed, arrivals.N.daily. Values: a,b,c or a range a..b."
+    )]
     Sweep {
         /// Scenario file.
         scenario: PathBuf,
@@ -152,7 +162,9 @@ enum Command {
         overrides: Overrides,
     },
     /// Print the JSON Schema of the scenario format (for editors).
-    #[command(after_help = "Example:\n  procsim schema > scenario.schema.json\n  # then first line of a scenario: # yaml-language-server: $schema=./scenario.schema.json")]
+    #[command(
+        after_help = "Example:\n  procsim schema > scenario.schema.json\n  # then first line of a scenario: # yaml-language-server: $schema=./scenario.schema.json"
+    )]
     Schema,
     /// Combine the partial results of a sharded run.
     #[command(after_help = "Example:\n  procsim merge part-*/ --out merged/")]
@@ -177,22 +189,34 @@ pub struct Failure {
 
 impl Failure {
     fn usage(message: impl Into<String>) -> Self {
-        Failure { code: 2, message: message.into() }
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
     }
 }
 
 impl From<EngineError> for Failure {
     fn from(e: EngineError) -> Self {
         match e {
-            EngineError::Interrupted => Failure { code: 130, message: "interrupted; no output was written".into() },
-            other => Failure { code: 3, message: format!("error: {other}") },
+            EngineError::Interrupted => Failure {
+                code: 130,
+                message: "interrupted; no output was written".into(),
+            },
+            other => Failure {
+                code: 3,
+                message: format!("error: {other}"),
+            },
         }
     }
 }
 
 impl From<scenario::ScenarioErrors> for Failure {
     fn from(e: scenario::ScenarioErrors) -> Self {
-        Failure { code: 2, message: e.to_string() }
+        Failure {
+            code: 2,
+            message: e.to_string(),
+        }
     }
 }
 
@@ -237,7 +261,10 @@ pub fn main() -> i32 {
 }
 
 fn dispatch(cli: Cli) -> Result<i32, Failure> {
-    let ctx = Context { threads: cli.threads.unwrap_or(0), quiet: cli.quiet };
+    let ctx = Context {
+        threads: cli.threads.unwrap_or(0),
+        quiet: cli.quiet,
+    };
     match cli.command {
         Command::Validate { scenarios } => Ok(validate(&scenarios)),
         Command::Schema => {
@@ -285,7 +312,12 @@ pub struct OverrideSettings {
 }
 
 fn overrides_settings(o: &Overrides) -> OverrideSettings {
-    OverrideSettings { reps: o.reps, seed: o.seed, max_cases: o.max_cases, max_queue: o.max_queue }
+    OverrideSettings {
+        reps: o.reps,
+        seed: o.seed,
+        max_cases: o.max_cases,
+        max_queue: o.max_queue,
+    }
 }
 
 fn validate(files: &[PathBuf]) -> i32 {
@@ -316,7 +348,9 @@ pub fn load_model(path: &Path, o: &OverrideSettings) -> Result<(Model, RunSettin
     if let Some(s) = o.seed {
         settings.seed = s;
     }
-    settings.limits = Limits { max_queue: o.max_queue };
+    settings.limits = Limits {
+        max_queue: o.max_queue,
+    };
     let expected: f64 = model.arrivals.iter().map(|a| a.mean_rate).sum::<f64>() * model.horizon;
     if expected > o.max_cases as f64 {
         return Err(Failure::usage(format!(
@@ -357,14 +391,22 @@ impl Progress {
         let bar = (!ctx.quiet && terminal).then(|| {
             let b = indicatif::ProgressBar::new(total);
             b.set_style(
-                indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} replications, {elapsed} (eta {eta})")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                    .progress_chars("=> "),
+                indicatif::ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {pos}/{len} replications, {elapsed} (eta {eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
             );
             b.set_message(label.to_string());
             b
         });
-        Progress { bar, label: label.to_string(), total, plain: !ctx.quiet && !terminal, done: Default::default() }
+        Progress {
+            bar,
+            label: label.to_string(),
+            total,
+            plain: !ctx.quiet && !terminal,
+            done: Default::default(),
+        }
     }
 
     /// One replication finished.
@@ -373,7 +415,10 @@ impl Progress {
         if let Some(b) = &self.bar {
             b.inc(1);
         } else if self.plain {
-            eprintln!("{}: replication {} done ({n}/{})", self.label, replication, self.total);
+            eprintln!(
+                "{}: replication {} done ({n}/{})",
+                self.label, replication, self.total
+            );
         }
     }
 
@@ -387,7 +432,11 @@ impl Progress {
 
 /// Parses `I/N` or `auto/N`.
 pub fn parse_shard(text: &str) -> Result<(u32, u32), Failure> {
-    let bad = || Failure::usage(format!("error: --shard `{text}`: write I/N with 0 <= I < N, or auto/N"));
+    let bad = || {
+        Failure::usage(format!(
+            "error: --shard `{text}`: write I/N with 0 <= I < N, or auto/N"
+        ))
+    };
     let (i, n) = text.split_once('/').ok_or_else(bad)?;
     let n: u32 = n.parse().map_err(|_| bad())?;
     let i: u32 = if i == "auto" {
@@ -426,10 +475,15 @@ fn run(
         settings.range = (total * i / n)..(total * (i + 1) / n);
     }
     if events && out.is_none() {
-        return Err(Failure::usage("error: --events needs --out DIR (events.csv is written there)"));
+        return Err(Failure::usage(
+            "error: --events needs --out DIR (events.csv is written there)",
+        ));
     }
     let mut outdir = match out {
-        Some(dir) => Some(OutDir::prepare(dir).map_err(|e| io_failure(&format!("cannot write to {}", dir.display()), e))?),
+        Some(dir) => Some(
+            OutDir::prepare(dir)
+                .map_err(|e| io_failure(&format!("cannot write to {}", dir.display()), e))?,
+        ),
         None => None,
     };
     let progress = Progress::new(ctx, &model.name, u64::from(settings.range.len() as u32));
@@ -442,7 +496,8 @@ fn run(
         write_run_files(&run, &mut dir).map_err(|e| io_failure("writing output", e))?;
         if shard.is_some() {
             let part = serde_json::to_string(&run.data.values).unwrap_or_default();
-            dir.write("shard.json", part.as_bytes()).map_err(|e| io_failure("writing output", e))?;
+            dir.write("shard.json", part.as_bytes())
+                .map_err(|e| io_failure("writing output", e))?;
         }
         if STOP.load(Ordering::SeqCst) {
             return Err(EngineError::Interrupted.into());
@@ -462,17 +517,36 @@ pub fn summary_json(s: &Summary) -> String {
     serde_json::to_string_pretty(s).unwrap_or_default()
 }
 
-fn run_with_files(model: &Model, settings: &RunSettings, dir: &mut OutDir, events: bool, progress: &Progress) -> Result<Run, Failure> {
-    use crate::report::files::{activity_labels, append_part, CsvObserver, CASES_HEADER, EVENTS_HEADER};
+fn run_with_files(
+    model: &Model,
+    settings: &RunSettings,
+    dir: &mut OutDir,
+    events: bool,
+    progress: &Progress,
+) -> Result<Run, Failure> {
+    use crate::report::files::{
+        activity_labels, append_part, CsvObserver, CASES_HEADER, EVENTS_HEADER,
+    };
     use std::io::BufWriter;
     let labels = activity_labels(model);
-    let cases_tmp = dir.reserve("cases.csv").map_err(|e| io_failure("writing output", e))?;
-    let mut cases = BufWriter::new(std::fs::File::create(&cases_tmp).map_err(|e| io_failure("writing cases.csv", e))?);
-    cases.write_all(CASES_HEADER.as_bytes()).map_err(|e| io_failure("writing cases.csv", e))?;
+    let cases_tmp = dir
+        .reserve("cases.csv")
+        .map_err(|e| io_failure("writing output", e))?;
+    let mut cases = BufWriter::new(
+        std::fs::File::create(&cases_tmp).map_err(|e| io_failure("writing cases.csv", e))?,
+    );
+    cases
+        .write_all(CASES_HEADER.as_bytes())
+        .map_err(|e| io_failure("writing cases.csv", e))?;
     let mut events_out = if events {
-        let p = dir.reserve("events.csv").map_err(|e| io_failure("writing output", e))?;
-        let mut w = BufWriter::new(std::fs::File::create(&p).map_err(|e| io_failure("writing events.csv", e))?);
-        w.write_all(EVENTS_HEADER.as_bytes()).map_err(|e| io_failure("writing events.csv", e))?;
+        let p = dir
+            .reserve("events.csv")
+            .map_err(|e| io_failure("writing output", e))?;
+        let mut w = BufWriter::new(
+            std::fs::File::create(&p).map_err(|e| io_failure("writing events.csv", e))?,
+        );
+        w.write_all(EVENTS_HEADER.as_bytes())
+            .map_err(|e| io_failure("writing events.csv", e))?;
         Some(w)
     } else {
         None
@@ -488,11 +562,17 @@ fn run_with_files(model: &Model, settings: &RunSettings, dir: &mut OutDir, event
         |_, mut obs| {
             let res = (|| -> std::io::Result<()> {
                 obs.close()?;
-                if let Some(p) = &obs.parts.0 { append_part(&mut cases, p)?; }
-                if let (Some(p), Some(w)) = (&obs.parts.1, events_out.as_mut()) { append_part(w, p)?; }
+                if let Some(p) = &obs.parts.0 {
+                    append_part(&mut cases, p)?;
+                }
+                if let (Some(p), Some(w)) = (&obs.parts.1, events_out.as_mut()) {
+                    append_part(w, p)?;
+                }
                 Ok(())
             })();
-            if let Err(e) = res { io_error.get_or_insert(e); }
+            if let Err(e) = res {
+                io_error.get_or_insert(e);
+            }
             Ok(())
         },
         &|r| progress.tick(r),
@@ -508,16 +588,28 @@ fn run_with_files(model: &Model, settings: &RunSettings, dir: &mut OutDir, event
         }
     }
     let run = run?;
-    if let Some(e) = io_error { return Err(io_failure("writing output", e)); }
-    cases.flush().map_err(|e| io_failure("writing cases.csv", e))?;
-    if let Some(w) = events_out.as_mut() { w.flush().map_err(|e| io_failure("writing events.csv", e))?; }
+    if let Some(e) = io_error {
+        return Err(io_failure("writing output", e));
+    }
+    cases
+        .flush()
+        .map_err(|e| io_failure("writing cases.csv", e))?;
+    if let Some(w) = events_out.as_mut() {
+        w.flush().map_err(|e| io_failure("writing events.csv", e))?;
+    }
     Ok(run)
 }
 
 /// Writes summary.json, replications.csv and hourly.csv.
 pub fn write_run_files(run: &Run, dir: &mut OutDir) -> std::io::Result<()> {
-    dir.write("summary.json", format!("{}\n", summary_json(&run.summary)).as_bytes())?;
-    dir.write("replications.csv", report::csv::replications(run).as_bytes())?;
+    dir.write(
+        "summary.json",
+        format!("{}\n", summary_json(&run.summary)).as_bytes(),
+    )?;
+    dir.write(
+        "replications.csv",
+        report::csv::replications(run).as_bytes(),
+    )?;
     dir.write("hourly.csv", report::csv::hourly(run).as_bytes())?;
     Ok(())
 }

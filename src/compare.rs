@@ -83,7 +83,11 @@ pub struct Comparison {
 /// Paired differences when seeds and replications match, Welch's otherwise.
 pub fn compare(baseline: &Run, designs: &[Run]) -> Comparison {
     let base_keys = kpi_keys(&baseline.model);
-    let base_index: IndexMap<&str, usize> = base_keys.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+    let base_index: IndexMap<&str, usize> = base_keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
     let mut out = Vec::new();
     for d in designs {
         let paired = d.settings.seed == baseline.settings.seed
@@ -91,16 +95,24 @@ pub fn compare(baseline: &Run, designs: &[Run]) -> Comparison {
         let keys = kpi_keys(&d.model);
         let mut diffs = IndexMap::new();
         for (j, key) in keys.iter().enumerate() {
-            let Some(&i) = base_index.get(key.as_str()) else { continue };
+            let Some(&i) = base_index.get(key.as_str()) else {
+                continue;
+            };
             let before: Vec<Option<f64>> = baseline.data.values.iter().map(|v| v[i]).collect();
             let after: Vec<Option<f64>> = d.data.values.iter().map(|v| v[j]).collect();
             if let Some(diff) = diff_of(&before, &after, paired) {
                 diffs.insert(key.clone(), diff);
             }
         }
-        out.push(DesignComparison { summary: d.summary.clone(), vs_baseline: diffs });
+        out.push(DesignComparison {
+            summary: d.summary.clone(),
+            vs_baseline: diffs,
+        });
     }
-    Comparison { baseline: baseline.summary.clone(), designs: out }
+    Comparison {
+        baseline: baseline.summary.clone(),
+        designs: out,
+    }
 }
 
 /// The difference of two KPI columns (per replication).
@@ -116,7 +128,9 @@ pub fn diff_of(before: &[Option<f64>], after: &[Option<f64>], paired: bool) -> O
         }
         match t.mean() {
             Some(m) => {
-                let half = t.variance().map_or(0.0, |v| t975(t.count() - 1) * (v / t.count() as f64).sqrt());
+                let half = t
+                    .variance()
+                    .map_or(0.0, |v| t975(t.count() - 1) * (v / t.count() as f64).sqrt());
                 (m, half, true)
             }
             None => return None,
@@ -147,19 +161,35 @@ pub fn sentence(label: &str, unit: &str, d: &Diff) -> String {
     } else {
         "rose"
     };
-    let unit = if unit.is_empty() { String::new() } else { format!(" {unit}") };
+    let unit = if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {unit}")
+    };
     let pct = match d.change_pct {
         Some(p) if d.before != 0.0 => {
             let lo = 100.0 * (d.diff - d.diff_ci95) / d.before.abs();
             let hi = 100.0 * (d.diff + d.diff_ci95) / d.before.abs();
             format!(" ({p:+.0}%, 95% CI {lo:+.0}% to {hi:+.0}%)")
         }
-        _ => format!(" (diff {} ± {})", format_value(d.diff), format_value(d.diff_ci95)),
+        _ => format!(
+            " (diff {} ± {})",
+            format_value(d.diff),
+            format_value(d.diff_ci95)
+        ),
     };
     if d.significant {
-        format!("{label} {verb} from {} to {}{unit}{pct}", format_value(d.before), format_value(d.after))
+        format!(
+            "{label} {verb} from {} to {}{unit}{pct}",
+            format_value(d.before),
+            format_value(d.after)
+        )
     } else {
-        format!("{label} {verb}: {} vs {}{unit}{pct}", format_value(d.before), format_value(d.after))
+        format!(
+            "{label} {verb}: {} vs {}{unit}{pct}",
+            format_value(d.before),
+            format_value(d.after)
+        )
     }
 }
 
@@ -186,7 +216,12 @@ pub fn cli_compare(
         }
     }
     let mut outdir = match out {
-        Some(dir) => Some(crate::report::files::OutDir::prepare(dir).map_err(|e| Failure { code: 2, message: format!("error: cannot write to {}: {e}", dir.display()) })?),
+        Some(dir) => Some(
+            crate::report::files::OutDir::prepare(dir).map_err(|e| Failure {
+                code: 2,
+                message: format!("error: cannot write to {}: {e}", dir.display()),
+            })?,
+        ),
         None => None,
     };
     let total: u64 = loaded.iter().map(|(_, s)| u64::from(s.replications)).sum();
@@ -195,23 +230,40 @@ pub fn cli_compare(
     for (m, s) in &loaded {
         let mut s = s.clone();
         s.threads = ctx.threads;
-        runs.push(simulate::simulate(m, &s, &|r| progress.tick(r), cli::stop_flag())?);
+        runs.push(simulate::simulate(
+            m,
+            &s,
+            &|r| progress.tick(r),
+            cli::stop_flag(),
+        )?);
     }
     progress.finish();
     let comparison = compare(&runs[0], &runs[1..]);
     if let Some(dir) = &mut outdir {
-        crate::report::write_comparison(dir, &comparison, &runs).map_err(|e| Failure { code: 2, message: format!("error: writing the report: {e}") })?;
+        crate::report::write_comparison(dir, &comparison, &runs).map_err(|e| Failure {
+            code: 2,
+            message: format!("error: writing the report: {e}"),
+        })?;
     }
     if let Some(dir) = outdir {
         if cli::stop_flag().load(std::sync::atomic::Ordering::SeqCst) {
             return Err(crate::engine::EngineError::Interrupted.into());
         }
-        dir.commit().map_err(|e| Failure { code: 2, message: format!("error: writing the report: {e}") })?;
+        dir.commit().map_err(|e| Failure {
+            code: 2,
+            message: format!("error: writing the report: {e}"),
+        })?;
     }
     if json {
-        cli::print(&format!("{}\n", serde_json::to_string_pretty(&comparison).unwrap_or_default()));
+        cli::print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&comparison).unwrap_or_default()
+        ));
     } else {
-        cli::print(&crate::report::table::comparison_table(&comparison, cli::use_color()));
+        cli::print(&crate::report::table::comparison_table(
+            &comparison,
+            cli::use_color(),
+        ));
     }
     Ok(0)
 }

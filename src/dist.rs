@@ -81,6 +81,14 @@ impl Dist {
     /// Validates the parameters; `allow_negative` admits values below 0
     /// (punctuality), otherwise every value must be at least 0.
     pub fn new(family: Family, working_days: bool, allow_negative: bool) -> Result<Dist, String> {
+        // Durations in messages, in the unit family the user wrote.
+        let show = |v: f64| -> String {
+            if working_days {
+                format!("{v}wd")
+            } else {
+                crate::time::Duration::Clock(v).to_string()
+            }
+        };
         let finite = |name: &str, v: f64| -> Result<(), String> {
             if v.is_finite() {
                 Ok(())
@@ -91,7 +99,7 @@ impl Dist {
         let non_negative = |name: &str, v: f64| -> Result<(), String> {
             finite(name, v)?;
             if v < 0.0 && !allow_negative {
-                Err(format!("{name} must be at least 0 (it is {v})"))
+                Err(format!("{name} must be at least 0 (it is {})", show(v)))
             } else {
                 Ok(())
             }
@@ -99,7 +107,14 @@ impl Dist {
         let positive = |name: &str, v: f64| -> Result<(), String> {
             finite(name, v)?;
             if v <= 0.0 {
-                Err(format!("{name} must be greater than 0 (it is {v})"))
+                Err(format!(
+                    "{name} must be greater than 0 (it is {})",
+                    if name == "shape" {
+                        v.to_string()
+                    } else {
+                        show(v)
+                    }
+                ))
             } else {
                 Ok(())
             }
@@ -107,7 +122,7 @@ impl Dist {
         let sd_ok = |sd: f64| -> Result<(), String> {
             finite("sd", sd)?;
             if sd < 0.0 {
-                Err(format!("sd must be at least 0 (it is {sd})"))
+                Err(format!("sd must be at least 0 (it is {})", show(sd)))
             } else {
                 Ok(())
             }
@@ -120,7 +135,10 @@ impl Dist {
             }
             Family::Exponential { mean } => {
                 positive("mean", *mean)?;
-                (Sampler::Exp(rand_distr::Exp::new(1.0 / mean).map_err(|e| bad(&e))?), *mean)
+                (
+                    Sampler::Exp(rand_distr::Exp::new(1.0 / mean).map_err(|e| bad(&e))?),
+                    *mean,
+                )
             }
             Family::Lognormal { mean, sd } => {
                 positive("mean", *mean)?;
@@ -160,7 +178,8 @@ impl Dist {
                     return Err("k must be a whole number of at least 1".into());
                 }
                 positive("mean", *mean)?;
-                let d = rand_distr::Gamma::new(f64::from(*k), mean / f64::from(*k)).map_err(|e| bad(&e))?;
+                let d = rand_distr::Gamma::new(f64::from(*k), mean / f64::from(*k))
+                    .map_err(|e| bad(&e))?;
                 (Sampler::Gamma(d), *mean)
             }
             Family::Triangular { min, mode, max } => {
@@ -169,7 +188,10 @@ impl Dist {
                 finite("max", *max)?;
                 if !(min <= mode && mode <= max) || min == max {
                     return Err(format!(
-                        "triangular needs min <= mode <= max with min < max (got {min}, {mode}, {max})"
+                        "triangular needs min <= mode <= max with min < max (got {}, {}, {})",
+                        show(*min),
+                        show(*mode),
+                        show(*max)
                     ));
                 }
                 let d = rand_distr::Triangular::new(*min, *max, *mode).map_err(|e| bad(&e))?;
@@ -179,9 +201,19 @@ impl Dist {
                 non_negative("min", *min)?;
                 finite("max", *max)?;
                 if max < min {
-                    return Err(format!("uniform needs min <= max (got {min} and {max})"));
+                    return Err(format!(
+                        "uniform needs min <= max (got {} and {})",
+                        show(*min),
+                        show(*max)
+                    ));
                 }
-                (Sampler::Uniform { min: *min, width: max - min }, (min + max) / 2.0)
+                (
+                    Sampler::Uniform {
+                        min: *min,
+                        width: max - min,
+                    },
+                    (min + max) / 2.0,
+                )
             }
             Family::Weibull { shape, scale } => {
                 positive("shape", *shape)?;
@@ -283,7 +315,11 @@ mod tests {
         let n = 200_000;
         let mean = (0..n).map(|_| d.sample(&mut rng)).sum::<f64>() / n as f64;
         let se = sd / (n as f64).sqrt();
-        assert!((mean - d.mean()).abs() < 5.0 * se + 1e-12, "{family:?}: {mean} vs {}", d.mean());
+        assert!(
+            (mean - d.mean()).abs() < 5.0 * se + 1e-12,
+            "{family:?}: {mean} vs {}",
+            d.mean()
+        );
     }
 
     #[test]
@@ -292,17 +328,47 @@ mod tests {
         check_mean(Family::Lognormal { mean: 8.0, sd: 4.0 }, 4.0);
         check_mean(Family::Gamma { mean: 8.0, sd: 4.0 }, 4.0);
         check_mean(Family::Erlang { k: 3, mean: 9.0 }, 9.0 / 3f64.sqrt());
-        check_mean(Family::Triangular { min: 2.0, mode: 5.0, max: 15.0 }, 2.8);
+        check_mean(
+            Family::Triangular {
+                min: 2.0,
+                mode: 5.0,
+                max: 15.0,
+            },
+            2.8,
+        );
         check_mean(Family::Uniform { min: 1.0, max: 3.0 }, 0.58);
-        check_mean(Family::Weibull { shape: 1.5, scale: 10.0 }, 4.7);
+        check_mean(
+            Family::Weibull {
+                shape: 1.5,
+                scale: 10.0,
+            },
+            4.7,
+        );
         check_mean(Family::Normal { mean: 2.0, sd: 2.0 }, 2.0);
         check_mean(Family::Empirical(vec![3.0, 4.0, 4.0, 7.0, 12.0]), 3.4);
     }
 
     #[test]
     fn bad_parameters_are_refused() {
-        assert!(Dist::new(Family::Normal { mean: 5.0, sd: -1.0 }, false, false).is_err());
-        assert!(Dist::new(Family::Triangular { min: 5.0, mode: 2.0, max: 9.0 }, false, false).is_err());
+        assert!(Dist::new(
+            Family::Normal {
+                mean: 5.0,
+                sd: -1.0
+            },
+            false,
+            false
+        )
+        .is_err());
+        assert!(Dist::new(
+            Family::Triangular {
+                min: 5.0,
+                mode: 2.0,
+                max: 9.0
+            },
+            false,
+            false
+        )
+        .is_err());
         assert!(Dist::new(Family::Empirical(vec![]), false, false).is_err());
         assert!(Dist::new(Family::Exponential { mean: 0.0 }, false, false).is_err());
         assert!(Dist::new(Family::Constant(-1.0), false, false).is_err());

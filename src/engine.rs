@@ -366,12 +366,35 @@ pub fn run_replication<O: Observer>(
         tokens: Vec::new(),
         free_tokens: Vec::new(),
         ready: Vec::new(),
-        pools: model.pools.iter().map(|_| PoolState {
-            capacity: 0, busy: 0, waiting: 0, waiting_serve: 0, fifo: VecDeque::new(), priority: BinaryHeap::new(),
-            order: 0, open: false, overtime_left: 0, overtime_capacity: 0, closed_at: 0.0, overtime_end: 0.0, last_change: 0.0,
-        }).collect(),
-        streams: model.arrivals.iter().map(|a| StreamState::new(root.child(a.stream).rng())).collect(),
-        stream_keys: model.arrivals.iter().map(|a| root.child(a.stream).child(0xCA5E)).collect(),
+        pools: model
+            .pools
+            .iter()
+            .map(|_| PoolState {
+                capacity: 0,
+                busy: 0,
+                waiting: 0,
+                waiting_serve: 0,
+                fifo: VecDeque::new(),
+                priority: BinaryHeap::new(),
+                order: 0,
+                open: false,
+                overtime_left: 0,
+                overtime_capacity: 0,
+                closed_at: 0.0,
+                overtime_end: 0.0,
+                last_change: 0.0,
+            })
+            .collect(),
+        streams: model
+            .arrivals
+            .iter()
+            .map(|a| StreamState::new(root.child(a.stream).rng()))
+            .collect(),
+        stream_keys: model
+            .arrivals
+            .iter()
+            .map(|a| root.child(a.stream).child(0xCA5E))
+            .collect(),
         live_cases: 0,
         arrivals_open: model.arrivals.len(),
         next_case_id: 0,
@@ -391,7 +414,11 @@ pub fn run_replication<O: Observer>(
 impl<'m, O: Observer> Sim<'m, O> {
     fn schedule(&mut self, time: Seconds, ev: Ev) {
         self.seq += 1;
-        self.agenda.push(Event { time, seq: self.seq, ev });
+        self.agenda.push(Event {
+            time,
+            seq: self.seq,
+            ev,
+        });
     }
 
     fn run(&mut self, stop: &AtomicBool) -> Result<(), EngineError> {
@@ -460,8 +487,15 @@ impl<'m, O: Observer> Sim<'m, O> {
         let first_day = (model.warmup / DAY).floor() as i64;
         let last_day = (model.horizon / DAY).ceil() as i64;
         // Open days in the window, prorating partial first/last days by open time.
-        let open = model.calendar.open_time_between(model.warmup, model.horizon) / model.calendar.working_day();
-        self.result.open_days = if open > 0.0 { open } else { model.calendar.open_days_in(first_day, last_day) as f64 };
+        let open = model
+            .calendar
+            .open_time_between(model.warmup, model.horizon)
+            / model.calendar.working_day();
+        self.result.open_days = if open > 0.0 {
+            open
+        } else {
+            model.calendar.open_days_in(first_day, last_day) as f64
+        };
     }
 
     fn schedule_arrival(&mut self, s: usize) {
@@ -480,7 +514,11 @@ impl<'m, O: Observer> Sim<'m, O> {
             arrival.mix[0].1
         } else {
             let u = self.streams[s].uniform();
-            arrival.mix.iter().find(|(cum, _)| u < *cum).map_or(arrival.mix[arrival.mix.len() - 1].1, |m| m.1)
+            arrival
+                .mix
+                .iter()
+                .find(|(cum, _)| u < *cum)
+                .map_or(arrival.mix[arrival.mix.len() - 1].1, |m| m.1)
         };
         let counted = self.now >= model.warmup;
         let id = self.next_case_id;
@@ -525,8 +563,17 @@ impl<'m, O: Observer> Sim<'m, O> {
     fn new_token(&mut self, case: u32, route: u32, parent: u32) -> u32 {
         self.cases[case as usize].live_tokens += 1;
         let fresh = Token {
-            case, route, pos: 0, parent, pending: 0, ticket: 0, pool: NONE, waiting: false,
-            queued_at: 0.0, wait_acc: 0.0, started: 0.0,
+            case,
+            route,
+            pos: 0,
+            parent,
+            pending: 0,
+            ticket: 0,
+            pool: NONE,
+            waiting: false,
+            queued_at: 0.0,
+            wait_acc: 0.0,
+            started: 0.0,
         };
         match self.free_tokens.pop() {
             Some(i) => {
@@ -574,20 +621,36 @@ impl<'m, O: Observer> Sim<'m, O> {
             };
             let case = &mut self.cases[case_index];
             if case.limit_start.is_nan() {
-                if let Some(TimeLimit { from: Some(from), .. }) = &model.processes[case.process as usize].time_limit {
+                if let Some(TimeLimit {
+                    from: Some(from), ..
+                }) = &model.processes[case.process as usize].time_limit
+                {
                     if from.global == step.global {
                         case.limit_start = self.now;
                     }
                 }
             }
             match &step.kind {
-                StepKind::Serve { pools, balk_at, patience, .. } => {
-                    // Pick the open pool with the fewest waiting per server.
+                StepKind::Serve {
+                    pools,
+                    balk_at,
+                    patience,
+                    ..
+                } => {
+                    // Pick the open pool with the fewest waiting per open
+                    // server (ties: the first listed); a pool with a free
+                    // server comes first, so no citizen queues while a
+                    // listed window is idle.
                     let mut best: Option<(f64, usize)> = None;
                     for &p in pools {
                         let ps = &self.pools[p];
                         if ps.open && ps.capacity > 0 {
-                            let load = f64::from(ps.waiting) / f64::from(ps.capacity);
+                            let free = ps.waiting == 0 && ps.busy < ps.capacity;
+                            let load = if free {
+                                -1.0
+                            } else {
+                                f64::from(ps.waiting) / f64::from(ps.capacity)
+                            };
                             if best.is_none_or(|(b, _)| load < b) {
                                 best = Some((load, p));
                             }
@@ -622,7 +685,7 @@ impl<'m, O: Observer> Sim<'m, O> {
                     }
                     let patience = patience.as_ref().map(|d| {
                         let mut rng = self.step_rng(&self.cases[case_index], step);
-                        let _service_draw = rng.next();
+                        let _service_draw = rng.next_u64();
                         d.sample(&mut rng)
                     });
                     self.join_queue(t, pool, true)?;
@@ -649,7 +712,13 @@ impl<'m, O: Observer> Sim<'m, O> {
                     self.schedule(end, Ev::Resume(t));
                     return Ok(());
                 }
-                StepKind::Rework { p, after, to, max_rework, index } => {
+                StepKind::Rework {
+                    p,
+                    after,
+                    to,
+                    max_rework,
+                    index,
+                } => {
                     let mut rng = self.step_rng(&self.cases[case_index], step);
                     let u = rng.uniform();
                     let case = &mut self.cases[case_index];
@@ -677,7 +746,10 @@ impl<'m, O: Observer> Sim<'m, O> {
                 StepKind::Choose { branches } => {
                     let mut rng = self.step_rng(&self.cases[case_index], step);
                     let u = rng.uniform();
-                    let b = branches.iter().find(|(cum, _)| u < *cum).map_or(branches[branches.len() - 1].1, |x| x.1);
+                    let b = branches
+                        .iter()
+                        .find(|(cum, _)| u < *cum)
+                        .map_or(branches[branches.len() - 1].1, |x| x.1);
                     self.tokens[t as usize].pending = 1;
                     let child = self.new_token(tok.case, b as u32, t);
                     self.ready.push(child);
@@ -737,7 +809,12 @@ impl<'m, O: Observer> Sim<'m, O> {
             Discipline::Fifo => ps.fifo.push_back((t, ticket)),
             Discipline::Priority => {
                 ps.order += 1;
-                ps.priority.push(PriorityEntry { priority, order: Reverse(ps.order), token: t, ticket });
+                ps.priority.push(PriorityEntry {
+                    priority,
+                    order: Reverse(ps.order),
+                    token: t,
+                    ticket,
+                });
             }
         }
         if ps.waiting as usize > self.limits.max_queue {
@@ -775,11 +852,19 @@ impl<'m, O: Observer> Sim<'m, O> {
     fn dispatch(&mut self, pool: usize) -> Result<(), EngineError> {
         loop {
             let ps = &self.pools[pool];
-            let capacity = if ps.open { ps.capacity } else if ps.overtime_left > 0 { ps.overtime_capacity } else { 0 };
+            let capacity = if ps.open {
+                ps.capacity
+            } else if ps.overtime_left > 0 {
+                ps.overtime_capacity
+            } else {
+                0
+            };
             if ps.busy >= capacity || ps.waiting == 0 {
                 return Ok(());
             }
-            let Some(t) = self.pop_queue(pool) else { return Ok(()) };
+            let Some(t) = self.pop_queue(pool) else {
+                return Ok(());
+            };
             self.start_service(t, pool);
         }
     }
@@ -828,7 +913,9 @@ impl<'m, O: Observer> Sim<'m, O> {
             if serve {
                 self.result.wait.add(wait_min);
                 self.result.wait_quantiles.add(wait_min);
-                self.result.processes[case.process as usize].wait.add(wait_min);
+                self.result.processes[case.process as usize]
+                    .wait
+                    .add(wait_min);
             }
         }
         let tok = &mut self.tokens[t as usize];
@@ -847,7 +934,8 @@ impl<'m, O: Observer> Sim<'m, O> {
         ps.busy -= 1;
         if !ps.open && now > ps.closed_at {
             let from = ps.closed_at.max(ps.overtime_end);
-            if now > from && ps.closed_at >= self.model.warmup && ps.closed_at < self.model.horizon {
+            if now > from && ps.closed_at >= self.model.warmup && ps.closed_at < self.model.horizon
+            {
                 self.result.pools[pool].overtime += now - from;
             }
             ps.overtime_end = ps.overtime_end.max(now);
@@ -952,10 +1040,16 @@ impl<'m, O: Observer> Sim<'m, O> {
             pr.lead_wd.add(lead_wd);
             pr.visits.add(f64::from(case.visits));
             if let Some(limit) = &process.time_limit {
-                let from = if case.limit_start.is_nan() { case.arrival } else { case.limit_start };
+                let from = if case.limit_start.is_nan() {
+                    case.arrival
+                } else {
+                    case.limit_start
+                };
                 let ok = match limit.limit {
                     Duration::Clock(s) => now - from <= s + 1e-9,
-                    Duration::WorkingDays(d) => model.calendar.working_days_between(from, now) <= d + 1e-9,
+                    Duration::WorkingDays(d) => {
+                        model.calendar.working_days_between(from, now) <= d + 1e-9
+                    }
                 };
                 r.limited += 1;
                 pr.limited += 1;
@@ -1034,7 +1128,10 @@ impl<'m, O: Observer> Sim<'m, O> {
                 tk.ticket = tk.ticket.wrapping_add(1);
                 tk.wait_acc += self.now - tok.queued_at;
                 self.cases[tok.case as usize].in_hall = false;
-                let next = self.model.pools[pool].calendar.next_open(self.now + 1.0).unwrap_or(f64::INFINITY);
+                let next = self.model.pools[pool]
+                    .calendar
+                    .next_open(self.now + 1.0)
+                    .unwrap_or(f64::INFINITY);
                 if next.is_finite() {
                     self.schedule(next, Ev::Resume(t));
                 }
@@ -1050,7 +1147,12 @@ impl<'m, O: Observer> Sim<'m, O> {
                 Discipline::Fifo => ps.fifo.push_back((t, ticket)),
                 Discipline::Priority => {
                     ps.order += 1;
-                    ps.priority.push(PriorityEntry { priority: 0, order: Reverse(ps.order), token: t, ticket });
+                    ps.priority.push(PriorityEntry {
+                        priority: 0,
+                        order: Reverse(ps.order),
+                        token: t,
+                        ticket,
+                    });
                 }
             }
         }

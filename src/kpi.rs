@@ -104,6 +104,7 @@ pub fn check_key(key: &str, pools: &[&str], processes: &[&str]) -> Result<(), St
         let hint = crate::scenario::did_you_mean(kpi, kpis)
             .map(|s| format!(" (did you mean `{s}`?)"))
             .unwrap_or_default();
+        let level = if level == "kpis" { "scenario" } else { level };
         return Err(format!(
             "unknown KPI `{kpi}` in `{key}`{hint}; {level} KPIs are: {}",
             kpis.join(", ")

@@ -339,7 +339,9 @@ impl Model {
             for &(cum, process) in &arrival.mix {
                 let share = cum - previous;
                 previous = cum;
-                offered += arrival.mean_rate * share * self.route_work(self.processes[process].route, pool, 1.0);
+                offered += arrival.mean_rate
+                    * share
+                    * self.route_work(self.processes[process].route, pool, 1.0);
             }
         }
         let def = &self.pools[pool];
@@ -375,9 +377,13 @@ impl Model {
             .iter()
             .zip(multiplicity)
             .map(|(s, m)| match &s.kind {
-                StepKind::Serve { pools, time, .. } if pools.contains(&pool) => m * time.mean() / pools.len() as f64,
+                StepKind::Serve { pools, time, .. } if pools.contains(&pool) => {
+                    m * time.mean() / pools.len() as f64
+                }
                 StepKind::Work { pool: p, time } if *p == pool => m * time.mean(),
-                StepKind::Parallel { branches } => branches.iter().map(|&b| self.route_work(b, pool, m)).sum(),
+                StepKind::Parallel { branches } => {
+                    branches.iter().map(|&b| self.route_work(b, pool, m)).sum()
+                }
                 StepKind::Choose { branches } => {
                     let mut previous = 0.0;
                     branches

@@ -12,9 +12,7 @@ pub fn format_value(v: f64) -> String {
     let a = v.abs();
     if a == 0.0 {
         "0".to_string()
-    } else if v.fract() == 0.0 && a < 1e15 {
-        format!("{v:.0}")
-    } else if a >= 1000.0 {
+    } else if (v.fract() == 0.0 && a < 1e15) || a >= 1000.0 {
         format!("{v:.0}")
     } else if a >= 100.0 {
         format!("{v:.1}")
@@ -37,7 +35,9 @@ use files::OutDir;
 /// The charts of a comparison, from its runs (baseline first).
 pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec)> {
     let names: Vec<String> = runs.iter().map(|r| r.model.name.clone()).collect();
-    let ecdf = |q: &crate::stats::Quantiles| -> Vec<(f64, f64)> { q.ecdf(200).into_iter().filter(|p| p.1 <= 0.99).collect() };
+    let ecdf = |q: &crate::stats::Quantiles| -> Vec<(f64, f64)> {
+        q.ecdf(200).into_iter().filter(|p| p.1 <= 0.99).collect()
+    };
     let mut charts = Vec::new();
     charts.push((
         "wait_distribution".to_string(),
@@ -45,7 +45,14 @@ pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec
             title: "Waiting time in the queue (all serve steps)".into(),
             x_label: "wait (minutes)".into(),
             y_label: "share of waits at most this long".into(),
-            series: runs.iter().zip(&names).map(|(r, n)| Series { name: n.clone(), points: ecdf(&r.data.wait) }).collect(),
+            series: runs
+                .iter()
+                .zip(&names)
+                .map(|(r, n)| Series {
+                    name: n.clone(),
+                    points: ecdf(&r.data.wait),
+                })
+                .collect(),
             steps: true,
         },
     ));
@@ -63,7 +70,12 @@ pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec
                     points: (0..24)
                         .filter_map(|h| {
                             let time = r.data.hourly.first()?[h][3];
-                            (time > 0.0).then(|| (h as f64 + 0.5, r.data.hourly.iter().map(|p| p[h][0]).sum::<f64>() / time))
+                            (time > 0.0).then(|| {
+                                (
+                                    h as f64 + 0.5,
+                                    r.data.hourly.iter().map(|p| p[h][0]).sum::<f64>() / time,
+                                )
+                            })
                         })
                         .collect(),
                 })
@@ -88,7 +100,21 @@ pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec
             series: runs
                 .iter()
                 .zip(&names)
-                .map(|(r, n)| (n.clone(), pools.iter().map(|p| r.summary.pools.get(p).and_then(|m| m.get("utilization").copied().flatten()).map(|e| e.mean)).collect()))
+                .map(|(r, n)| {
+                    (
+                        n.clone(),
+                        pools
+                            .iter()
+                            .map(|p| {
+                                r.summary
+                                    .pools
+                                    .get(p)
+                                    .and_then(|m| m.get("utilization").copied().flatten())
+                                    .map(|e| e.mean)
+                            })
+                            .collect(),
+                    )
+                })
                 .collect(),
             categories: pools,
         },
@@ -99,11 +125,26 @@ pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec
             title: "Lead time of completed cases".into(),
             x_label: "lead time (working days)".into(),
             y_label: "share of cases finished within".into(),
-            series: runs.iter().zip(&names).map(|(r, n)| Series { name: n.clone(), points: ecdf(&r.data.lead_wd) }).collect(),
+            series: runs
+                .iter()
+                .zip(&names)
+                .map(|(r, n)| Series {
+                    name: n.clone(),
+                    points: ecdf(&r.data.lead_wd),
+                })
+                .collect(),
             steps: true,
         },
     ));
-    let visit_categories: Vec<String> = (0..6).map(|v| if v == 5 { "5+".to_string() } else { v.to_string() }).collect();
+    let visit_categories: Vec<String> = (0..6)
+        .map(|v| {
+            if v == 5 {
+                "5+".to_string()
+            } else {
+                v.to_string()
+            }
+        })
+        .collect();
     charts.push((
         "visits_per_case".to_string(),
         ChartSpec::Bars {
@@ -117,14 +158,24 @@ pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec
                 .map(|(r, n)| {
                     let total: u64 = r.data.visit_counts.iter().sum();
                     let share = |v: u64| (total > 0).then(|| v as f64 / total as f64);
-                    let mut values: Vec<Option<f64>> = r.data.visit_counts[..5].iter().map(|&v| share(v)).collect();
+                    let mut values: Vec<Option<f64>> =
+                        r.data.visit_counts[..5].iter().map(|&v| share(v)).collect();
                     values.push(share(r.data.visit_counts[5..].iter().sum()));
                     (n.clone(), values)
                 })
                 .collect(),
         },
     ));
-    let keys = ["wait_min", "wait_p90_min", "hall_min", "visits", "lead_time_wd", "lead_time_p90_wd", "on_time_rate", "abandon_rate"];
+    let keys = [
+        "wait_min",
+        "wait_p90_min",
+        "hall_min",
+        "visits",
+        "lead_time_wd",
+        "lead_time_p90_wd",
+        "on_time_rate",
+        "abandon_rate",
+    ];
     let mut rows = Vec::new();
     for d in &c.designs {
         for k in keys {
@@ -132,7 +183,11 @@ pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec
                 if diff.before == 0.0 {
                     continue;
                 }
-                let label = if c.designs.len() > 1 { format!("{}: {k}", d.summary.scenario) } else { k.to_string() };
+                let label = if c.designs.len() > 1 {
+                    format!("{}: {k}", d.summary.scenario)
+                } else {
+                    k.to_string()
+                };
                 rows.push(ForestRow {
                     label,
                     mean: 100.0 * diff.diff / diff.before.abs(),
@@ -149,7 +204,8 @@ pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec
     charts.push((
         "kpi_changes".to_string(),
         ChartSpec::Forest {
-            title: "Change against the baseline, with 95% intervals (green: better, red: worse)".into(),
+            title: "Change against the baseline, with 95% intervals (green: better, red: worse)"
+                .into(),
             x_label: "change (% of the baseline)".into(),
             rows,
         },
@@ -159,7 +215,19 @@ pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec
 
 fn comparison_csv(c: &Comparison) -> String {
     let mut w = ::csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["baseline", "design", "kpi", "before", "after", "diff", "diff_ci95", "change_pct", "significant", "paired", "verdict"]);
+    let _ = w.write_record([
+        "baseline",
+        "design",
+        "kpi",
+        "before",
+        "after",
+        "diff",
+        "diff_ci95",
+        "change_pct",
+        "significant",
+        "paired",
+        "verdict",
+    ]);
     for d in &c.designs {
         for (k, x) in &d.vs_baseline {
             let verdict = match x.verdict(k) {
@@ -190,11 +258,21 @@ fn base64(bytes: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for c in bytes.chunks(3) {
-        let n = (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
         s.push(T[(n >> 18) as usize & 63] as char);
         s.push(T[(n >> 12) as usize & 63] as char);
-        s.push(if c.len() > 1 { T[(n >> 6) as usize & 63] as char } else { '=' });
-        s.push(if c.len() > 2 { T[n as usize & 63] as char } else { '=' });
+        s.push(if c.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        s.push(if c.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     s
 }
@@ -202,7 +280,10 @@ fn base64(bytes: &[u8]) -> String {
 /// Writes comparison.json, comparison.csv, charts/ and report.html.
 pub fn write_comparison(dir: &mut OutDir, c: &Comparison, runs: &[Run]) -> std::io::Result<()> {
     let io = |e: String| std::io::Error::other(e);
-    dir.write("comparison.json", format!("{}\n", serde_json::to_string_pretty(c).unwrap_or_default()).as_bytes())?;
+    dir.write(
+        "comparison.json",
+        format!("{}\n", serde_json::to_string_pretty(c).unwrap_or_default()).as_bytes(),
+    )?;
     dir.write("comparison.csv", comparison_csv(c).as_bytes())?;
     let mut page_charts = Vec::new();
     for (stem, spec) in comparison_charts(c, runs) {
@@ -210,13 +291,31 @@ pub fn write_comparison(dir: &mut OutDir, c: &Comparison, runs: &[Run]) -> std::
         dir.write(&format!("charts/{stem}.svg"), r.svg.as_bytes())?;
         dir.write(&format!("charts/{stem}.png"), &r.png)?;
         let title = match &spec {
-            ChartSpec::Lines { title, .. } | ChartSpec::Bars { title, .. } | ChartSpec::Forest { title, .. } | ChartSpec::ErrorLines { title, .. } => title.clone(),
+            ChartSpec::Lines { title, .. }
+            | ChartSpec::Bars { title, .. }
+            | ChartSpec::Forest { title, .. }
+            | ChartSpec::ErrorLines { title, .. } => title.clone(),
         };
-        page_charts.push(html::PageChart { stem, title, svg: r.svg });
+        page_charts.push(html::PageChart {
+            stem,
+            title,
+            svg: r.svg,
+        });
     }
-    let descriptions: Vec<String> = runs.iter().map(|r| r.model.description.trim().to_string()).collect();
-    let needs_font = runs.iter().any(|r| !r.model.name.is_ascii() || r.model.pools.iter().any(|p| !p.name.is_ascii()) || r.model.processes.iter().any(|p| !p.name.is_ascii()) || !r.model.description.is_ascii());
+    let descriptions: Vec<String> = runs
+        .iter()
+        .map(|r| r.model.description.trim().to_string())
+        .collect();
+    let needs_font = runs.iter().any(|r| {
+        !r.model.name.is_ascii()
+            || r.model.pools.iter().any(|p| !p.name.is_ascii())
+            || r.model.processes.iter().any(|p| !p.name.is_ascii())
+            || !r.model.description.is_ascii()
+    });
     let face = needs_font.then(|| base64(chart::font_bytes()));
-    dir.write("report.html", html::report(c, &descriptions, &page_charts, face.as_deref()).as_bytes())?;
+    dir.write(
+        "report.html",
+        html::report(c, &descriptions, &page_charts, face.as_deref()).as_bytes(),
+    )?;
     Ok(())
 }

@@ -43,7 +43,9 @@ pub struct StreamKey(u64);
 impl StreamKey {
     /// The root of a replication: (master seed, replication number).
     pub fn replication(seed: u64, replication: u64) -> Self {
-        StreamKey(mix64(mix64(seed ^ 0x5eed_5eed_5eed_5eed).wrapping_add(replication.wrapping_mul(GOLDEN))))
+        StreamKey(mix64(
+            mix64(seed ^ 0x5eed_5eed_5eed_5eed).wrapping_add(replication.wrapping_mul(GOLDEN)),
+        ))
     }
 
     /// A sub-stream of this one, identified by a number (a name hash, a case
@@ -69,7 +71,7 @@ pub struct StreamRng {
 impl StreamRng {
     /// The next 64 random bits.
     #[inline]
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(GOLDEN);
         mix64(self.state)
     }
@@ -77,7 +79,7 @@ impl StreamRng {
     /// A uniform number in [0, 1) with 53 random bits.
     #[inline]
     pub fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 }
 
@@ -86,17 +88,17 @@ impl TryRng for StreamRng {
 
     #[inline]
     fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        Ok((self.next() >> 32) as u32)
+        Ok((self.next_u64() >> 32) as u32)
     }
 
     #[inline]
     fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        Ok(self.next())
+        Ok(self.next_u64())
     }
 
     fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Infallible> {
         for chunk in dest.chunks_mut(8) {
-            let bytes = self.next().to_le_bytes();
+            let bytes = self.next_u64().to_le_bytes();
             chunk.copy_from_slice(&bytes[..chunk.len()]);
         }
         Ok(())
@@ -110,15 +112,19 @@ mod tests {
     #[test]
     fn streams_are_reproducible_and_distinct() {
         let root = StreamKey::replication(42, 0);
-        let a: Vec<u64> = (0..4).map({
-            let mut r = root.child(1).rng();
-            move |_| r.next()
-        }).collect();
-        let b: Vec<u64> = (0..4).map({
-            let mut r = root.child(1).rng();
-            move |_| r.next()
-        }).collect();
-        let c = root.child(2).rng().next();
+        let a: Vec<u64> = (0..4)
+            .map({
+                let mut r = root.child(1).rng();
+                move |_| r.next_u64()
+            })
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map({
+                let mut r = root.child(1).rng();
+                move |_| r.next_u64()
+            })
+            .collect();
+        let c = root.child(2).rng().next_u64();
         assert_eq!(a, b);
         assert_ne!(a[0], c);
         assert_ne!(StreamKey::replication(42, 1), root);

@@ -59,6 +59,16 @@ pub fn parse(text: &str, file: &str) -> Result<Node, ScenarioErrors> {
             if let Some(first) = message.lines().next() {
                 message = first.to_string();
             }
+            if message.contains("DuplicateKeyPolicy")
+                || message.to_lowercase().contains("duplicate")
+            {
+                message = "a key appears twice in the same mapping; keep one".into();
+            } else if message.contains("Documents") {
+                message = "the file holds several YAML documents (---); a scenario is one document"
+                    .into();
+            } else if message.contains("budget") || message.contains("Budget") {
+                message = format!("the document is too large, too deeply nested (over {MAX_DEPTH} levels) or uses too many aliases for a scenario");
+            }
             Err(ScenarioErrors {
                 file: file.to_string(),
                 problems: vec![Problem {
@@ -131,10 +141,16 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
 /// such as `pools.hall.servers`, `arrivals[0].daily`,
 /// `arrivals.walk_ins.rate` or `processes.p.steps[1].time`) to `value`,
 /// itself read as YAML. Used by `procsim sweep`.
-pub fn load_str_with(text: &str, file: &str, key: &str, value: &str) -> Result<Model, ScenarioErrors> {
+pub fn load_str_with(
+    text: &str,
+    file: &str,
+    key: &str,
+    value: &str,
+) -> Result<Model, ScenarioErrors> {
     let mut root = parse(text, file)?;
     let new_value = parse(value, &format!("--set {key}"))?;
-    set_path(&mut root, key, new_value).map_err(|e| ScenarioErrors::whole_file(file, format!("--set {key}: {e}")))?;
+    set_path(&mut root, key, new_value)
+        .map_err(|e| ScenarioErrors::whole_file(file, format!("--set {key}: {e}")))?;
     validate::model(&root, file)
 }
 
@@ -148,7 +164,9 @@ fn set_path(root: &mut Node, key: &str, value: Node) -> Result<(), String> {
             }
             rest = &rest[i..];
             while let Some(stripped) = rest.strip_prefix('[') {
-                let end = stripped.find(']').ok_or_else(|| format!("unclosed [ in `{key}`"))?;
+                let end = stripped
+                    .find(']')
+                    .ok_or_else(|| format!("unclosed [ in `{key}`"))?;
                 segments.push(format!("[{}]", &stripped[..end]));
                 rest = &stripped[end + 1..];
             }
@@ -159,7 +177,10 @@ fn set_path(root: &mut Node, key: &str, value: Node) -> Result<(), String> {
     let mut node = root;
     for (depth, seg) in segments.iter().enumerate() {
         let last = depth + 1 == segments.len();
-        let index = seg.strip_prefix('[').and_then(|s| s.strip_suffix(']')).and_then(|s| s.parse::<usize>().ok());
+        let index = seg
+            .strip_prefix('[')
+            .and_then(|s| s.strip_suffix(']'))
+            .and_then(|s| s.parse::<usize>().ok());
         node = match &mut node.value {
             Value::Seq(items) => {
                 let i = match index.or_else(|| seg.parse::<usize>().ok()) {
@@ -171,20 +192,35 @@ fn set_path(root: &mut Node, key: &str, value: Node) -> Result<(), String> {
                         .ok_or_else(|| format!("no entry named `{seg}`"))?,
                 };
                 let len = items.len();
-                items.get_mut(i).ok_or_else(|| format!("index {i} is past the end of a list of {len}"))?
+                items
+                    .get_mut(i)
+                    .ok_or_else(|| format!("index {i} is past the end of a list of {len}"))?
             }
             Value::Map(entries) => {
-                let pos = entries.iter().position(|(k, _)| k.value == Value::Str(seg.clone()));
+                let pos = entries
+                    .iter()
+                    .position(|(k, _)| k.value == Value::Str(seg.clone()));
                 match pos {
                     Some(p) => &mut entries[p].1,
                     None if last => {
-                        entries.push((Node { value: Value::Str(seg.clone()), line: 0, column: 0 }, value.clone()));
+                        entries.push((
+                            Node {
+                                value: Value::Str(seg.clone()),
+                                line: 0,
+                                column: 0,
+                            },
+                            value.clone(),
+                        ));
                         return Ok(());
                     }
                     None => return Err(format!("no key `{seg}` here")),
                 }
             }
-            _ => return Err(format!("`{seg}` goes inside a value that is neither a mapping nor a list")),
+            _ => {
+                return Err(format!(
+                    "`{seg}` goes inside a value that is neither a mapping nor a list"
+                ))
+            }
         };
     }
     *node = value;

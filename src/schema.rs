@@ -13,10 +13,12 @@ pub fn scenario_schema() -> Value {
         "pattern": "^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?\\s*(s|min|h|d|wd)$",
         "description": "A number and a unit: s, min, h, d (calendar days) or wd (working days), e.g. 5min, 1.5h, 2wd"
     });
-    let two = |a: &str, b: &str| json!({
-        "type": "object", "additionalProperties": false, "required": [a, b],
-        "properties": {a: {"$ref": "#/definitions/duration"}, b: {"$ref": "#/definitions/duration"}}
-    });
+    let two = |a: &str, b: &str| {
+        json!({
+            "type": "object", "additionalProperties": false, "required": [a, b],
+            "properties": {a: {"$ref": "#/definitions/duration"}, b: {"$ref": "#/definitions/duration"}}
+        })
+    };
     let dist = json!({
         "description": "A duration (constant) or a one-key mapping naming a distribution family",
         "oneOf": [
@@ -140,7 +142,7 @@ pub fn scenario_schema() -> Value {
                     "mix": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}},
                     "channel": {"enum": ["hall", "online"]}
                 }}},
-            "targets": {"type": "array", "items": {
+            "targets": {"type": ["array", "null"], "items": {
                 "type": "object", "additionalProperties": false, "required": ["kpi"],
                 "anyOf": [{"required": ["min"]}, {"required": ["max"]}],
                 "properties": {"kpi": {"type": "string"}, "min": {"type": "number"}, "max": {"type": "number"}}}}

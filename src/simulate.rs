@@ -86,9 +86,9 @@ impl RunData {
             *a += b;
         }
         for (acc, p) in self.hourly.iter_mut().zip(&r.pools) {
-            for (h, bins) in acc.iter_mut().enumerate() {
-                for k in 0..4 {
-                    bins[k] += p.hourly[h][k];
+            for (bins, add) in acc.iter_mut().zip(&p.hourly) {
+                for (b, a) in bins.iter_mut().zip(add) {
+                    *b += a;
                 }
             }
         }
@@ -106,9 +106,9 @@ impl RunData {
             *a += b;
         }
         for (acc, p) in self.hourly.iter_mut().zip(&other.hourly) {
-            for (h, bins) in acc.iter_mut().enumerate() {
-                for k in 0..4 {
-                    bins[k] += p[h][k];
+            for (bins, add) in acc.iter_mut().zip(p) {
+                for (b, a) in bins.iter_mut().zip(add) {
+                    *b += a;
                 }
             }
         }
@@ -137,7 +137,14 @@ pub fn simulate(
     progress: &(dyn Fn(u32) + Sync),
     stop: &AtomicBool,
 ) -> Result<Run, EngineError> {
-    simulate_observed(model, settings, |_| NoObserver, |_, _| Ok(()), progress, stop)
+    simulate_observed(
+        model,
+        settings,
+        |_| NoObserver,
+        |_, _| Ok(()),
+        progress,
+        stop,
+    )
 }
 
 /// Runs a scenario; `make` builds an observer per replication and `finish`
@@ -176,7 +183,8 @@ where
                 .par_iter()
                 .map(|&r| {
                     let mut observer = make(r);
-                    let result = engine::run_replication(&model, r, settings.limits, &mut observer, stop)?;
+                    let result =
+                        engine::run_replication(&model, r, settings.limits, &mut observer, stop)?;
                     progress(r);
                     Ok((result, observer))
                 })
@@ -189,5 +197,10 @@ where
         }
     }
     let summary = Summary::new(&model, settings.seed, &data.values);
-    Ok(Run { model, settings: settings.clone(), data, summary })
+    Ok(Run {
+        model,
+        settings: settings.clone(),
+        data,
+        summary,
+    })
 }

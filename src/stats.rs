@@ -85,14 +85,18 @@ impl Quantiles {
     #[inline]
     pub fn add(&mut self, x: f64) {
         let v = (x.max(0.0) * QUANTILE_SCALE).round();
-        let v = if v.is_finite() && v < 9.0e18 { v as u64 } else { u64::MAX / 4 };
+        let v = if v.is_finite() && v < 9.0e18 {
+            v as u64
+        } else {
+            u64::MAX / 4
+        };
         // Auto-resize makes recording infallible for values below u64::MAX / 2.
         let _ = self.hist.record(v);
     }
 
     /// The q-quantile (0..=1), or `None` when empty.
     pub fn quantile(&self, q: f64) -> Option<f64> {
-        (self.hist.len() > 0).then(|| self.hist.value_at_quantile(q) as f64 / QUANTILE_SCALE)
+        (!self.hist.is_empty()).then(|| self.hist.value_at_quantile(q) as f64 / QUANTILE_SCALE)
     }
 
     /// Number of values.
@@ -107,7 +111,7 @@ impl Quantiles {
 
     /// (value, cumulative share) points for an ECDF chart, at most `points` of them.
     pub fn ecdf(&self, points: usize) -> Vec<(f64, f64)> {
-        if self.hist.len() == 0 {
+        if self.hist.is_empty() {
             return Vec::new();
         }
         (0..=points)

@@ -16,10 +16,18 @@ pub type KpiValues = Vec<Option<f64>>;
 pub fn kpi_keys(model: &Model) -> Vec<String> {
     let mut keys: Vec<String> = kpi::SCENARIO_KPIS.iter().map(|k| k.to_string()).collect();
     for p in &model.pools {
-        keys.extend(kpi::POOL_KPIS.iter().map(|k| format!("pools.{}.{k}", p.name)));
+        keys.extend(
+            kpi::POOL_KPIS
+                .iter()
+                .map(|k| format!("pools.{}.{k}", p.name)),
+        );
     }
     for p in &model.processes {
-        keys.extend(kpi::PROCESS_KPIS.iter().map(|k| format!("processes.{}.{k}", p.name)));
+        keys.extend(
+            kpi::PROCESS_KPIS
+                .iter()
+                .map(|k| format!("processes.{}.{k}", p.name)),
+        );
     }
     keys
 }
@@ -47,7 +55,8 @@ pub fn kpi_values(model: &Model, r: &ReplicationResult) -> KpiValues {
         r.lead_wd_quantiles.quantile(0.9),
         ratio(r.on_time, r.limited),
         (r.open_days > 0.0).then(|| r.completed as f64 / r.open_days),
-        (r.open_days > 0.0).then(|| r.pools.iter().map(|p| p.overtime).sum::<f64>() / 60.0 / r.open_days),
+        (r.open_days > 0.0)
+            .then(|| r.pools.iter().map(|p| p.overtime).sum::<f64>() / 60.0 / r.open_days),
     ];
     debug_assert_eq!(v.len(), kpi::SCENARIO_KPIS.len());
     for p in &r.pools {
@@ -115,7 +124,8 @@ impl Summary {
             processes: IndexMap::new(),
         };
         for (i, key) in keys.iter().enumerate() {
-            let column: Vec<Option<f64>> = values.iter().map(|v| v.get(i).copied().flatten()).collect();
+            let column: Vec<Option<f64>> =
+                values.iter().map(|v| v.get(i).copied().flatten()).collect();
             s.set(key, Estimate::from_values(&column));
         }
         s
@@ -124,10 +134,16 @@ impl Summary {
     fn set(&mut self, key: &str, value: KpiEntry) {
         match kpi::split_key(key) {
             Some(("pools", Some(name), k)) => {
-                self.pools.entry(name.to_string()).or_default().insert(k.to_string(), value);
+                self.pools
+                    .entry(name.to_string())
+                    .or_default()
+                    .insert(k.to_string(), value);
             }
             Some(("processes", Some(name), k)) => {
-                self.processes.entry(name.to_string()).or_default().insert(k.to_string(), value);
+                self.processes
+                    .entry(name.to_string())
+                    .or_default()
+                    .insert(k.to_string(), value);
             }
             _ => {
                 self.kpis.insert(key.to_string(), value);
@@ -146,7 +162,8 @@ impl Summary {
 
     /// Every (dotted key, entry), in output order.
     pub fn entries(&self) -> Vec<(String, KpiEntry)> {
-        let mut out: Vec<(String, KpiEntry)> = self.kpis.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let mut out: Vec<(String, KpiEntry)> =
+            self.kpis.iter().map(|(k, v)| (k.clone(), *v)).collect();
         for (name, m) in &self.pools {
             out.extend(m.iter().map(|(k, v)| (format!("pools.{name}.{k}"), *v)));
         }

@@ -72,7 +72,10 @@ fn split_number(text: &str) -> Result<(f64, &str), String> {
         .find(|&(i, c)| {
             !(c.is_ascii_digit()
                 || c == '.'
-                || ((c == 'e' || c == 'E') && i > 0 && text[i + 1..].starts_with(|d: char| d.is_ascii_digit() || d == '-' || d == '+'))
+                || ((c == 'e' || c == 'E')
+                    && i > 0
+                    && text[i + 1..]
+                        .starts_with(|d: char| d.is_ascii_digit() || d == '-' || d == '+'))
                 || ((c == '-' || c == '+') && (i == 0 || text[..i].ends_with(['e', 'E']))))
         })
         .map(|(i, _)| i)
@@ -122,9 +125,8 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
         .parse()
         .map_err(|_| format!("`{}` in rate `{text}` is not a number", number.trim()))?;
     let unit = unit.trim();
-    let factor = clock_unit(unit).ok_or_else(|| {
-        format!("unknown rate unit `{unit}` in `{text}`; use /s, /min, /h or /d")
-    })?;
+    let factor = clock_unit(unit)
+        .ok_or_else(|| format!("unknown rate unit `{unit}` in `{text}`; use /s, /min, /h or /d"))?;
     if !value.is_finite() || value <= 0.0 {
         return Err(format!("rate `{text}` must be a positive, finite number"));
     }
@@ -149,9 +151,9 @@ pub fn parse_time_of_day(text: &str) -> Result<Seconds, String> {
 
 /// Parses a period `HH:MM-HH:MM` into (start, end) seconds since midnight.
 pub fn parse_period(text: &str) -> Result<(Seconds, Seconds), String> {
-    let (a, b) = text.split_once('-').ok_or_else(|| {
-        format!("`{text}` is not a period; write HH:MM-HH:MM, e.g. 09:00-12:00")
-    })?;
+    let (a, b) = text
+        .split_once('-')
+        .ok_or_else(|| format!("`{text}` is not a period; write HH:MM-HH:MM, e.g. 09:00-12:00"))?;
     let start = parse_time_of_day(a)?;
     let end = parse_time_of_day(b)?;
     if end <= start {
@@ -181,7 +183,9 @@ mod tests {
         assert_eq!(parse_duration("-3min"), Ok(Duration::Clock(-180.0)));
         assert_eq!(parse_duration("1e1s"), Ok(Duration::Clock(10.0)));
         assert!(parse_duration("5").unwrap_err().contains("no unit"));
-        assert!(parse_duration("5 weeks").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("5 weeks")
+            .unwrap_err()
+            .contains("unknown unit"));
         assert!(parse_duration("min").is_err());
     }
 
@@ -195,7 +199,9 @@ mod tests {
         assert!(parse_time_of_day("25:00").is_err());
         assert!(parse_time_of_day("9:61").is_err());
         assert_eq!(parse_period("09:00-12:00"), Ok((32_400.0, 43_200.0)));
-        assert!(parse_period("12:00-09:00").unwrap_err().contains("ends before"));
+        assert!(parse_period("12:00-09:00")
+            .unwrap_err()
+            .contains("ends before"));
         assert_eq!(format_time_of_day(34_200.0), "09:30");
     }
 }

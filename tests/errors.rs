@@ -20,7 +20,10 @@ struct Outcome {
 impl Outcome {
     /// The `error:` lines of stderr.
     fn errors(&self) -> Vec<&str> {
-        self.stderr.lines().filter(|l| l.starts_with("error: ")).collect()
+        self.stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect()
     }
 }
 
@@ -57,8 +60,17 @@ fn fixture(name: &str) -> String {
 fn rejects(name: &str, line: u32, path: &str, phrase: &str) -> Outcome {
     let file = fixture(name);
     let out = validate(&[&file]);
-    assert_eq!(out.code, Some(2), "{file} should be refused with exit code 2; stderr:\n{}", out.stderr);
-    assert!(!out.stdout.contains("ok:"), "{file} should not be reported ok; stdout:\n{}", out.stdout);
+    assert_eq!(
+        out.code,
+        Some(2),
+        "{file} should be refused with exit code 2; stderr:\n{}",
+        out.stderr
+    );
+    assert!(
+        !out.stdout.contains("ok:"),
+        "{file} should not be reported ok; stdout:\n{}",
+        out.stdout
+    );
     let location = format!("error: {file}:{line}:");
     let key = format!(": {path}: ");
     let hit = out.errors().into_iter().any(|l| {
@@ -76,24 +88,44 @@ fn rejects(name: &str, line: u32, path: &str, phrase: &str) -> Outcome {
 
 #[test]
 fn unknown_key_gets_a_did_you_mean_hint() {
-    rejects("unknown_key_hint.yaml", 2, "horizn", "did you mean `horizon`?");
+    rejects(
+        "unknown_key_hint.yaml",
+        2,
+        "horizn",
+        "did you mean `horizon`?",
+    );
 }
 
 #[test]
 fn missing_required_key_is_named() {
-    rejects("missing_horizon.yaml", 1, "", "missing required key `horizon`");
+    rejects(
+        "missing_horizon.yaml",
+        1,
+        "",
+        "missing required key `horizon`",
+    );
 }
 
 // ---------------------------------------------------------------- units
 
 #[test]
 fn bare_number_needs_a_unit() {
-    rejects("bare_number.yaml", 14, "processes.license.steps[2].time", "needs a unit");
+    rejects(
+        "bare_number.yaml",
+        14,
+        "processes.license.steps[2].time",
+        "needs a unit",
+    );
 }
 
 #[test]
 fn unknown_unit_is_refused() {
-    rejects("unknown_unit.yaml", 14, "processes.license.steps[2].time", "unknown unit `weeks`");
+    rejects(
+        "unknown_unit.yaml",
+        14,
+        "processes.license.steps[2].time",
+        "unknown unit `weeks`",
+    );
 }
 
 // ---------------------------------------------------------------- values
@@ -105,17 +137,32 @@ fn zero_horizon_is_refused() {
 
 #[test]
 fn zero_exponential_mean_is_refused() {
-    rejects("exp_mean_zero.yaml", 10, "processes.license.steps[0].time", "mean must be greater than 0");
+    rejects(
+        "exp_mean_zero.yaml",
+        10,
+        "processes.license.steps[0].time",
+        "mean must be greater than 0",
+    );
 }
 
 #[test]
 fn rate_over_the_limit_is_refused() {
-    rejects("rate_too_high.yaml", 13, "arrivals[0].rate", "over the limit");
+    rejects(
+        "rate_too_high.yaml",
+        13,
+        "arrivals[0].rate",
+        "over the limit",
+    );
 }
 
 #[test]
 fn probability_outside_unit_interval_is_refused() {
-    rejects("no_show_probability.yaml", 15, "arrivals[0].appointments.no_show", "between 0 and 1");
+    rejects(
+        "no_show_probability.yaml",
+        15,
+        "arrivals[0].appointments.no_show",
+        "between 0 and 1",
+    );
 }
 
 #[test]
@@ -125,85 +172,160 @@ fn mix_shares_must_sum_to_one() {
 
 #[test]
 fn choose_probabilities_must_sum_to_one() {
-    rejects("choose_sum.yaml", 12, "processes.license.steps[1].choose", "must sum to 1");
+    rejects(
+        "choose_sum.yaml",
+        12,
+        "processes.license.steps[1].choose",
+        "must sum to 1",
+    );
 }
 
 // ---------------------------------------------------------------- rework
 
 #[test]
 fn rework_probability_one_is_refused() {
-    rejects("rework_p_one.yaml", 13, "processes.license.steps[1].rework.p", "below 1");
+    rejects(
+        "rework_p_one.yaml",
+        13,
+        "processes.license.steps[1].rework.p",
+        "below 1",
+    );
 }
 
 #[test]
 fn rework_to_a_later_step_is_refused() {
-    rejects("rework_to_later.yaml", 15, "processes.license.steps[1].rework.to", "`collect` is not an earlier step");
+    rejects(
+        "rework_to_later.yaml",
+        15,
+        "processes.license.steps[1].rework.to",
+        "`collect` is not an earlier step",
+    );
 }
 
 #[test]
 fn rework_to_an_unknown_step_is_refused() {
-    rejects("rework_to_unknown.yaml", 15, "processes.license.steps[1].rework.to", "`nowhere` is not an earlier step");
+    rejects(
+        "rework_to_unknown.yaml",
+        15,
+        "processes.license.steps[1].rework.to",
+        "`nowhere` is not an earlier step",
+    );
 }
 
 // ---------------------------------------------------------------- names
 
 #[test]
 fn serve_at_undefined_pool_is_refused() {
-    rejects("undefined_pool_serve.yaml", 9, "processes.license.steps[0].serve", "pool `dsk` is not defined (did you mean `desk`?)");
+    rejects(
+        "undefined_pool_serve.yaml",
+        9,
+        "processes.license.steps[0].serve",
+        "pool `dsk` is not defined (did you mean `desk`?)",
+    );
 }
 
 #[test]
 fn work_at_undefined_pool_is_refused() {
-    rejects("undefined_pool_work.yaml", 11, "processes.license.steps[1].work", "pool `back_office` is not defined");
+    rejects(
+        "undefined_pool_work.yaml",
+        11,
+        "processes.license.steps[1].work",
+        "pool `back_office` is not defined",
+    );
 }
 
 #[test]
 fn arrivals_of_undefined_process_are_refused() {
-    rejects("undefined_process.yaml", 13, "arrivals[0].process", "process `licence` is not defined (did you mean `license`?)");
+    rejects(
+        "undefined_process.yaml",
+        13,
+        "arrivals[0].process",
+        "process `licence` is not defined (did you mean `license`?)",
+    );
 }
 
 #[test]
 fn duplicate_step_ids_are_refused() {
-    rejects("duplicate_step_id.yaml", 12, "processes.license.steps[1].id", "duplicate step id `intake`");
+    rejects(
+        "duplicate_step_id.yaml",
+        12,
+        "processes.license.steps[1].id",
+        "duplicate step id `intake`",
+    );
 }
 
 // ---------------------------------------------------------------- distributions
 
 #[test]
 fn negative_sd_is_refused() {
-    rejects("sd_negative.yaml", 10, "processes.license.steps[0].time", "sd must be at least 0");
+    rejects(
+        "sd_negative.yaml",
+        10,
+        "processes.license.steps[0].time",
+        "sd must be at least 0",
+    );
 }
 
 #[test]
 fn triangular_out_of_order_is_refused() {
-    rejects("triangular_order.yaml", 10, "processes.license.steps[0].time", "min <= mode <= max");
+    rejects(
+        "triangular_order.yaml",
+        10,
+        "processes.license.steps[0].time",
+        "min <= mode <= max",
+    );
 }
 
 #[test]
 fn empty_empirical_list_is_refused() {
-    rejects("empirical_empty.yaml", 10, "processes.license.steps[0].time", "at least one value");
+    rejects(
+        "empirical_empty.yaml",
+        10,
+        "processes.license.steps[0].time",
+        "at least one value",
+    );
 }
 
 #[test]
 fn mixed_unit_families_are_refused() {
-    rejects("mixed_unit_families.yaml", 11, "processes.license.steps[1].wait", "mixes clock units and working days");
+    rejects(
+        "mixed_unit_families.yaml",
+        11,
+        "processes.license.steps[1].wait",
+        "mixes clock units and working days",
+    );
 }
 
 // ---------------------------------------------------------------- calendar and pools
 
 #[test]
 fn time_of_day_out_of_range_is_refused() {
-    rejects("time_of_day_range.yaml", 4, "calendar.hours[1]", "`25:00` is not a time of day");
+    rejects(
+        "time_of_day_range.yaml",
+        4,
+        "calendar.hours[1]",
+        "`25:00` is not a time of day",
+    );
 }
 
 #[test]
 fn period_ending_before_it_starts_is_refused() {
-    rejects("period_backwards.yaml", 4, "calendar.hours[0]", "ends before it starts");
+    rejects(
+        "period_backwards.yaml",
+        4,
+        "calendar.hours[0]",
+        "ends before it starts",
+    );
 }
 
 #[test]
 fn overlapping_periods_are_refused() {
-    rejects("overlapping_periods.yaml", 6, "calendar.hours[1]", "must not overlap");
+    rejects(
+        "overlapping_periods.yaml",
+        6,
+        "calendar.hours[1]",
+        "must not overlap",
+    );
 }
 
 #[test]
@@ -213,31 +335,56 @@ fn calendar_without_open_time_is_refused() {
 
 #[test]
 fn pool_that_is_never_open_is_refused() {
-    rejects("pool_never_open.yaml", 7, "pools.closed", "never open with a server");
+    rejects(
+        "pool_never_open.yaml",
+        7,
+        "pools.closed",
+        "never open with a server",
+    );
 }
 
 // ---------------------------------------------------------------- steps
 
 #[test]
 fn two_kind_keys_on_one_step_are_refused() {
-    rejects("two_kind_keys.yaml", 11, "processes.license.steps[1]", "exactly one kind key, found serve and wait");
+    rejects(
+        "two_kind_keys.yaml",
+        11,
+        "processes.license.steps[1]",
+        "exactly one kind key, found serve and wait",
+    );
 }
 
 #[test]
 fn empty_serve_pool_list_is_refused() {
-    rejects("serve_empty_list.yaml", 9, "processes.license.steps[0].serve", "the pool list is empty");
+    rejects(
+        "serve_empty_list.yaml",
+        9,
+        "processes.license.steps[0].serve",
+        "the pool list is empty",
+    );
 }
 
 // ---------------------------------------------------------------- targets
 
 #[test]
 fn target_on_unknown_kpi_is_refused() {
-    rejects("target_unknown_kpi.yaml", 16, "targets[1].kpi", "unknown KPI `wait_mins`");
+    rejects(
+        "target_unknown_kpi.yaml",
+        16,
+        "targets[1].kpi",
+        "unknown KPI `wait_mins`",
+    );
 }
 
 #[test]
 fn target_on_unknown_pool_is_refused() {
-    rejects("target_unknown_pool.yaml", 15, "targets[0].kpi", "`counter`, which is not defined");
+    rejects(
+        "target_unknown_pool.yaml",
+        15,
+        "targets[0].kpi",
+        "`counter`, which is not defined",
+    );
 }
 
 // ---------------------------------------------------------------- whole files
@@ -250,17 +397,41 @@ fn every_problem_of_a_file_is_reported() {
     let errors = out.errors();
     let expected = [
         (2, "horizon", "needs a unit"),
-        (9, "processes.license.steps[0].serve", "pool `dsk` is not defined"),
-        (10, "processes.license.steps[0].time", "mean must be greater than 0"),
-        (11, "processes.license.steps[1].wait", "unknown unit `weeks`"),
-        (14, "arrivals[0].process", "process `licence` is not defined"),
+        (
+            9,
+            "processes.license.steps[0].serve",
+            "pool `dsk` is not defined",
+        ),
+        (
+            10,
+            "processes.license.steps[0].time",
+            "mean must be greater than 0",
+        ),
+        (
+            11,
+            "processes.license.steps[1].wait",
+            "unknown unit `weeks`",
+        ),
+        (
+            14,
+            "arrivals[0].process",
+            "process `licence` is not defined",
+        ),
         (16, "targets[0].kpi", "unknown KPI `wait_mins`"),
     ];
-    assert_eq!(errors.len(), expected.len(), "expected {} error lines, got:\n{}", expected.len(), out.stderr);
+    assert_eq!(
+        errors.len(),
+        expected.len(),
+        "expected {} error lines, got:\n{}",
+        expected.len(),
+        out.stderr
+    );
     for (line, path, phrase) in expected {
         let location = format!("error: {file}:{line}:");
         assert!(
-            errors.iter().any(|l| l.starts_with(&location) && l.contains(&format!(": {path}: ")) && l.contains(phrase)),
+            errors.iter().any(|l| l.starts_with(&location)
+                && l.contains(&format!(": {path}: "))
+                && l.contains(phrase)),
             "missing `{phrase}` at line {line} ({path}) in:\n{}",
             out.stderr
         );
@@ -268,9 +439,20 @@ fn every_problem_of_a_file_is_reported() {
     // Problems come in file order.
     let lines: Vec<u32> = errors
         .iter()
-        .map(|l| l[format!("error: {file}:").len()..].split(':').next().unwrap().parse().unwrap())
+        .map(|l| {
+            l[format!("error: {file}:").len()..]
+                .split(':')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
         .collect();
-    assert!(lines.windows(2).all(|w| w[0] <= w[1]), "errors are not in file order:\n{}", out.stderr);
+    assert!(
+        lines.windows(2).all(|w| w[0] <= w[1]),
+        "errors are not in file order:\n{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -280,10 +462,20 @@ fn invalid_yaml_syntax_reports_a_line() {
     assert_eq!(out.code, Some(2), "{}", out.stderr);
     let errors = out.errors();
     assert_eq!(errors.len(), 1, "{}", out.stderr);
-    let rest = errors[0].strip_prefix(&format!("error: {file}:")).expect("names the file");
+    let rest = errors[0]
+        .strip_prefix(&format!("error: {file}:"))
+        .expect("names the file");
     let mut parts = rest.splitn(3, ':');
-    let line: u32 = parts.next().unwrap().parse().unwrap_or_else(|_| panic!("no line number in `{}`", errors[0]));
-    let column: u32 = parts.next().unwrap().parse().unwrap_or_else(|_| panic!("no column in `{}`", errors[0]));
+    let line: u32 = parts
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|_| panic!("no line number in `{}`", errors[0]));
+    let column: u32 = parts
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|_| panic!("no column in `{}`", errors[0]));
     // The unclosed `[` is on line 5; a parser notices it there or on the next line.
     assert!((5..=6).contains(&line), "line {line} in `{}`", errors[0]);
     assert!(column >= 1);
@@ -299,14 +491,24 @@ fn every_bad_fixture_is_refused() {
         .filter(|n| n.ends_with(".yaml"))
         .collect();
     names.sort();
-    assert!(names.len() >= 30, "expected the bad fixtures, found {names:?}");
+    assert!(
+        names.len() >= 30,
+        "expected the bad fixtures, found {names:?}"
+    );
     for name in names {
         let file = fixture(&name);
         let out = validate(&[&file]);
         assert_eq!(out.code, Some(2), "{file}: {}", out.stderr);
-        assert!(!out.errors().is_empty(), "{file}: no error line:\n{}", out.stderr);
+        assert!(
+            !out.errors().is_empty(),
+            "{file}: no error line:\n{}",
+            out.stderr
+        );
         for l in out.errors() {
-            assert!(l.starts_with(&format!("error: {file}:")), "{file}: error line does not name the file: {l}");
+            assert!(
+                l.starts_with(&format!("error: {file}:")),
+                "{file}: error line does not name the file: {l}"
+            );
         }
     }
 }
@@ -317,9 +519,17 @@ fn good_and_bad_files_together() {
     let bad = fixture("horizon_zero.yaml");
     let out = validate(&[good, &bad]);
     assert_eq!(out.code, Some(2), "{}", out.stderr);
-    assert!(out.stdout.contains(&format!("ok: {good}")), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!("ok: {good}")),
+        "{}",
+        out.stdout
+    );
     assert!(!out.stdout.contains(&bad));
-    assert!(out.stderr.contains(&format!("error: {bad}:2:")), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!("error: {bad}:2:")),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -342,8 +552,18 @@ fn hostile(path: &Path) -> String {
     let p = path.to_str().unwrap();
     let out = validate(&[p]);
     assert_eq!(out.code, Some(2), "{p}: {}", out.stderr);
-    assert!(!out.errors().is_empty(), "{p}: no error line:\n{}", out.stderr);
-    assert!(out.errors().iter().all(|l| l.starts_with(&format!("error: {p}:"))), "{}", out.stderr);
+    assert!(
+        !out.errors().is_empty(),
+        "{p}: no error line:\n{}",
+        out.stderr
+    );
+    assert!(
+        out.errors()
+            .iter()
+            .all(|l| l.starts_with(&format!("error: {p}:"))),
+        "{}",
+        out.stderr
+    );
     assert!(out.stdout.is_empty(), "{p}: {}", out.stdout);
     out.stderr
 }
@@ -351,7 +571,11 @@ fn hostile(path: &Path) -> String {
 #[test]
 fn non_utf8_bytes_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write_temp(&dir, "latin1.yaml", b"name: caf\xe9 \xff\xfe\nhorizon: 1d\n");
+    let path = write_temp(
+        &dir,
+        "latin1.yaml",
+        b"name: caf\xe9 \xff\xfe\nhorizon: 1d\n",
+    );
     let stderr = hostile(&path);
     assert!(stderr.contains("not UTF-8"), "{stderr}");
 }
@@ -359,7 +583,9 @@ fn non_utf8_bytes_are_refused() {
 #[test]
 fn alias_bomb_is_refused() {
     // Billion laughs: 9^9 leaves from ten short lines.
-    let mut text = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let mut text = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
     for i in 1..10u8 {
         let (prev, cur) = ((b'a' + i - 1) as char, (b'a' + i) as char);
         let refs = vec![format!("*{prev}"); 9].join(",");
@@ -369,7 +595,11 @@ fn alias_bomb_is_refused() {
     let path = write_temp(&dir, "bomb.yaml", text.as_bytes());
     let started = std::time::Instant::now();
     hostile(&path);
-    assert!(started.elapsed() < Duration::from_secs(60), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -471,56 +701,86 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Every `*.yaml` under `scenarios/`, relative to the crate root.
-fn shipped_scenarios() -> Vec<String> {
+/// Every `*.yaml` under `scenarios/SUB` (all of `scenarios/` for ""),
+/// relative to the crate root.
+fn shipped_scenarios(sub: &str) -> Vec<String> {
     let mut files = Vec::new();
-    yaml_files(&Path::new(MANIFEST).join("scenarios"), &mut files);
+    yaml_files(&Path::new(MANIFEST).join("scenarios").join(sub), &mut files);
     files.sort();
     files
         .iter()
-        .map(|p| p.strip_prefix(MANIFEST).unwrap().to_string_lossy().into_owned())
+        .map(|p| {
+            p.strip_prefix(MANIFEST)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect()
 }
 
-#[test]
-fn every_shipped_scenario_validates() {
-    let files = shipped_scenarios();
+/// Validates all `files` in one call: exit 0, `ok: FILE` for each, no errors.
+fn all_validate(files: &[String]) {
     assert!(!files.is_empty(), "no scenarios found");
     let args: Vec<&str> = files.iter().map(String::as_str).collect();
     let out = validate(&args);
     assert_eq!(out.code, Some(0), "stderr:\n{}", out.stderr);
-    for f in &files {
-        assert!(out.stdout.contains(&format!("ok: {f}\n")), "no `ok: {f}` in:\n{}", out.stdout);
+    for f in files {
+        assert!(
+            out.stdout.contains(&format!("ok: {f}\n")),
+            "no `ok: {f}` in:\n{}",
+            out.stdout
+        );
     }
     assert!(out.stderr.is_empty(), "{}", out.stderr);
+}
+
+#[test]
+fn textbook_scenarios_validate() {
+    let files = shipped_scenarios("textbook");
+    assert!(files.len() >= 8, "{files:?}");
+    all_validate(&files);
+}
+
+#[test]
+fn every_shipped_scenario_validates() {
+    all_validate(&shipped_scenarios(""));
 }
 
 // ---------------------------------------------------------------- known bugs
 
 #[test]
-#[ignore = "bug: a message without a line is printed as `error: FILE:message` (no space, no separator); expected `error: FILE: message`"]
 fn whole_file_message_is_separated_from_the_file_name() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_temp(&dir, "latin1.yaml", b"name: caf\xe9\n");
     let p = path.to_str().unwrap();
     let out = validate(&[p]);
-    assert!(out.stderr.starts_with(&format!("error: {p}: ")), "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with(&format!("error: {p}: ")),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
-#[ignore = "bug: a pool refused as never open is then also reported as `not defined` (with an empty list of defined pools) at every step that uses it"]
 fn never_open_pool_is_reported_once() {
     let dir = tempfile::tempdir().unwrap();
     let text = "name: t\nhorizon: 1d\npools:\n  desk:\n    servers: 0\nprocesses:\n  p:\n    steps:\n      - serve: desk\n        time: 5min\narrivals:\n  - rate: 10/h\n    process: p\n";
     let path = write_temp(&dir, "closed.yaml", text.as_bytes());
     let out = validate(&[path.to_str().unwrap()]);
     assert_eq!(out.code, Some(2));
-    assert!(out.stderr.contains("never open with a server"), "{}", out.stderr);
-    assert!(!out.stderr.contains("is not defined"), "misleading follow-up error:\n{}", out.stderr);
+    assert!(
+        out.stderr.contains("never open with a server"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("is not defined"),
+        "misleading follow-up error:\n{}",
+        out.stderr
+    );
 }
 
 #[test]
-#[ignore = "bug: a problem in `calendar` stops validation, so the other problems of the file are not reported"]
 fn calendar_problem_does_not_hide_the_others() {
     let dir = tempfile::tempdir().unwrap();
     let text = "name: t\nhorizon: 1d\ncalendar:\n  hours: [\"09:00-25:00\"]\npools:\n  desk:\n    servers: 2\nprocesses:\n  p:\n    steps:\n      - serve: dsk\n        time: 5min\narrivals:\n  - rate: 10/h\n    process: p\n";
@@ -528,5 +788,30 @@ fn calendar_problem_does_not_hide_the_others() {
     let out = validate(&[path.to_str().unwrap()]);
     assert_eq!(out.code, Some(2));
     assert!(out.stderr.contains("calendar.hours[0]"), "{}", out.stderr);
-    assert!(out.stderr.contains("pool `dsk` is not defined"), "the serve problem is not reported:\n{}", out.stderr);
+    assert!(
+        out.stderr.contains("pool `dsk` is not defined"),
+        "the serve problem is not reported:\n{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn weekday_names_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "name: t\nhorizon: 1d\ncalendar:\n  days: [mon, monkey]\npools:\n  desk:\n    servers: 2\nprocesses:\n  p:\n    steps:\n      - serve: desk\n        time: 5min\narrivals:\n  - rate: 10/h\n    process: p\n";
+    let path = write_temp(&dir, "days.yaml", text.as_bytes());
+    let p = path.to_str().unwrap();
+    let out = validate(&[p]);
+    assert_eq!(
+        out.code,
+        Some(2),
+        "`monkey` was accepted as a weekday:\n{}{}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!("error: {p}:4:")) && out.stderr.contains("calendar.days[1]"),
+        "{}",
+        out.stderr
+    );
 }

@@ -17,12 +17,27 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
             for p in &e.problems {
                 prop_assert!(!p.message.is_empty(), "an empty message: {:?}", p);
                 if let Some(line) = p.line {
-                    prop_assert!(line >= 1 && line <= lines + 1, "line {} of a {}-line file: {:?}", line, lines, p);
+                    prop_assert!(
+                        line >= 1 && line <= lines + 1,
+                        "line {} of a {}-line file: {:?}",
+                        line,
+                        lines,
+                        p
+                    );
                 }
             }
             let text = e.to_string();
-            prop_assert_eq!(text.lines().count(), e.problems.len(), "one line per problem: {}", text);
-            prop_assert!(text.lines().all(|l| l.starts_with("error: x.yaml:")), "{}", text);
+            prop_assert_eq!(
+                text.lines().count(),
+                e.problems.len(),
+                "one line per problem: {}",
+                text
+            );
+            prop_assert!(
+                text.lines().all(|l| l.starts_with("error: x.yaml:")),
+                "{}",
+                text
+            );
             Ok(())
         }
     }
@@ -32,16 +47,109 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
 
 /// Values the format knows, edge cases around them, and YAML oddities.
 const TOKENS: &[&str] = &[
-    "5min", "1.5h", "3d", "2wd", "90s", "0d", "0min", "-3min", "-1wd", "1e308d", "1e-300s", "5", "0", "-1", "1.5",
-    "0.5", "1", "2", "100000", "100001", "9223372036854775807", "18446744073709551616", "1e400", "-0", "nan",
-    ".nan", ".inf", "-.inf", "9/min", "120/h", "1000/s", "0/h", "-1/h", "1e300/s", "/min", "5/weeks", "09:00",
-    "24:00", "25:00", "9:61", "00:00", "09:00-17:00", "17:00-09:00", "09:00-09:00", "00:00-24:00", "2019-09-02",
-    "2019-02-30", "9999-12-31", "-009999-01-01", "mon", "sun", "monday", "fifo", "priority", "send_home",
-    "finish", "hall", "online", "desk", "back", "p1", "p2", "intake", "review", "nowhere", "wait_min",
-    "pools.desk.utilization", "processes.p1.lead_time_wd", "pools.nope.wait_min", "~", "null", "true", "false",
-    "''", "\"\"", "[]", "{}", "[1, 2]", "{a: 1}", "5weeks", "1e1s", "1e", "e5s", ".5min", "5.min", "+5min",
-    "--5min", "5 min", "0x10", "0o7", "1_000", "!!str 5", "!!int 5min", "!!float x", "!!binary aGk=", "&a 5min",
-    "*a", "*undefined", "\"\\u0000\"", "\"\\xff\"", "é", "数", "\u{200b}",
+    "5min",
+    "1.5h",
+    "3d",
+    "2wd",
+    "90s",
+    "0d",
+    "0min",
+    "-3min",
+    "-1wd",
+    "1e308d",
+    "1e-300s",
+    "5",
+    "0",
+    "-1",
+    "1.5",
+    "0.5",
+    "1",
+    "2",
+    "100000",
+    "100001",
+    "9223372036854775807",
+    "18446744073709551616",
+    "1e400",
+    "-0",
+    "nan",
+    ".nan",
+    ".inf",
+    "-.inf",
+    "9/min",
+    "120/h",
+    "1000/s",
+    "0/h",
+    "-1/h",
+    "1e300/s",
+    "/min",
+    "5/weeks",
+    "09:00",
+    "24:00",
+    "25:00",
+    "9:61",
+    "00:00",
+    "09:00-17:00",
+    "17:00-09:00",
+    "09:00-09:00",
+    "00:00-24:00",
+    "2019-09-02",
+    "2019-02-30",
+    "9999-12-31",
+    "-009999-01-01",
+    "mon",
+    "sun",
+    "monday",
+    "fifo",
+    "priority",
+    "send_home",
+    "finish",
+    "hall",
+    "online",
+    "desk",
+    "back",
+    "p1",
+    "p2",
+    "intake",
+    "review",
+    "nowhere",
+    "wait_min",
+    "pools.desk.utilization",
+    "processes.p1.lead_time_wd",
+    "pools.nope.wait_min",
+    "~",
+    "null",
+    "true",
+    "false",
+    "''",
+    "\"\"",
+    "[]",
+    "{}",
+    "[1, 2]",
+    "{a: 1}",
+    "5weeks",
+    "1e1s",
+    "1e",
+    "e5s",
+    ".5min",
+    "5.min",
+    "+5min",
+    "--5min",
+    "5 min",
+    "0x10",
+    "0o7",
+    "1_000",
+    "!!str 5",
+    "!!int 5min",
+    "!!float x",
+    "!!binary aGk=",
+    "&a 5min",
+    "*a",
+    "*undefined",
+    "\"\\u0000\"",
+    "\"\\xff\"",
+    "é",
+    "数",
+    "\u{200b}",
 ];
 
 fn token() -> BoxedStrategy<String> {
@@ -56,13 +164,78 @@ fn token() -> BoxedStrategy<String> {
 // ---------------------------------------------------------------- random trees
 
 const KEYS: &[&str] = &[
-    "name", "description", "seed", "replications", "horizon", "warmup", "drain_limit", "calendar", "start",
-    "hours", "days", "holidays", "extra_workdays", "pools", "servers", "discipline", "at_close", "processes",
-    "time_limit", "limit", "from", "priority", "steps", "id", "serve", "work", "wait", "rework", "p", "after",
-    "to", "max_rework", "parallel", "choose", "time", "patience", "balk_at", "arrivals", "rate", "daily",
-    "profile", "interarrival", "appointments", "every", "per_slot", "no_show", "punctuality", "process", "mix",
-    "channel", "targets", "kpi", "min", "max", "mode", "mean", "sd", "k", "shape", "scale", "exp", "lognormal",
-    "normal", "gamma", "erlang", "triangular", "uniform", "weibull", "empirical", "desk", "p1", "09:00",
+    "name",
+    "description",
+    "seed",
+    "replications",
+    "horizon",
+    "warmup",
+    "drain_limit",
+    "calendar",
+    "start",
+    "hours",
+    "days",
+    "holidays",
+    "extra_workdays",
+    "pools",
+    "servers",
+    "discipline",
+    "at_close",
+    "processes",
+    "time_limit",
+    "limit",
+    "from",
+    "priority",
+    "steps",
+    "id",
+    "serve",
+    "work",
+    "wait",
+    "rework",
+    "p",
+    "after",
+    "to",
+    "max_rework",
+    "parallel",
+    "choose",
+    "time",
+    "patience",
+    "balk_at",
+    "arrivals",
+    "rate",
+    "daily",
+    "profile",
+    "interarrival",
+    "appointments",
+    "every",
+    "per_slot",
+    "no_show",
+    "punctuality",
+    "process",
+    "mix",
+    "channel",
+    "targets",
+    "kpi",
+    "min",
+    "max",
+    "mode",
+    "mean",
+    "sd",
+    "k",
+    "shape",
+    "scale",
+    "exp",
+    "lognormal",
+    "normal",
+    "gamma",
+    "erlang",
+    "triangular",
+    "uniform",
+    "weibull",
+    "empirical",
+    "desk",
+    "p1",
+    "09:00",
 ];
 
 #[derive(Debug, Clone)]
@@ -81,12 +254,14 @@ fn key() -> BoxedStrategy<String> {
 }
 
 fn tree() -> impl Strategy<Value = Tree> {
-    token().prop_map(Tree::Scalar).prop_recursive(5, 64, 6, |inner| {
-        prop_oneof![
-            3 => proptest::collection::vec((key(), inner.clone()), 0..6).prop_map(Tree::Map),
-            1 => proptest::collection::vec(inner, 0..4).prop_map(Tree::List),
-        ]
-    })
+    token()
+        .prop_map(Tree::Scalar)
+        .prop_recursive(5, 64, 6, |inner| {
+            prop_oneof![
+                3 => proptest::collection::vec((key(), inner.clone()), 0..6).prop_map(Tree::Map),
+                1 => proptest::collection::vec(inner, 0..4).prop_map(Tree::List),
+            ]
+        })
 }
 
 fn flow(t: &Tree, out: &mut String) {
@@ -155,19 +330,22 @@ fn block(t: &Tree, indent: usize, flow_below: usize, out: &mut String) {
 }
 
 fn tree_document() -> impl Strategy<Value = String> {
-    (proptest::collection::vec((key(), tree()), 1..10), 0usize..6).prop_map(|(entries, flow_below)| {
-        let mut out = String::new();
-        block(&Tree::Map(entries), 0, flow_below, &mut out);
-        out
-    })
+    (proptest::collection::vec((key(), tree()), 1..10), 0usize..6).prop_map(
+        |(entries, flow_below)| {
+            let mut out = String::new();
+            block(&Tree::Map(entries), 0, flow_below, &mut out);
+            out
+        },
+    )
 }
 
 // ---------------------------------------------------------------- scenario template
 
 /// A scenario that uses every part of the format. `${x}` is a value whose
-/// default is `x`; `%{x}` is a distribution whose default is `x`. Each hole
-/// keeps its default most of the time, so many generated files are valid or
-/// nearly so and reach the deep checks.
+/// default is `x`; `%{x}` is a distribution whose default is `x`. Each
+/// generated document swaps a random share of its holes for other values, so
+/// some files are valid, many are nearly so and reach the deep checks, and
+/// some are noise.
 const TEMPLATE: &[&str] = &[
     "name: ${generated}",
     "description: ${free text}",
@@ -258,8 +436,10 @@ fn dist() -> BoxedStrategy<String> {
         two("erlang", "k", "mean"),
         two("uniform", "min", "max"),
         two("weibull", "shape", "scale"),
-        (token(), token(), token()).prop_map(|(a, b, c)| format!("{{triangular: {{min: {a}, mode: {b}, max: {c}}}}}")),
-        proptest::collection::vec(token(), 0..4).prop_map(|v| format!("{{empirical: [{}]}}", v.join(", "))),
+        (token(), token(), token())
+            .prop_map(|(a, b, c)| format!("{{triangular: {{min: {a}, mode: {b}, max: {c}}}}}")),
+        proptest::collection::vec(token(), 0..4)
+            .prop_map(|v| format!("{{empirical: [{}]}}", v.join(", "))),
         (token(), token()).prop_map(|(a, b)| format!("{{uniform: {{min: {a}}}, exp: {b}}}")),
     ]
     .boxed()
@@ -299,25 +479,65 @@ fn holes(line: &str) -> Vec<Result<String, (bool, String)>> {
     parts
 }
 
-fn filled(line: &'static str) -> BoxedStrategy<String> {
-    let parts: Vec<BoxedStrategy<String>> = holes(line)
+/// One piece of a generated line: literal text, or a hole with a roll that
+/// decides (against the document's mutation rate) between the default and
+/// another value.
+#[derive(Debug, Clone)]
+enum Piece {
+    Text(String),
+    Hole {
+        roll: u8,
+        default: String,
+        other: String,
+    },
+}
+
+fn line_pieces(line: &'static str) -> BoxedStrategy<(u8, Vec<Piece>)> {
+    let parts: Vec<BoxedStrategy<Piece>> = holes(line)
         .into_iter()
         .map(|p| match p {
-            Ok(text) => Just(text).boxed(),
+            Ok(text) => Just(Piece::Text(text)).boxed(),
             Err((is_dist, default)) => {
                 let other = if is_dist { dist() } else { token() };
-                prop_oneof![6 => Just(default), 1 => other].boxed()
+                (any::<u8>(), other)
+                    .prop_map(move |(roll, other)| Piece::Hole {
+                        roll,
+                        default: default.clone(),
+                        other,
+                    })
+                    .boxed()
             }
         })
         .collect();
-    let line = parts.prop_map(|v| v.concat());
-    // Now and then a line goes missing.
-    prop_oneof![30 => line, 1 => Just(String::new())].boxed()
+    (any::<u8>(), parts).boxed()
 }
 
 fn template_document() -> impl Strategy<Value = String> {
-    let lines: Vec<BoxedStrategy<String>> = TEMPLATE.iter().map(|l| filled(l)).collect();
-    lines.prop_map(|v| v.join("\n") + "\n")
+    let lines: Vec<BoxedStrategy<(u8, Vec<Piece>)>> =
+        TEMPLATE.iter().map(|l| line_pieces(l)).collect();
+    // The share of holes (out of 256) that get another value: from none
+    // (the valid defaults) to most of them.
+    let rate = proptest::sample::select(vec![0u8, 1, 2, 4, 8, 32, 128, 255]);
+    (rate, lines).prop_map(|(rate, lines)| {
+        let mut out = String::new();
+        for (drop_roll, pieces) in lines {
+            if drop_roll < rate / 8 {
+                continue; // a line goes missing
+            }
+            for piece in pieces {
+                match piece {
+                    Piece::Text(t) => out.push_str(&t),
+                    Piece::Hole {
+                        roll,
+                        default,
+                        other,
+                    } => out.push_str(if roll < rate { &other } else { &default }),
+                }
+            }
+            out.push('\n');
+        }
+        out
+    })
 }
 
 fn defaults() -> String {
@@ -344,10 +564,46 @@ fn template_with_defaults_is_a_valid_scenario() {
     }
 }
 
+#[test]
+fn mutated_scenarios_reach_both_outcomes() {
+    // A guard on the generator: it should give valid files as well as invalid
+    // ones, so the property exercises the deep checks and model building.
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = template_document();
+    let (mut ok, mut err) = (0, 0);
+    for _ in 0..100 {
+        let text = strategy.new_tree(&mut runner).unwrap().current();
+        match procsim::scenario::load_str(&text, "x.yaml") {
+            Ok(_) => ok += 1,
+            Err(_) => err += 1,
+        }
+    }
+    eprintln!("{ok} valid and {err} invalid of 100 generated files");
+    assert!(
+        ok >= 3 && err >= 30,
+        "{ok} valid and {err} invalid of 100 generated files"
+    );
+}
+
 // ---------------------------------------------------------------- properties
 
+/// `n` cases (about 500 over the four properties), or `PROPTEST_CASES` when
+/// set, for a longer search.
+fn config(n: u32) -> Config {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(n);
+    Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(Config { cases: 100, failure_persistence: None, ..Config::default() })]
+    #![proptest_config(config(100))]
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
@@ -364,7 +620,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(Config { cases: 150, failure_persistence: None, ..Config::default() })]
+    #![proptest_config(config(150))]
 
     #[test]
     fn random_yaml_trees_never_panic(text in tree_document()) {
@@ -373,7 +629,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(Config { cases: 150, failure_persistence: None, ..Config::default() })]
+    #![proptest_config(config(150))]
 
     #[test]
     fn mutated_scenarios_never_panic(text in template_document()) {

@@ -13,7 +13,12 @@ fn schema() -> Value {
         .arg("schema")
         .output()
         .expect("procsim runs");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("`procsim schema` prints JSON")
 }
 
@@ -32,9 +37,10 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn scenarios() -> Vec<PathBuf> {
+/// Every `*.yaml` under `scenarios/SUB` (all of `scenarios/` for "").
+fn scenarios(sub: &str) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    yaml_files(&Path::new(MANIFEST).join("scenarios"), &mut files);
+    yaml_files(&Path::new(MANIFEST).join("scenarios").join(sub), &mut files);
     files.sort();
     assert!(!files.is_empty(), "no scenarios under scenarios/");
     files
@@ -70,30 +76,62 @@ targets:
 ";
 
 fn errors(v: &jsonschema::Validator, instance: &Value) -> Vec<String> {
-    v.iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path)).collect()
+    v.iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect()
 }
 
 #[test]
 fn schema_is_draft7_and_valid_against_its_meta_schema() {
     let s = schema();
-    assert_eq!(s["$schema"], json!("http://json-schema.org/draft-07/schema#"));
+    assert_eq!(
+        s["$schema"],
+        json!("http://json-schema.org/draft-07/schema#")
+    );
     if let Err(e) = jsonschema::meta::validate(&s) {
         panic!("the schema breaks the draft-07 meta-schema: {e}");
     }
-    let required: Vec<&str> = s["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let required: Vec<&str> = s["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     for key in ["name", "horizon", "pools", "processes", "arrivals"] {
-        assert!(required.contains(&key), "`{key}` is not required by the schema");
+        assert!(
+            required.contains(&key),
+            "`{key}` is not required by the schema"
+        );
     }
+}
+
+/// Checks every file and reports all mismatches at once.
+fn all_match(files: &[PathBuf]) {
+    let v = validator();
+    let mut failures = Vec::new();
+    for path in files {
+        let errs = errors(&v, &load(path));
+        if !errs.is_empty() {
+            failures.push(format!("{}:\n  {}", path.display(), errs.join("\n  ")));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "scenarios that do not match the schema:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn textbook_scenarios_match_the_schema() {
+    let files = scenarios("textbook");
+    assert!(files.len() >= 8, "{files:?}");
+    all_match(&files);
 }
 
 #[test]
 fn every_shipped_scenario_matches_the_schema() {
-    let v = validator();
-    for path in scenarios() {
-        let instance = load(&path);
-        let errs = errors(&v, &instance);
-        assert!(errs.is_empty(), "{} does not match the schema:\n{}", path.display(), errs.join("\n"));
-    }
+    all_match(&scenarios(""));
 }
 
 #[test]
@@ -110,9 +148,15 @@ fn refused(what: &str, change: impl FnOnce(&mut Value)) {
     let v = validator();
     let mut instance = yaml(BASE);
     change(&mut instance);
-    assert!(!v.is_valid(&instance), "the schema accepts {what}: {instance}");
+    assert!(
+        !v.is_valid(&instance),
+        "the schema accepts {what}: {instance}"
+    );
     let text = serde_json::to_string(&instance).unwrap(); // JSON is YAML
-    assert!(procsim::scenario::load_str(&text, "x.yaml").is_err(), "the loader accepts {what}");
+    assert!(
+        procsim::scenario::load_str(&text, "x.yaml").is_err(),
+        "the loader accepts {what}"
+    );
 }
 
 #[test]
@@ -139,7 +183,9 @@ fn other_typical_mistakes_are_invalid() {
         s.as_object_mut().unwrap().remove("horizon");
     });
     refused("an unknown unit", |s| s["horizon"] = json!("3weeks"));
-    refused("a rate without a unit", |s| s["arrivals"][0]["rate"] = json!("10"));
+    refused("a rate without a unit", |s| {
+        s["arrivals"][0]["rate"] = json!("10")
+    });
     refused("two kind keys on one step", |s| {
         s["processes"]["license"]["steps"][0]["wait"] = json!("1h");
     });
@@ -158,8 +204,12 @@ fn other_typical_mistakes_are_invalid() {
     refused("an arrival stream with two kinds", |s| {
         s["arrivals"][0]["daily"] = json!(100);
     });
-    refused("a target without bounds", |s| s["targets"][0] = json!({"kpi": "wait_min"}));
-    refused("an unknown weekday", |s| s["calendar"] = json!({"days": ["monday-ish"]}));
+    refused("a target without bounds", |s| {
+        s["targets"][0] = json!({"kpi": "wait_min"})
+    });
+    refused("an unknown weekday", |s| {
+        s["calendar"] = json!({"days": ["monday-ish"]})
+    });
     refused("a no_show above 1", |s| {
         s["arrivals"][0] = json!({"appointments": {"every": "15min", "per_slot": 2, "no_show": 1.5}, "process": "license"});
     });

@@ -24,7 +24,14 @@ pub struct StreamState {
 impl StreamState {
     /// A fresh stream drawing from `rng`.
     pub fn new(rng: StreamRng) -> Self {
-        StreamState { rng, next_number: 0, last: 0.0, day: 0, bookings: Vec::new(), booking_index: 0 }
+        StreamState {
+            rng,
+            next_number: 0,
+            last: 0.0,
+            day: 0,
+            bookings: Vec::new(),
+            booking_index: 0,
+        }
     }
 
     /// A uniform draw from the stream (for the mix).
@@ -33,18 +40,40 @@ impl StreamState {
     }
 
     /// The next arrival time after the previous one, or `None` at or past `horizon`.
-    pub fn next(&mut self, arrival: &Arrival, hall: &Calendar, horizon: Seconds) -> Option<Seconds> {
+    pub fn next(
+        &mut self,
+        arrival: &Arrival,
+        hall: &Calendar,
+        horizon: Seconds,
+    ) -> Option<Seconds> {
         let online = arrival.channel == Channel::Online;
         let t = match &arrival.pattern {
             ArrivalPattern::Poisson { segments } => {
                 let e = -(1.0 - self.rng.uniform()).ln();
-                poisson_next(self.last, e, segments, |day| online || hall.days().is_open(day), horizon)?
+                poisson_next(
+                    self.last,
+                    e,
+                    segments,
+                    |day| online || hall.days().is_open(day),
+                    horizon,
+                )?
             }
             ArrivalPattern::Interarrival(dist) => {
                 let gap = dist.sample(&mut self.rng);
-                if online { self.last + gap } else { hall.add_open_time(self.last, gap.max(0.0)) }
+                if online || self.last + gap >= horizon {
+                    // Open time never runs faster than clock time, so a gap
+                    // that reaches the horizon in clock time ends the stream.
+                    self.last + gap
+                } else {
+                    hall.add_open_time(self.last, gap.max(0.0))
+                }
             }
-            ArrivalPattern::Appointments { every, per_slot, no_show, punctuality } => {
+            ArrivalPattern::Appointments {
+                every,
+                per_slot,
+                no_show,
+                punctuality,
+            } => {
                 while self.booking_index >= self.bookings.len() {
                     if self.day as f64 * DAY >= horizon {
                         return None;
@@ -52,15 +81,23 @@ impl StreamState {
                     self.bookings.clear();
                     self.booking_index = 0;
                     if online || hall.days().is_open(self.day) {
-                        let periods: Vec<(Seconds, Seconds)> = if online { vec![(0.0, DAY)] } else { hall.hours().periods().to_vec() };
+                        let periods: Vec<(Seconds, Seconds)> = if online {
+                            vec![(0.0, DAY)]
+                        } else {
+                            hall.hours().periods().to_vec()
+                        };
                         for (a, b) in periods {
                             let mut slot = a;
                             while slot < b {
                                 let at = self.day as f64 * DAY + slot;
-                                if at >= horizon { break; }
+                                if at >= horizon {
+                                    break;
+                                }
                                 for _ in 0..*per_slot {
                                     let shows = self.rng.uniform() >= *no_show;
-                                    let offset = punctuality.as_ref().map_or(0.0, |p| p.sample(&mut self.rng));
+                                    let offset = punctuality
+                                        .as_ref()
+                                        .map_or(0.0, |p| p.sample(&mut self.rng));
                                     if shows {
                                         self.bookings.push(at + offset);
                                     }

@@ -53,6 +53,9 @@ pub struct ForestRow {
     pub verdict: i8,
 }
 
+/// A named line of (x, mean, half-width) points.
+pub type ErrorSeries = (String, Vec<(f64, f64, f64)>);
+
 /// What to draw.
 #[derive(Debug, Clone)]
 pub enum ChartSpec {
@@ -100,7 +103,7 @@ pub enum ChartSpec {
         /// Y axis label.
         y_label: String,
         /// (name, [(x, mean, half-width)]).
-        series: Vec<(String, Vec<(f64, f64, f64)>)>,
+        series: Vec<ErrorSeries>,
         /// (label, y) dashed bounds.
         bounds: Vec<(String, f64)>,
     },
@@ -141,7 +144,10 @@ pub fn render(spec: &ChartSpec) -> Result<Rendered, String> {
         let mut writer = enc.write_header().map_err(|e| e.to_string())?;
         writer.write_image_data(&buf).map_err(|e| e.to_string())?;
     }
-    Ok(Rendered { svg, png: png_bytes })
+    Ok(Rendered {
+        svg,
+        png: png_bytes,
+    })
 }
 
 fn range_of(values: impl Iterator<Item = f64>, from_zero: bool) -> (f64, f64) {
@@ -172,9 +178,21 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
     let title_font = ("sans-serif", 24).into_font();
     let label_font = ("sans-serif", 17).into_font();
     match spec {
-        ChartSpec::Lines { title, x_label, y_label, series, steps } => {
-            let (x0, x1) = range_of(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)), true);
-            let (y0, y1) = range_of(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)), true);
+        ChartSpec::Lines {
+            title,
+            x_label,
+            y_label,
+            series,
+            steps,
+        } => {
+            let (x0, x1) = range_of(
+                series.iter().flat_map(|s| s.points.iter().map(|p| p.0)),
+                true,
+            );
+            let (y0, y1) = range_of(
+                series.iter().flat_map(|s| s.points.iter().map(|p| p.1)),
+                true,
+            );
             let mut chart = ChartBuilder::on(root)
                 .caption(title, title_font)
                 .margin(16)
@@ -210,13 +228,31 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
                     .draw_series(LineSeries::new(pts, color.stroke_width(3)))
                     .map_err(err)?
                     .label(s.name.as_str())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+                    });
             }
-            legend(&mut chart, if *steps { SeriesLabelPosition::LowerRight } else { SeriesLabelPosition::UpperRight })?;
+            legend(
+                &mut chart,
+                if *steps {
+                    SeriesLabelPosition::LowerRight
+                } else {
+                    SeriesLabelPosition::UpperRight
+                },
+            )?;
         }
-        ChartSpec::Bars { title, x_label, y_label, categories, series } => {
+        ChartSpec::Bars {
+            title,
+            x_label,
+            y_label,
+            categories,
+            series,
+        } => {
             let n = categories.len().max(1) as f64;
-            let (_, y1) = range_of(series.iter().flat_map(|s| s.1.iter().flatten().copied()), true);
+            let (_, y1) = range_of(
+                series.iter().flat_map(|s| s.1.iter().flatten().copied()),
+                true,
+            );
             // Head room for the legend.
             let y1 = y1 * (1.0 + 0.08 * series.len() as f64);
             let mut chart = ChartBuilder::on(root)
@@ -237,7 +273,11 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
                 .x_labels(categories.len() * 2 + 1)
                 .x_label_formatter(&move |x| {
                     let i = x.floor() as usize;
-                    if (x - x.floor() - 0.5).abs() < 0.01 && i < cats.len() { cats[i].clone() } else { String::new() }
+                    if (x - x.floor() - 0.5).abs() < 0.01 && i < cats.len() {
+                        cats[i].clone()
+                    } else {
+                        String::new()
+                    }
                 })
                 .light_line_style(RGBColor(235, 235, 235))
                 .draw()
@@ -251,20 +291,34 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
                     .filter_map(|(ci, v)| {
                         let v = (*v)?;
                         let left = ci as f64 + 0.1 + 0.8 * si as f64 / k;
-                        Some(Rectangle::new([(left, 0.0), (left + 0.8 / k * 0.92, v)], color.filled()))
+                        Some(Rectangle::new(
+                            [(left, 0.0), (left + 0.8 / k * 0.92, v)],
+                            color.filled(),
+                        ))
                     })
                     .collect();
                 chart
                     .draw_series(bars)
                     .map_err(err)?
                     .label(name.as_str())
-                    .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], color.filled()));
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 6), (x + 16, y + 6)], color.filled())
+                    });
             }
             legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         }
-        ChartSpec::Forest { title, x_label, rows } => {
+        ChartSpec::Forest {
+            title,
+            x_label,
+            rows,
+        } => {
             let n = rows.len().max(1) as f64;
-            let (x0, x1) = range_of(rows.iter().flat_map(|r| [r.mean - r.half, r.mean + r.half]).chain([0.0]), false);
+            let (x0, x1) = range_of(
+                rows.iter()
+                    .flat_map(|r| [r.mean - r.half, r.mean + r.half])
+                    .chain([0.0]),
+                false,
+            );
             let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
             let mut chart = ChartBuilder::on(root)
                 .caption(title, title_font)
@@ -283,13 +337,20 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
                 .y_label_formatter(&move |y| {
                     let i = y.floor() as usize;
                     let row = labels.len().wrapping_sub(1).wrapping_sub(i);
-                    if (y - y.floor() - 0.5).abs() < 0.01 && row < labels.len() { labels[row].clone() } else { String::new() }
+                    if (y - y.floor() - 0.5).abs() < 0.01 && row < labels.len() {
+                        labels[row].clone()
+                    } else {
+                        String::new()
+                    }
                 })
                 .light_line_style(RGBColor(235, 235, 235))
                 .draw()
                 .map_err(err)?;
             chart
-                .draw_series(std::iter::once(PathElement::new(vec![(0.0, 0.0), (0.0, n)], BLACK.stroke_width(1))))
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(0.0, 0.0), (0.0, n)],
+                    BLACK.stroke_width(1),
+                )))
                 .map_err(err)?;
             for (i, r) in rows.iter().enumerate() {
                 let y = n - i as f64 - 0.5;
@@ -299,15 +360,29 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
                     _ => GRAY,
                 };
                 chart
-                    .draw_series(std::iter::once(PathElement::new(vec![(r.mean - r.half, y), (r.mean + r.half, y)], color.stroke_width(3))))
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(r.mean - r.half, y), (r.mean + r.half, y)],
+                        color.stroke_width(3),
+                    )))
                     .map_err(err)?;
-                chart.draw_series(std::iter::once(Circle::new((r.mean, y), 6, color.filled()))).map_err(err)?;
+                chart
+                    .draw_series(std::iter::once(Circle::new((r.mean, y), 6, color.filled())))
+                    .map_err(err)?;
             }
         }
-        ChartSpec::ErrorLines { title, x_label, y_label, series, bounds } => {
+        ChartSpec::ErrorLines {
+            title,
+            x_label,
+            y_label,
+            series,
+            bounds,
+        } => {
             let (x0, x1) = range_of(series.iter().flat_map(|s| s.1.iter().map(|p| p.0)), false);
             let (y0, y1) = range_of(
-                series.iter().flat_map(|s| s.1.iter().flat_map(|p| [p.1 - p.2, p.1 + p.2])).chain(bounds.iter().map(|b| b.1)),
+                series
+                    .iter()
+                    .flat_map(|s| s.1.iter().flat_map(|p| [p.1 - p.2, p.1 + p.2]))
+                    .chain(bounds.iter().map(|b| b.1)),
                 true,
             );
             let mut chart = ChartBuilder::on(root)
@@ -329,22 +404,44 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
             for (i, (name, pts)) in series.iter().enumerate() {
                 let color = PALETTE[i % PALETTE.len()];
                 chart
-                    .draw_series(LineSeries::new(pts.iter().map(|p| (p.0, p.1)), color.stroke_width(3)))
+                    .draw_series(LineSeries::new(
+                        pts.iter().map(|p| (p.0, p.1)),
+                        color.stroke_width(3),
+                    ))
                     .map_err(err)?
                     .label(name.as_str())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
-                chart.draw_series(pts.iter().map(|p| Circle::new((p.0, p.1), 5, color.filled()))).map_err(err)?;
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+                    });
                 chart
-                    .draw_series(pts.iter().map(|p| PathElement::new(vec![(p.0, p.1 - p.2), (p.0, p.1 + p.2)], color.stroke_width(2))))
+                    .draw_series(
+                        pts.iter()
+                            .map(|p| Circle::new((p.0, p.1), 5, color.filled())),
+                    )
+                    .map_err(err)?;
+                chart
+                    .draw_series(pts.iter().map(|p| {
+                        PathElement::new(
+                            vec![(p.0, p.1 - p.2), (p.0, p.1 + p.2)],
+                            color.stroke_width(2),
+                        )
+                    }))
                     .map_err(err)?;
             }
             for (label, y) in bounds {
                 let y = *y;
                 chart
-                    .draw_series(DashedLineSeries::new(vec![(x0, y), (x1, y)], 8, 6, RED.stroke_width(2)))
+                    .draw_series(DashedLineSeries::new(
+                        vec![(x0, y), (x1, y)],
+                        8,
+                        6,
+                        RED.stroke_width(2),
+                    ))
                     .map_err(err)?
                     .label(label.as_str())
-                    .legend(move |(x, yy)| PathElement::new(vec![(x, yy), (x + 24, yy)], RED.stroke_width(2)));
+                    .legend(move |(x, yy)| {
+                        PathElement::new(vec![(x, yy), (x + 24, yy)], RED.stroke_width(2))
+                    });
             }
             legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         }
@@ -352,7 +449,14 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
     Ok(())
 }
 
-fn legend<'a, DB: DrawingBackend + 'a>(chart: &mut ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>, position: SeriesLabelPosition) -> Result<(), String> {
+fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
     chart
         .configure_series_labels()
         .position(position)

@@ -33,13 +33,25 @@ pub fn replications(run: &Run) -> String {
 /// `hourly.csv`: per pool and hour of day, mean queue length and utilization
 /// over the replications' [warmup, horizon] windows.
 pub fn hourly(run: &Run) -> String {
-    let mut rows = vec![vec!["pool".into(), "hour".into(), "queue_mean".into(), "utilization".into(), "servers_mean".into()]];
+    let mut rows = vec![vec![
+        "pool".into(),
+        "hour".into(),
+        "queue_mean".into(),
+        "utilization".into(),
+        "servers_mean".into(),
+    ]];
     for (pool, bins) in run.model.pools.iter().zip(&run.data.hourly) {
         for (h, b) in bins.iter().enumerate() {
             let queue = (b[3] > 0.0).then(|| b[0] / b[3]);
             let util = (b[2] > 0.0).then(|| b[1] / b[2]);
             let servers = (b[3] > 0.0).then(|| b[2] / b[3]);
-            rows.push(vec![pool.name.clone(), h.to_string(), cell(queue), cell(util), cell(servers)]);
+            rows.push(vec![
+                pool.name.clone(),
+                h.to_string(),
+                cell(queue),
+                cell(util),
+                cell(servers),
+            ]);
         }
     }
     to_string(rows)

@@ -28,7 +28,10 @@ impl OutDir {
         let probe = temp_name(dir, "probe");
         File::create(&probe)?;
         fs::remove_file(&probe)?;
-        Ok(OutDir { dir: dir.to_path_buf(), pending: Vec::new() })
+        Ok(OutDir {
+            dir: dir.to_path_buf(),
+            pending: Vec::new(),
+        })
     }
 
     /// The directory.
@@ -108,8 +111,12 @@ pub fn activity_labels(model: &Model) -> Vec<Vec<String>> {
                 .iter()
                 .map(|s| match (&s.id, &s.kind) {
                     (Some(id), _) => id.clone(),
-                    (None, StepKind::Serve { pools, .. }) => format!("serve {}", model.pools[pools[0]].name),
-                    (None, StepKind::Work { pool, .. }) => format!("work {}", model.pools[*pool].name),
+                    (None, StepKind::Serve { pools, .. }) => {
+                        format!("serve {}", model.pools[pools[0]].name)
+                    }
+                    (None, StepKind::Work { pool, .. }) => {
+                        format!("work {}", model.pools[*pool].name)
+                    }
                     (None, StepKind::Wait { .. }) => "wait".into(),
                     (None, StepKind::Rework { .. }) => "rework".into(),
                     (None, StepKind::Parallel { .. }) => "parallel".into(),
@@ -122,21 +129,45 @@ pub fn activity_labels(model: &Model) -> Vec<Vec<String>> {
 
 impl<'m> CsvObserver<'m> {
     /// Opens part files in `dir` for replication `replication`.
-    pub fn new(model: &'m Model, labels: &'m [Vec<String>], dir: &Path, replication: u32, cases: bool, events: bool) -> Self {
-        let mut o = CsvObserver { model, labels, replication, cases: None, events: None, parts: (None, None), error: None };
+    pub fn new(
+        model: &'m Model,
+        labels: &'m [Vec<String>],
+        dir: &Path,
+        replication: u32,
+        cases: bool,
+        events: bool,
+    ) -> Self {
+        let mut o = CsvObserver {
+            model,
+            labels,
+            replication,
+            cases: None,
+            events: None,
+            parts: (None, None),
+            error: None,
+        };
         let open = |name: String| -> io::Result<(PathBuf, BufWriter<File>)> {
             let p = temp_name(dir, &name);
-            Ok((p.clone(), BufWriter::with_capacity(1 << 16, File::create(&p)?)))
+            Ok((
+                p.clone(),
+                BufWriter::with_capacity(1 << 16, File::create(&p)?),
+            ))
         };
         if cases {
             match open(format!("cases.part{replication}")) {
-                Ok((p, w)) => { o.parts.0 = Some(p); o.cases = Some(w); }
+                Ok((p, w)) => {
+                    o.parts.0 = Some(p);
+                    o.cases = Some(w);
+                }
                 Err(e) => o.error = Some(e),
             }
         }
         if events {
             match open(format!("events.part{replication}")) {
-                Ok((p, w)) => { o.parts.1 = Some(p); o.events = Some(w); }
+                Ok((p, w)) => {
+                    o.parts.1 = Some(p);
+                    o.events = Some(w);
+                }
                 Err(e) => o.error = Some(e),
             }
         }
@@ -148,8 +179,12 @@ impl<'m> CsvObserver<'m> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        if let Some(w) = &mut self.cases { w.flush()?; }
-        if let Some(w) = &mut self.events { w.flush()?; }
+        if let Some(w) = &mut self.cases {
+            w.flush()?;
+        }
+        if let Some(w) = &mut self.events {
+            w.flush()?;
+        }
         self.cases = None;
         self.events = None;
         Ok(())
@@ -157,7 +192,11 @@ impl<'m> CsvObserver<'m> {
 }
 
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 impl Observer for CsvObserver<'_> {
@@ -166,35 +205,59 @@ impl Observer for CsvObserver<'_> {
     }
 
     fn case(&mut self, r: &CaseRecord) {
-        if !r.counted { return; }
+        if !r.counted {
+            return;
+        }
         if let Some(w) = &mut self.cases {
             let res = writeln!(
-                w, "{},{},{},{:.3},{},{:.3},{:.3},{}",
-                self.replication, r.case, csv_field(&self.model.processes[r.process].name),
-                r.arrival / 60.0, r.visits, r.wait / 60.0, r.lead_time / 60.0, r.outcome.as_str()
+                w,
+                "{},{},{},{:.3},{},{:.3},{:.3},{}",
+                self.replication,
+                r.case,
+                csv_field(&self.model.processes[r.process].name),
+                r.arrival / 60.0,
+                r.visits,
+                r.wait / 60.0,
+                r.lead_time / 60.0,
+                r.outcome.as_str()
             );
-            if let Err(e) = res { self.error.get_or_insert(e); }
+            if let Err(e) = res {
+                self.error.get_or_insert(e);
+            }
         }
     }
 
     fn step(&mut self, r: &StepRecord) {
         let start = self.model.calendar.days().start;
         if let Some(w) = &mut self.events {
-            let resource = r.pool.map(|p| self.model.pools[p].name.as_str()).unwrap_or("");
+            let resource = r
+                .pool
+                .map(|p| self.model.pools[p].name.as_str())
+                .unwrap_or("");
             let res = writeln!(
-                w, "{}-{},{},{},{},{},{}",
-                self.replication, r.case, csv_field(&self.labels[r.route][r.position]), csv_field(resource),
-                timestamp(start, r.start), timestamp(start, r.end), csv_field(&self.model.processes[r.process].name)
+                w,
+                "{}-{},{},{},{},{},{}",
+                self.replication,
+                r.case,
+                csv_field(&self.labels[r.route][r.position]),
+                csv_field(resource),
+                timestamp(start, r.start),
+                timestamp(start, r.end),
+                csv_field(&self.model.processes[r.process].name)
             );
-            if let Err(e) = res { self.error.get_or_insert(e); }
+            if let Err(e) = res {
+                self.error.get_or_insert(e);
+            }
         }
     }
 }
 
 /// Header of `cases.csv` (times in minutes since simulated time 0).
-pub const CASES_HEADER: &str = "replication,case,process,arrival_min,visits,wait_min,lead_time_min,outcome\n";
+pub const CASES_HEADER: &str =
+    "replication,case,process,arrival_min,visits,wait_min,lead_time_min,outcome\n";
 /// Header of `events.csv`, in PM4Py's column names.
-pub const EVENTS_HEADER: &str = "case:concept:name,concept:name,org:resource,start_timestamp,time:timestamp,process\n";
+pub const EVENTS_HEADER: &str =
+    "case:concept:name,concept:name,org:resource,start_timestamp,time:timestamp,process\n";
 
 /// Appends a part file to an open writer and removes it.
 pub fn append_part(into: &mut BufWriter<File>, part: &Path) -> io::Result<()> {

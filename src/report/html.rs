@@ -7,7 +7,10 @@ use crate::summary::Summary;
 
 /// Escapes text for HTML.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// A chart for the page: file stem, title, SVG text.
@@ -51,24 +54,39 @@ fn kpi_label(key: &str) -> (&'static str, &'static str) {
 
 /// Sentences for the summary paragraph of one design.
 pub fn summary_sentences(design: &crate::compare::DesignComparison) -> Vec<String> {
-    ["wait_min", "wait_p90_min", "visits", "lead_time_wd", "on_time_rate", "abandon_rate"]
-        .iter()
-        .filter_map(|k| {
-            let d = design.vs_baseline.get(*k)?;
-            let (label, unit) = kpi_label(k);
-            Some(crate::compare::sentence(label, unit, d))
-        })
-        .collect()
+    [
+        "wait_min",
+        "wait_p90_min",
+        "visits",
+        "lead_time_wd",
+        "on_time_rate",
+        "abandon_rate",
+    ]
+    .iter()
+    .filter_map(|k| {
+        let d = design.vs_baseline.get(*k)?;
+        let (label, unit) = kpi_label(k);
+        Some(crate::compare::sentence(label, unit, d))
+    })
+    .collect()
 }
 
 fn summary_rows(s: &Summary, level: &str) -> String {
-    let map = if level == "pools" { &s.pools } else { &s.processes };
+    let map = if level == "pools" {
+        &s.pools
+    } else {
+        &s.processes
+    };
     let mut rows = String::new();
     for (name, kpis) in map {
         rows.push_str(&format!("<tr><td>{}</td>", escape(name)));
         for (_, v) in kpis {
             rows.push_str(&match v {
-                Some(e) => format!("<td>{} ± {}</td>", format_value(e.mean), format_value(e.ci95)),
+                Some(e) => format!(
+                    "<td>{} ± {}</td>",
+                    format_value(e.mean),
+                    format_value(e.ci95)
+                ),
                 None => "<td>–</td>".into(),
             });
         }
@@ -78,9 +96,18 @@ fn summary_rows(s: &Summary, level: &str) -> String {
 }
 
 fn summary_table(s: &Summary, level: &str) -> String {
-    let map = if level == "pools" { &s.pools } else { &s.processes };
-    let Some((_, first)) = map.iter().next() else { return String::new() };
-    let head: String = first.keys().map(|k| format!("<th>{}</th>", escape(k))).collect();
+    let map = if level == "pools" {
+        &s.pools
+    } else {
+        &s.processes
+    };
+    let Some((_, first)) = map.iter().next() else {
+        return String::new();
+    };
+    let head: String = first
+        .keys()
+        .map(|k| format!("<th>{}</th>", escape(k)))
+        .collect();
     format!(
         "<h3>{}</h3><table><thead><tr><th>{}</th>{head}</tr></thead><tbody>{}</tbody></table>",
         escape(&s.scenario),
@@ -90,15 +117,26 @@ fn summary_table(s: &Summary, level: &str) -> String {
 }
 
 /// The page.
-pub fn report(c: &Comparison, descriptions: &[String], charts: &[PageChart], font_face: Option<&str>) -> String {
+pub fn report(
+    c: &Comparison,
+    descriptions: &[String],
+    charts: &[PageChart],
+    font_face: Option<&str>,
+) -> String {
     let mut h = String::new();
     h.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n");
     h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     let title = match c.designs.len() {
-        1 => format!("{} vs {}", c.designs[0].summary.scenario, c.baseline.scenario),
+        1 => format!(
+            "{} vs {}",
+            c.designs[0].summary.scenario, c.baseline.scenario
+        ),
         n => format!("{n} designs vs {}", c.baseline.scenario),
     };
-    h.push_str(&format!("<title>procsim: {}</title>\n<style>", escape(&title)));
+    h.push_str(&format!(
+        "<title>procsim: {}</title>\n<style>",
+        escape(&title)
+    ));
     if let Some(face) = font_face {
         h.push_str(&format!("@font-face {{ font-family: \"procsim-sans\"; src: url(data:font/otf;base64,{face}) format(\"opentype\"); }}\n"));
     }
@@ -115,15 +153,26 @@ pub fn report(c: &Comparison, descriptions: &[String], charts: &[PageChart], fon
     for d in &c.designs {
         let sentences = summary_sentences(d);
         if !sentences.is_empty() {
-            h.push_str(&format!("<p class=\"lead\"><b>{}</b> against <b>{}</b>: {}.</p>\n", escape(&d.summary.scenario), escape(&c.baseline.scenario), escape(&sentences.join("; "))));
+            h.push_str(&format!(
+                "<p class=\"lead\"><b>{}</b> against <b>{}</b>: {}.</p>\n",
+                escape(&d.summary.scenario),
+                escape(&c.baseline.scenario),
+                escape(&sentences.join("; "))
+            ));
         }
     }
     h.push_str("<h2>The designs</h2>\n<dl>\n");
-    let names: Vec<&str> = std::iter::once(c.baseline.scenario.as_str()).chain(c.designs.iter().map(|d| d.summary.scenario.as_str())).collect();
+    let names: Vec<&str> = std::iter::once(c.baseline.scenario.as_str())
+        .chain(c.designs.iter().map(|d| d.summary.scenario.as_str()))
+        .collect();
     for (i, name) in names.iter().enumerate() {
         let role = if i == 0 { "baseline" } else { "design" };
         let desc = descriptions.get(i).map(String::as_str).unwrap_or("");
-        h.push_str(&format!("<dt><b>{}</b> ({role})</dt><dd>{}</dd>\n", escape(name), escape(desc)));
+        h.push_str(&format!(
+            "<dt><b>{}</b> ({role})</dt><dd>{}</dd>\n",
+            escape(name),
+            escape(desc)
+        ));
     }
     h.push_str("</dl>\n<h2>Key figures</h2>\n");
     for d in &c.designs {
@@ -149,7 +198,13 @@ pub fn report(c: &Comparison, descriptions: &[String], charts: &[PageChart], fon
     }
     h.push_str("<h2>Charts</h2>\n");
     for ch in charts {
-        h.push_str(&format!("<figure id=\"{}\">{}<figcaption>{} (charts/{}.svg, .png)</figcaption></figure>\n", escape(&ch.stem), strip_xml_header(&ch.svg), escape(&ch.title), escape(&ch.stem)));
+        h.push_str(&format!(
+            "<figure id=\"{}\">{}<figcaption>{} (charts/{}.svg, .png)</figcaption></figure>\n",
+            escape(&ch.stem),
+            strip_xml_header(&ch.svg),
+            escape(&ch.title),
+            escape(&ch.stem)
+        ));
     }
     h.push_str("<h2>Pools</h2>\n");
     h.push_str(&summary_table(&c.baseline, "pools"));
@@ -162,9 +217,18 @@ pub fn report(c: &Comparison, descriptions: &[String], charts: &[PageChart], fon
         h.push_str(&summary_table(&d.summary, "processes"));
     }
     h.push_str("<h2>Settings</h2>\n<table><tbody>\n");
-    h.push_str(&format!("<tr><td>program</td><td>procsim {}</td></tr>\n", escape(&c.baseline.procsim)));
+    h.push_str(&format!(
+        "<tr><td>program</td><td>procsim {}</td></tr>\n",
+        escape(&c.baseline.procsim)
+    ));
     for s in std::iter::once(&c.baseline).chain(c.designs.iter().map(|d| &d.summary)) {
-        h.push_str(&format!("<tr><td>{}</td><td>{} · seed {} · {} replications</td></tr>\n", escape(&s.scenario), escape(&s.file), s.seed, s.replications));
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{} · seed {} · {} replications</td></tr>\n",
+            escape(&s.scenario),
+            escape(&s.file),
+            s.seed,
+            s.replications
+        ));
     }
     h.push_str("</tbody></table>\n<p class=\"muted\">Generated by procsim. Each design's KPI is the mean over replications; the difference is the mean of per-replication differences with a Student-t 95% interval.</p>\n</body></html>\n");
     h

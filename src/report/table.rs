@@ -12,14 +12,19 @@ fn estimate_cells(entry: &KpiEntry) -> Vec<Cell> {
             Cell::new(format_value(e.min)).set_alignment(CellAlignment::Right),
             Cell::new(format_value(e.max)).set_alignment(CellAlignment::Right),
         ],
-        None => vec![Cell::new("–").set_alignment(CellAlignment::Right), Cell::new(""), Cell::new(""), Cell::new("")],
+        None => vec![
+            Cell::new("–").set_alignment(CellAlignment::Right),
+            Cell::new(""),
+            Cell::new(""),
+            Cell::new(""),
+        ],
     }
 }
 
 fn new_table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(presets::UTF8_BORDERS_ONLY);
-    t.set_header(header.iter().map(|h| Cell::new(h)).collect::<Vec<_>>());
+    t.set_header(header.iter().map(Cell::new).collect::<Vec<_>>());
     t
 }
 
@@ -93,8 +98,18 @@ pub fn comparison_table(c: &crate::compare::Comparison, color: bool) -> String {
                 Cell::new(key),
                 Cell::new(format_value(diff.before)).set_alignment(CellAlignment::Right),
                 Cell::new(format_value(diff.after)).set_alignment(CellAlignment::Right),
-                Cell::new(format!("{} ± {}", format_value(diff.diff), format_value(diff.diff_ci95))).set_alignment(CellAlignment::Right),
-                Cell::new(diff.change_pct.map(|p| format!("{p:+.1}%")).unwrap_or_default()).set_alignment(CellAlignment::Right),
+                Cell::new(format!(
+                    "{} ± {}",
+                    format_value(diff.diff),
+                    format_value(diff.diff_ci95)
+                ))
+                .set_alignment(CellAlignment::Right),
+                Cell::new(
+                    diff.change_pct
+                        .map(|p| format!("{p:+.1}%"))
+                        .unwrap_or_default(),
+                )
+                .set_alignment(CellAlignment::Right),
                 mark_cell,
             ]);
         }

@@ -26,8 +26,9 @@ pub struct ScenarioErrors {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(line) = self.line {
-            write!(f, "{line}:{}: ", self.column.unwrap_or(1))?;
+        match self.line {
+            Some(line) => write!(f, "{line}:{}: ", self.column.unwrap_or(1))?,
+            None => write!(f, " ")?,
         }
         if !self.path.is_empty() {
             write!(f, "{}: ", self.path)?;

@@ -2,9 +2,9 @@
 //! applies defaults, checks every rule of the format, and collects every
 //! problem of the file before giving up.
 
+use super::did_you_mean;
 use super::error::{Problem, ScenarioErrors};
 use super::node::{Node, Value};
-use super::did_you_mean;
 use crate::calendar::{Calendar, Hours, OpenDays};
 use crate::dist::{Dist, Family};
 use crate::model::*;
@@ -23,15 +23,33 @@ const MAX_REPLICATIONS: i64 = 100_000;
 const MAX_HORIZON: Seconds = 100.0 * 365.0 * DAY;
 
 const TOP_KEYS: &[&str] = &[
-    "name", "description", "seed", "replications", "horizon", "warmup", "drain_limit",
-    "calendar", "pools", "processes", "arrivals", "targets",
+    "name",
+    "description",
+    "seed",
+    "replications",
+    "horizon",
+    "warmup",
+    "drain_limit",
+    "calendar",
+    "pools",
+    "processes",
+    "arrivals",
+    "targets",
 ];
 const CALENDAR_KEYS: &[&str] = &["start", "hours", "days", "holidays", "extra_workdays"];
 const POOL_KEYS: &[&str] = &["servers", "hours", "discipline", "at_close"];
 const PROCESS_KEYS: &[&str] = &["time_limit", "priority", "steps"];
 const STEP_KINDS: &[&str] = &["serve", "work", "wait", "rework", "parallel", "choose"];
 const ARRIVAL_KEYS: &[&str] = &[
-    "name", "rate", "daily", "profile", "interarrival", "appointments", "process", "mix", "channel",
+    "name",
+    "rate",
+    "daily",
+    "profile",
+    "interarrival",
+    "appointments",
+    "process",
+    "mix",
+    "channel",
 ];
 const WEEKDAYS: &[&str] = &["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
@@ -48,7 +66,10 @@ struct Fields<'n> {
 
 impl<'n> Fields<'n> {
     fn get(&self, key: &str) -> Option<&'n Node> {
-        self.entries.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+        self.entries
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
     }
     fn has(&self, key: &str) -> bool {
         self.get(key).is_some()
@@ -80,13 +101,27 @@ impl<'a> Checker<'a> {
     /// A mapping with only `allowed` keys (unknown ones are reported with a hint).
     fn map<'n>(&mut self, node: &'n Node, path: &str, allowed: &[&str]) -> Option<Fields<'n>> {
         let Value::Map(entries) = &node.value else {
-            self.err(node, path, format!("expected a mapping of keys, found {}", node.value.describe()));
+            self.err(
+                node,
+                path,
+                format!(
+                    "expected a mapping of keys, found {}",
+                    node.value.describe()
+                ),
+            );
             return None;
         };
-        let mut fields = Fields { node, entries: Vec::new() };
+        let mut fields = Fields {
+            node,
+            entries: Vec::new(),
+        };
         for (key, value) in entries {
             let Value::Str(k) = &key.value else {
-                self.err(key, path, format!("keys must be names, found {}", key.value.describe()));
+                self.err(
+                    key,
+                    path,
+                    format!("keys must be names, found {}", key.value.describe()),
+                );
                 continue;
             };
             if !allowed.is_empty() && !allowed.contains(&k.as_str()) {
@@ -102,10 +137,20 @@ impl<'a> Checker<'a> {
         Some(fields)
     }
 
-    fn require<'n>(&mut self, fields: &Fields<'n>, path: &str, key: &str, what: &str) -> Option<&'n Node> {
+    fn require<'n>(
+        &mut self,
+        fields: &Fields<'n>,
+        path: &str,
+        key: &str,
+        what: &str,
+    ) -> Option<&'n Node> {
         let found = fields.get(key);
         if found.is_none() {
-            self.err(fields.node, path, format!("missing required key `{key}` ({what})"));
+            self.err(
+                fields.node,
+                path,
+                format!("missing required key `{key}` ({what})"),
+            );
         }
         found
     }
@@ -114,7 +159,11 @@ impl<'a> Checker<'a> {
         match &node.value {
             Value::Str(s) => Some(s.as_str()),
             other => {
-                self.err(node, path, format!("expected text, found {}", other.describe()));
+                self.err(
+                    node,
+                    path,
+                    format!("expected text, found {}", other.describe()),
+                );
                 None
             }
         }
@@ -125,7 +174,11 @@ impl<'a> Checker<'a> {
             Value::Int(i) => i as f64,
             Value::Float(f) => f,
             ref other => {
-                self.err(node, path, format!("expected a number, found {}", other.describe()));
+                self.err(
+                    node,
+                    path,
+                    format!("expected a number, found {}", other.describe()),
+                );
                 return None;
             }
         };
@@ -139,7 +192,11 @@ impl<'a> Checker<'a> {
     fn probability(&mut self, node: &Node, path: &str) -> Option<f64> {
         let p = self.number(node, path)?;
         if !(0.0..=1.0).contains(&p) {
-            self.err(node, path, format!("a probability must be between 0 and 1, found {p}"));
+            self.err(
+                node,
+                path,
+                format!("a probability must be between 0 and 1, found {p}"),
+            );
             return None;
         }
         Some(p)
@@ -148,14 +205,26 @@ impl<'a> Checker<'a> {
     fn integer(&mut self, node: &Node, path: &str, min: i64, max: i64) -> Option<i64> {
         let Value::Int(i) = node.value else {
             if is_number(&node.value) {
-                self.err(node, path, format!("expected a whole number between {min} and {max}"));
+                self.err(
+                    node,
+                    path,
+                    format!("expected a whole number between {min} and {max}"),
+                );
             } else {
-                self.err(node, path, format!("expected a whole number, found {}", node.value.describe()));
+                self.err(
+                    node,
+                    path,
+                    format!("expected a whole number, found {}", node.value.describe()),
+                );
             }
             return None;
         };
         if i < min || i > max {
-            self.err(node, path, format!("must be between {min} and {max}, found {i}"));
+            self.err(
+                node,
+                path,
+                format!("must be between {min} and {max}, found {i}"),
+            );
             return None;
         }
         Some(i)
@@ -171,11 +240,22 @@ impl<'a> Checker<'a> {
                 }
             },
             v if is_number(v) => {
-                self.err(node, path, "a bare number needs a unit; write e.g. `5min`, `2h`, `3d` or `2wd`");
+                self.err(
+                    node,
+                    path,
+                    "a bare number needs a unit; write e.g. `5min`, `2h`, `3d` or `2wd`",
+                );
                 None
             }
             other => {
-                self.err(node, path, format!("expected a duration such as `5min`, found {}", other.describe()));
+                self.err(
+                    node,
+                    path,
+                    format!(
+                        "expected a duration such as `5min`, found {}",
+                        other.describe()
+                    ),
+                );
                 None
             }
         }
@@ -190,7 +270,11 @@ impl<'a> Checker<'a> {
                 None
             }
             Duration::WorkingDays(_) => {
-                self.err(node, path, "use a clock unit here (s, min, h, d), not working days");
+                self.err(
+                    node,
+                    path,
+                    "use a clock unit here (s, min, h, d), not working days",
+                );
                 None
             }
         }
@@ -222,16 +306,30 @@ impl<'a> Checker<'a> {
 
     fn family(&mut self, node: &Node, path: &str, wd: &mut BTreeSet<bool>) -> Option<Family> {
         const FAMILIES: &[&str] = &[
-            "exp", "lognormal", "normal", "gamma", "erlang", "triangular", "uniform", "weibull", "empirical",
+            "exp",
+            "lognormal",
+            "normal",
+            "gamma",
+            "erlang",
+            "triangular",
+            "uniform",
+            "weibull",
+            "empirical",
         ];
         if !matches!(node.value, Value::Map(_)) {
             return Some(Family::Constant(self.amount(node, path, wd)?));
         }
         let fields = self.map(node, path, FAMILIES)?;
         if fields.entries.len() != 1 {
-            self.err(node, path, format!(
-                "a distribution is a one-key mapping naming its family ({}), found {} keys",
-                FAMILIES.join(", "), fields.entries.len()));
+            self.err(
+                node,
+                path,
+                format!(
+                    "a distribution is a one-key mapping naming its family ({}), found {} keys",
+                    FAMILIES.join(", "),
+                    fields.entries.len()
+                ),
+            );
             return None;
         }
         let (name, body) = fields.entries[0];
@@ -260,42 +358,74 @@ impl<'a> Checker<'a> {
             ok.then_some(out)
         };
         Some(match name {
-            "exp" => Family::Exponential { mean: self.amount(body, &p, wd)? },
+            "exp" => Family::Exponential {
+                mean: self.amount(body, &p, wd)?,
+            },
             "lognormal" => {
                 let v = params(self, &["mean", "sd"])?;
-                Family::Lognormal { mean: v[0], sd: v[1] }
+                Family::Lognormal {
+                    mean: v[0],
+                    sd: v[1],
+                }
             }
             "normal" => {
                 let v = params(self, &["mean", "sd"])?;
-                Family::Normal { mean: v[0], sd: v[1] }
+                Family::Normal {
+                    mean: v[0],
+                    sd: v[1],
+                }
             }
             "gamma" => {
                 let v = params(self, &["mean", "sd"])?;
-                Family::Gamma { mean: v[0], sd: v[1] }
+                Family::Gamma {
+                    mean: v[0],
+                    sd: v[1],
+                }
             }
             "erlang" => {
                 let v = params(self, &["k", "mean"])?;
                 if v[0].fract() != 0.0 || v[0] < 1.0 || v[0] > 1000.0 {
-                    self.err(body, &join(&p, "k"), "k must be a whole number from 1 to 1000");
+                    self.err(
+                        body,
+                        &join(&p, "k"),
+                        "k must be a whole number from 1 to 1000",
+                    );
                     return None;
                 }
-                Family::Erlang { k: v[0] as u32, mean: v[1] }
+                Family::Erlang {
+                    k: v[0] as u32,
+                    mean: v[1],
+                }
             }
             "triangular" => {
                 let v = params(self, &["min", "mode", "max"])?;
-                Family::Triangular { min: v[0], mode: v[1], max: v[2] }
+                Family::Triangular {
+                    min: v[0],
+                    mode: v[1],
+                    max: v[2],
+                }
             }
             "uniform" => {
                 let v = params(self, &["min", "max"])?;
-                Family::Uniform { min: v[0], max: v[1] }
+                Family::Uniform {
+                    min: v[0],
+                    max: v[1],
+                }
             }
             "weibull" => {
                 let v = params(self, &["shape", "scale"])?;
-                Family::Weibull { shape: v[0], scale: v[1] }
+                Family::Weibull {
+                    shape: v[0],
+                    scale: v[1],
+                }
             }
             "empirical" => {
                 let Value::Seq(items) = &body.value else {
-                    self.err(body, &p, "expected a list of durations, e.g. [3min, 4min, 7min]");
+                    self.err(
+                        body,
+                        &p,
+                        "expected a list of durations, e.g. [3min, 4min, 7min]",
+                    );
                     return None;
                 };
                 let mut values = Vec::new();
@@ -312,14 +442,22 @@ impl<'a> Checker<'a> {
         let text = match &node.value {
             Value::Str(s) => s.clone(),
             other => {
-                self.err(node, path, format!("expected a date YYYY-MM-DD, found {}", other.describe()));
+                self.err(
+                    node,
+                    path,
+                    format!("expected a date YYYY-MM-DD, found {}", other.describe()),
+                );
                 return None;
             }
         };
         match text.parse::<jiff::civil::Date>() {
             Ok(d) => Some(d),
             Err(_) => {
-                self.err(node, path, format!("`{text}` is not a date; write YYYY-MM-DD, e.g. 2019-09-02"));
+                self.err(
+                    node,
+                    path,
+                    format!("`{text}` is not a date; write YYYY-MM-DD, e.g. 2019-09-02"),
+                );
                 None
             }
         }
@@ -328,13 +466,19 @@ impl<'a> Checker<'a> {
     /// Opening periods; reports bad, overlapping or empty lists.
     fn hours(&mut self, node: &Node, path: &str) -> Option<Hours> {
         let Value::Seq(items) = &node.value else {
-            self.err(node, path, "expected a list of periods, e.g. [\"09:00-12:00\", \"13:30-17:00\"]");
+            self.err(
+                node,
+                path,
+                "expected a list of periods, e.g. [\"09:00-12:00\", \"13:30-17:00\"]",
+            );
             return None;
         };
         let mut periods = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let p = format!("{path}[{i}]");
-            let Some(text) = self.string(item, &p) else { continue };
+            let Some(text) = self.string(item, &p) else {
+                continue;
+            };
             match time::parse_period(text) {
                 Ok(period) => periods.push((period, item, p)),
                 Err(e) => self.err(item, &p, e),
@@ -344,16 +488,25 @@ impl<'a> Checker<'a> {
             return None;
         }
         if periods.is_empty() {
-            self.err(node, path, "no opening period; give at least one, e.g. [\"09:00-17:00\"]");
+            self.err(
+                node,
+                path,
+                "no opening period; give at least one, e.g. [\"09:00-17:00\"]",
+            );
             return None;
         }
         periods.sort_by(|a, b| a.0 .0.total_cmp(&b.0 .0));
         let mut ok = true;
         for pair in periods.windows(2) {
             if pair[1].0 .0 < pair[0].0 .1 {
-                self.err(pair[1].1, &pair[1].2, format!(
-                    "overlaps the period ending at {}; opening periods must not overlap",
-                    time::format_time_of_day(pair[0].0 .1)));
+                self.err(
+                    pair[1].1,
+                    &pair[1].2,
+                    format!(
+                        "overlaps the period ending at {}; opening periods must not overlap",
+                        time::format_time_of_day(pair[0].0 .1)
+                    ),
+                );
                 ok = false;
             }
         }
@@ -361,10 +514,26 @@ impl<'a> Checker<'a> {
     }
 }
 
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
 /// Names defined under a mapping key, in file order, with their nodes.
-fn named_entries<'n>(c: &mut Checker, node: &'n Node, path: &str, what: &str) -> Vec<(&'n str, &'n Node, &'n Node)> {
+fn named_entries<'n>(
+    c: &mut Checker,
+    node: &'n Node,
+    path: &str,
+    what: &str,
+) -> Vec<(&'n str, &'n Node, &'n Node)> {
     let Value::Map(entries) = &node.value else {
-        c.err(node, path, format!("expected a mapping of {what} by name, found {}", node.value.describe()));
+        c.err(
+            node,
+            path,
+            format!(
+                "expected a mapping of {what} by name, found {}",
+                node.value.describe()
+            ),
+        );
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -382,7 +551,10 @@ fn named_entries<'n>(c: &mut Checker, node: &'n Node, path: &str, what: &str) ->
 
 /// Builds the model, or returns every problem found.
 pub fn model(root: &Node, file: &str) -> Result<Model, ScenarioErrors> {
-    let mut c = Checker { file, problems: Vec::new() };
+    let mut c = Checker {
+        file,
+        problems: Vec::new(),
+    };
     let built = build(&mut c, root);
     match built {
         Some(m) if c.problems.is_empty() => Ok(m),
@@ -392,36 +564,69 @@ pub fn model(root: &Node, file: &str) -> Result<Model, ScenarioErrors> {
             }
             let mut problems = c.problems;
             problems.sort_by_key(|p| (p.line.unwrap_or(0), p.column.unwrap_or(0)));
-            Err(ScenarioErrors { file: c.file.to_string(), problems })
+            Err(ScenarioErrors {
+                file: c.file.to_string(),
+                problems,
+            })
         }
     }
 }
 
 fn build(c: &mut Checker, root: &Node) -> Option<Model> {
     let top = c.map(root, "", TOP_KEYS)?;
-    let name = c.require(&top, "", "name", "the scenario's name, shown in reports").and_then(|n| c.string(n, "name")).map(str::to_string);
-    let description = top.get("description").and_then(|n| c.string(n, "description")).unwrap_or("").to_string();
+    let name = c
+        .require(&top, "", "name", "the scenario's name, shown in reports")
+        .and_then(|n| c.string(n, "name"))
+        .map(str::to_string);
+    let description = top
+        .get("description")
+        .and_then(|n| c.string(n, "description"))
+        .unwrap_or("")
+        .to_string();
     let seed = match top.get("seed") {
         Some(n) => c.integer(n, "seed", 0, i64::MAX).map(|s| s as u64),
         None => Some(1),
     };
     let replications = match top.get("replications") {
-        Some(n) => c.integer(n, "replications", 1, MAX_REPLICATIONS).map(|r| r as u32),
+        Some(n) => c
+            .integer(n, "replications", 1, MAX_REPLICATIONS)
+            .map(|r| r as u32),
         None => Some(10),
     };
-    let horizon = c.require(&top, "", "horizon", "arrivals stop at this time, e.g. `30d`").and_then(|n| {
-        let h = c.positive_clock(n, "horizon")?;
-        if h > MAX_HORIZON {
-            c.err(n, "horizon", "a horizon over 100 years is refused; shorten it");
-            return None;
-        }
-        Some(h)
-    });
+    let horizon = c
+        .require(
+            &top,
+            "",
+            "horizon",
+            "arrivals stop at this time, e.g. `30d`",
+        )
+        .and_then(|n| {
+            let h = c.positive_clock(n, "horizon")?;
+            if h > MAX_HORIZON {
+                c.err(
+                    n,
+                    "horizon",
+                    "a horizon over 100 years is refused; shorten it",
+                );
+                return None;
+            }
+            Some(h)
+        });
     let warmup = match top.get("warmup") {
         Some(n) => match c.duration(n, "warmup") {
             Some(Duration::Clock(s)) if s >= 0.0 => Some(s),
-            Some(Duration::Clock(_)) => { c.err(n, "warmup", "must be 0 or more"); None }
-            Some(Duration::WorkingDays(_)) => { c.err(n, "warmup", "use a clock unit (s, min, h, d), not working days"); None }
+            Some(Duration::Clock(_)) => {
+                c.err(n, "warmup", "must be 0 or more");
+                None
+            }
+            Some(Duration::WorkingDays(_)) => {
+                c.err(
+                    n,
+                    "warmup",
+                    "use a clock unit (s, min, h, d), not working days",
+                );
+                None
+            }
             None => None,
         },
         None => Some(0.0),
@@ -437,13 +642,19 @@ fn build(c: &mut Checker, root: &Node) -> Option<Model> {
     };
     if let (Some(h), Some(d), Some(n)) = (horizon, drain_limit, top.get("drain_limit")) {
         if d < h {
-            c.err(n, "drain_limit", "the drain limit must not be before the horizon");
+            c.err(
+                n,
+                "drain_limit",
+                "the drain limit must not be before the horizon",
+            );
         }
     }
 
-    let (calendar, days) = match top.get("calendar") {
-        Some(n) => calendar(c, n)?,
-        None => {
+    let (calendar, days) = match top.get("calendar").map(|n| calendar(c, n)) {
+        Some(Some(found)) => found,
+        // Without a calendar (or with a broken one, already reported) the
+        // rest is checked against an always-open one.
+        _ => {
             let cal = Calendar::always_open();
             let days = cal.days().clone();
             (cal, days)
@@ -451,10 +662,17 @@ fn build(c: &mut Checker, root: &Node) -> Option<Model> {
     };
 
     let pools_node = c.require(&top, "", "pools", "at least one pool of servers");
-    let pools = pools_node.map(|n| pools(c, n, &calendar, &days)).unwrap_or_default();
+    let pools = pools_node
+        .map(|n| pools(c, n, &calendar, &days))
+        .unwrap_or_default();
     let pool_names: Vec<&str> = pools.iter().map(|p| p.name.as_str()).collect();
 
-    let processes_node = c.require(&top, "", "processes", "at least one process (a route of steps)");
+    let processes_node = c.require(
+        &top,
+        "",
+        "processes",
+        "at least one process (a route of steps)",
+    );
     let mut routes = Vec::new();
     let processes = processes_node
         .map(|n| processes(c, n, &pool_names, &mut routes))
@@ -466,7 +684,10 @@ fn build(c: &mut Checker, root: &Node) -> Option<Model> {
         .map(|n| arrivals(c, n, &process_names, &calendar, horizon.unwrap_or(DAY)))
         .unwrap_or_default();
 
-    let targets = top.get("targets").map(|n| targets(c, n, &pool_names, &process_names)).unwrap_or_default();
+    let targets = top
+        .get("targets")
+        .map(|n| targets(c, n, &pool_names, &process_names))
+        .unwrap_or_default();
 
     Some(Model {
         name: name?,
@@ -504,15 +725,40 @@ fn calendar(c: &mut Checker, node: &Node) -> Option<(Calendar, Arc<OpenDays>)> {
             Value::Seq(items) => {
                 for (i, item) in items.iter().enumerate() {
                     let p = format!("calendar.days[{i}]");
-                    let Some(d) = c.string(item, &p) else { continue };
+                    let Some(d) = c.string(item, &p) else {
+                        continue;
+                    };
                     let lower = d.to_ascii_lowercase();
-                    match WEEKDAYS.iter().position(|w| *w == lower || lower.starts_with(w) && lower.len() <= 9) {
+                    const FULL: [&str; 7] = [
+                        "monday",
+                        "tuesday",
+                        "wednesday",
+                        "thursday",
+                        "friday",
+                        "saturday",
+                        "sunday",
+                    ];
+                    match WEEKDAYS
+                        .iter()
+                        .zip(FULL)
+                        .position(|(w, full)| *w == lower || full == lower)
+                    {
                         Some(k) => weekdays[k] = true,
-                        None => c.err(item, &p, format!("`{d}` is not a weekday; use mon, tue, wed, thu, fri, sat, sun")),
+                        None => c.err(
+                            item,
+                            &p,
+                            format!(
+                                "`{d}` is not a weekday; use mon, tue, wed, thu, fri, sat, sun"
+                            ),
+                        ),
                     }
                 }
             }
-            _ => c.err(n, "calendar.days", "expected a list of weekdays, e.g. [mon, tue, wed, thu, fri]"),
+            _ => c.err(
+                n,
+                "calendar.days",
+                "expected a list of weekdays, e.g. [mon, tue, wed, thu, fri]",
+            ),
         },
         None => weekdays = [true, true, true, true, true, false, false],
     }
@@ -529,7 +775,11 @@ fn calendar(c: &mut Checker, node: &Node) -> Option<(Calendar, Arc<OpenDays>)> {
                         }
                     }
                 }
-                _ => c.err(n, &p, "expected a list of dates, e.g. [2019-10-01, 2019-10-02]"),
+                _ => c.err(
+                    n,
+                    &p,
+                    "expected a list of dates, e.g. [2019-10-01, 2019-10-02]",
+                ),
             }
         }
         out
@@ -550,54 +800,105 @@ fn pools(c: &mut Checker, node: &Node, hall: &Calendar, days: &Arc<OpenDays>) ->
     let mut out = Vec::new();
     for (name, _key, body) in named_entries(c, node, "pools", "pools") {
         let path = format!("pools.{name}");
-        let Some(f) = c.map(body, &path, POOL_KEYS) else { continue };
-        let servers = c.require(&f, &path, "servers", "a number of servers, or a schedule such as {\"09:00\": 8, \"10:00\": 14}").and_then(|n| {
-            let p = join(&path, "servers");
-            match &n.value {
-                Value::Map(_) => {
-                    let sf = c.map(n, &p, &[])?;
-                    let mut schedule = Vec::new();
-                    for (k, v) in &sf.entries {
-                        let kp = format!("{p}.\"{k}\"");
-                        let t = match time::parse_time_of_day(k) {
-                            Ok(t) => t,
-                            Err(e) => { c.err(v, &kp, e); continue; }
-                        };
-                        if let Some(s) = c.integer(v, &kp, 0, MAX_SERVERS) {
-                            schedule.push((t, s as u32));
+        let Some(f) = c.map(body, &path, POOL_KEYS) else {
+            continue;
+        };
+        let servers = c
+            .require(
+                &f,
+                &path,
+                "servers",
+                "a number of servers, or a schedule such as {\"09:00\": 8, \"10:00\": 14}",
+            )
+            .and_then(|n| {
+                let p = join(&path, "servers");
+                match &n.value {
+                    Value::Map(_) => {
+                        let sf = c.map(n, &p, &[])?;
+                        let mut schedule = Vec::new();
+                        for (k, v) in &sf.entries {
+                            let kp = format!("{p}.\"{k}\"");
+                            let t = match time::parse_time_of_day(k) {
+                                Ok(t) => t,
+                                Err(e) => {
+                                    c.err(v, &kp, e);
+                                    continue;
+                                }
+                            };
+                            if let Some(s) = c.integer(v, &kp, 0, MAX_SERVERS) {
+                                schedule.push((t, s as u32));
+                            }
                         }
+                        if schedule.len() != sf.entries.len() {
+                            return None;
+                        }
+                        if schedule.is_empty() {
+                            c.err(
+                                n,
+                                &p,
+                                "the schedule is empty; give at least one time and count",
+                            );
+                            return None;
+                        }
+                        schedule.sort_by(|a, b| a.0.total_cmp(&b.0));
+                        Some(Servers::Schedule(schedule))
                     }
-                    if schedule.len() != sf.entries.len() { return None; }
-                    if schedule.is_empty() {
-                        c.err(n, &p, "the schedule is empty; give at least one time and count");
-                        return None;
-                    }
-                    schedule.sort_by(|a, b| a.0.total_cmp(&b.0));
-                    Some(Servers::Schedule(schedule))
+                    _ => c
+                        .integer(n, &p, 0, MAX_SERVERS)
+                        .map(|s| Servers::Fixed(s as u32)),
                 }
-                _ => c.integer(n, &p, 0, MAX_SERVERS).map(|s| Servers::Fixed(s as u32)),
-            }
-        });
+            });
         let calendar = match f.get("hours") {
-            Some(n) => c.hours(n, &join(&path, "hours")).map(|h| Calendar::new(days.clone(), h)),
+            Some(n) => c
+                .hours(n, &join(&path, "hours"))
+                .map(|h| Calendar::new(days.clone(), h)),
             None => Some(hall.clone()),
         };
-        let discipline = match f.get("discipline").map(|n| (n, c.string(n, &join(&path, "discipline")))) {
+        let discipline = match f
+            .get("discipline")
+            .map(|n| (n, c.string(n, &join(&path, "discipline"))))
+        {
             None => Some(Discipline::Fifo),
             Some((_, Some("fifo"))) => Some(Discipline::Fifo),
             Some((_, Some("priority"))) => Some(Discipline::Priority),
-            Some((n, Some(other))) => { c.err(n, &join(&path, "discipline"), format!("unknown discipline `{other}`; use fifo or priority")); None }
+            Some((n, Some(other))) => {
+                c.err(
+                    n,
+                    &join(&path, "discipline"),
+                    format!("unknown discipline `{other}`; use fifo or priority"),
+                );
+                None
+            }
             Some((_, None)) => None,
         };
-        let at_close = match f.get("at_close").map(|n| (n, c.string(n, &join(&path, "at_close")))) {
+        let at_close = match f
+            .get("at_close")
+            .map(|n| (n, c.string(n, &join(&path, "at_close"))))
+        {
             None => Some(AtClose::Finish),
             Some((_, Some("finish"))) => Some(AtClose::Finish),
             Some((_, Some("send_home"))) => Some(AtClose::SendHome),
-            Some((n, Some(other))) => { c.err(n, &join(&path, "at_close"), format!("unknown at_close `{other}`; use finish or send_home")); None }
+            Some((n, Some(other))) => {
+                c.err(
+                    n,
+                    &join(&path, "at_close"),
+                    format!("unknown at_close `{other}`; use finish or send_home"),
+                );
+                None
+            }
             Some((_, None)) => None,
         };
-        let (Some(servers), Some(calendar), Some(discipline), Some(at_close)) = (servers, calendar, discipline, at_close) else { continue };
-        let mut breakpoints: Vec<Seconds> = calendar.hours().periods().iter().flat_map(|&(a, b)| [a, b]).collect();
+        let (Some(servers), Some(calendar), Some(discipline), Some(at_close)) =
+            (servers, calendar, discipline, at_close)
+        else {
+            continue;
+        };
+        let mut breakpoints: Vec<Seconds> = calendar
+            .hours()
+            .periods()
+            .iter()
+            .flat_map(|&(a, b)| [a, b])
+            .collect();
         if let Servers::Schedule(s) = &servers {
             breakpoints.extend(s.iter().map(|&(t, _)| t));
         }
@@ -605,13 +906,22 @@ fn pools(c: &mut Checker, node: &Node, hall: &Calendar, days: &Arc<OpenDays>) ->
         breakpoints.sort_by(f64::total_cmp);
         breakpoints.dedup();
         let open_servers = calendar.hours().periods().iter().any(|&(a, b)| {
-            servers.at(a) > 0 || breakpoints.iter().any(|&t| t >= a && t < b && servers.at(t) > 0)
+            servers.at(a) > 0
+                || breakpoints
+                    .iter()
+                    .any(|&t| t >= a && t < b && servers.at(t) > 0)
         });
         if !calendar.ever_open() || !open_servers {
             c.err(body, &path, "this pool is never open with a server: give it servers during its hours (and hours inside open days)");
-            continue;
         }
-        out.push(Pool { name: name.to_string(), servers, calendar, discipline, at_close, breakpoints });
+        out.push(Pool {
+            name: name.to_string(),
+            servers,
+            calendar,
+            discipline,
+            at_close,
+            breakpoints,
+        });
     }
     out
 }
@@ -627,10 +937,18 @@ struct RouteBuilder<'p> {
     rework_count: usize,
 }
 
-fn processes(c: &mut Checker, node: &Node, pool_names: &[&str], routes: &mut Vec<Route>) -> Vec<Process> {
+fn processes(
+    c: &mut Checker,
+    node: &Node,
+    pool_names: &[&str],
+    routes: &mut Vec<Route>,
+) -> Vec<Process> {
     let entries = named_entries(c, node, "processes", "processes");
     // Main routes take the first indices, so process i has route i.
-    routes.extend((0..entries.len()).map(|i| Route { steps: Vec::new(), process: i }));
+    routes.extend((0..entries.len()).map(|i| Route {
+        steps: Vec::new(),
+        process: i,
+    }));
     let mut next_global = 0;
     let mut rework_count = 0;
     let mut out = Vec::new();
@@ -652,11 +970,17 @@ fn processes(c: &mut Checker, node: &Node, pool_names: &[&str], routes: &mut Vec
                 let steps = steps(c, &mut rb, n, &join(&path, "steps"), routes, i);
                 routes[i].steps = steps.unwrap_or_default();
                 if routes[i].steps.is_empty() && matches!(&n.value, Value::Seq(s) if s.is_empty()) {
-                    c.err(n, &join(&path, "steps"), "a process needs at least one step");
+                    c.err(
+                        n,
+                        &join(&path, "steps"),
+                        "a process needs at least one step",
+                    );
                 }
             }
             if let Some(n) = f.get("priority") {
-                priority = c.integer(n, &join(&path, "priority"), -1_000_000, 1_000_000).unwrap_or(0);
+                priority = c
+                    .integer(n, &join(&path, "priority"), -1_000_000, 1_000_000)
+                    .unwrap_or(0);
             }
             if let Some(n) = f.get("time_limit") {
                 time_limit = time_limit_of(c, n, &join(&path, "time_limit"), &rb);
@@ -664,7 +988,12 @@ fn processes(c: &mut Checker, node: &Node, pool_names: &[&str], routes: &mut Vec
         }
         next_global = rb.next_global;
         rework_count = rb.rework_count;
-        out.push(Process { name: name.to_string(), route: i, time_limit, priority: priority as i64 });
+        out.push(Process {
+            name: name.to_string(),
+            route: i,
+            time_limit,
+            priority,
+        });
     }
     out
 }
@@ -681,8 +1010,17 @@ fn time_limit_of(c: &mut Checker, node: &Node, path: &str, rb: &RouteBuilder) ->
                         Some(r) => Some(*r),
                         None => {
                             let ids: Vec<&str> = rb.ids.keys().map(String::as_str).collect();
-                            let hint = did_you_mean(id, &ids).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
-                            c.err(n, &join(path, "from"), format!("no step with id `{id}` in this process{hint}; step ids: {}", ids.join(", ")));
+                            let hint = did_you_mean(id, &ids)
+                                .map(|s| format!(" (did you mean `{s}`?)"))
+                                .unwrap_or_default();
+                            c.err(
+                                n,
+                                &join(path, "from"),
+                                format!(
+                                    "no step with id `{id}` in this process{hint}; step ids: {}",
+                                    ids.join(", ")
+                                ),
+                            );
                             return None;
                         }
                     }
@@ -693,7 +1031,11 @@ fn time_limit_of(c: &mut Checker, node: &Node, path: &str, rb: &RouteBuilder) ->
         }
         _ => (node, None),
     };
-    let lp = if matches!(node.value, Value::Map(_)) { join(path, "limit") } else { path.to_string() };
+    let lp = if matches!(node.value, Value::Map(_)) {
+        join(path, "limit")
+    } else {
+        path.to_string()
+    };
     let limit = c.duration(limit_node, &lp)?;
     if limit.amount() <= 0.0 {
         c.err(limit_node, &lp, "a time limit must be greater than 0");
@@ -702,9 +1044,20 @@ fn time_limit_of(c: &mut Checker, node: &Node, path: &str, rb: &RouteBuilder) ->
     Some(TimeLimit { limit, from })
 }
 
-fn steps(c: &mut Checker, rb: &mut RouteBuilder, node: &Node, path: &str, routes: &mut Vec<Route>, route: RouteId) -> Option<Vec<Step>> {
+fn steps(
+    c: &mut Checker,
+    rb: &mut RouteBuilder,
+    node: &Node,
+    path: &str,
+    routes: &mut Vec<Route>,
+    route: RouteId,
+) -> Option<Vec<Step>> {
     let Value::Seq(items) = &node.value else {
-        c.err(node, path, format!("expected a list of steps, found {}", node.value.describe()));
+        c.err(
+            node,
+            path,
+            format!("expected a list of steps, found {}", node.value.describe()),
+        );
         return None;
     };
     let mut out = Vec::new();
@@ -723,8 +1076,14 @@ fn steps(c: &mut Checker, rb: &mut RouteBuilder, node: &Node, path: &str, routes
 
 #[allow(clippy::too_many_arguments)]
 fn step(
-    c: &mut Checker, rb: &mut RouteBuilder, node: &Node, path: &str, routes: &mut Vec<Route>,
-    route: RouteId, pos: usize, earlier: &[(String, usize)],
+    c: &mut Checker,
+    rb: &mut RouteBuilder,
+    node: &Node,
+    path: &str,
+    routes: &mut Vec<Route>,
+    route: RouteId,
+    pos: usize,
+    earlier: &[(String, usize)],
 ) -> Option<Step> {
     let mut allowed: Vec<&str> = vec!["id", "time", "patience", "balk_at"];
     allowed.extend_from_slice(STEP_KINDS);
@@ -732,9 +1091,15 @@ fn step(
     let kinds: Vec<&str> = STEP_KINDS.iter().copied().filter(|k| f.has(k)).collect();
     if kinds.len() != 1 {
         let msg = if kinds.is_empty() {
-            format!("a step needs exactly one kind key: one of {}", STEP_KINDS.join(", "))
+            format!(
+                "a step needs exactly one kind key: one of {}",
+                STEP_KINDS.join(", ")
+            )
         } else {
-            format!("a step has exactly one kind key, found {}: split it into separate steps", kinds.join(" and "))
+            format!(
+                "a step has exactly one kind key, found {}: split it into separate steps",
+                kinds.join(" and ")
+            )
         };
         c.err(node, path, msg);
         return None;
@@ -747,14 +1112,28 @@ fn step(
     };
     for (k, v) in &f.entries {
         if !STEP_KINDS.contains(k) && !valid_extra.contains(k) {
-            c.err(v, &join(path, k), format!("`{k}` does not belong to a `{kind}` step; it takes {}", valid_extra.join(", ")));
+            c.err(
+                v,
+                &join(path, k),
+                format!(
+                    "`{k}` does not belong to a `{kind}` step; it takes {}",
+                    valid_extra.join(", ")
+                ),
+            );
         }
     }
     let id = match f.get("id") {
         Some(n) => {
             let id = c.string(n, &join(path, "id"))?.to_string();
             if rb.ids.contains_key(&id) {
-                c.err(n, &join(path, "id"), format!("duplicate step id `{id}` in process `{}`; step ids must be unique", rb.process_name));
+                c.err(
+                    n,
+                    &join(path, "id"),
+                    format!(
+                        "duplicate step id `{id}` in process `{}`; step ids must be unique",
+                        rb.process_name
+                    ),
+                );
                 return None;
             }
             Some(id)
@@ -764,7 +1143,14 @@ fn step(
     let global = rb.next_global;
     rb.next_global += 1;
     if let Some(id) = &id {
-        rb.ids.insert(id.clone(), StepRef { route, position: pos, global });
+        rb.ids.insert(
+            id.clone(),
+            StepRef {
+                route,
+                position: pos,
+                global,
+            },
+        );
     }
     let stream_name = match &id {
         Some(id) => format!("step:{id}"),
@@ -777,8 +1163,17 @@ fn step(
         match rb.pool_names.iter().position(|x| *x == name) {
             Some(i) => Some(i),
             None => {
-                let hint = did_you_mean(name, rb.pool_names).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
-                c.err(n, p, format!("pool `{name}` is not defined{hint}; defined pools: {}", rb.pool_names.join(", ")));
+                let hint = did_you_mean(name, rb.pool_names)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                c.err(
+                    n,
+                    p,
+                    format!(
+                        "pool `{name}` is not defined{hint}; defined pools: {}",
+                        rb.pool_names.join(", ")
+                    ),
+                );
                 None
             }
         }
@@ -787,7 +1182,11 @@ fn step(
         let n = c.require(&f, path, "time", what)?;
         let d = c.dist(n, &join(path, "time"), false)?;
         if d.working_days() {
-            c.err(n, &join(path, "time"), "service and work times are effort in clock units (s, min, h), not working days");
+            c.err(
+                n,
+                &join(path, "time"),
+                "service and work times are effort in clock units (s, min, h), not working days",
+            );
             return None;
         }
         Some(d)
@@ -817,25 +1216,47 @@ fn step(
                 Some(n) => Some(c.integer(n, &join(path, "balk_at"), 0, 10_000_000)? as u32),
                 None => None,
             };
-            StepKind::Serve { pools: pools?, time: time?, patience, balk_at }
+            StepKind::Serve {
+                pools: pools?,
+                time: time?,
+                patience,
+                balk_at,
+            }
         }
         "work" => {
             let pool = resolve_pool(c, body, &kp);
             let time = time_of(c, "the effort, e.g. `{exp: 4h}`");
-            StepKind::Work { pool: pool?, time: time? }
+            StepKind::Work {
+                pool: pool?,
+                time: time?,
+            }
         }
-        "wait" => StepKind::Wait { time: c.dist(body, &kp, false)? },
+        "wait" => StepKind::Wait {
+            time: c.dist(body, &kp, false)?,
+        },
         "rework" => {
             let rf = c.map(body, &kp, &["p", "after", "to", "max_rework"])?;
-            let p = c.require(&rf, &kp, "p", "the probability of rework, below 1").and_then(|n| {
-                let p = c.probability(n, &join(&kp, "p"))?;
-                if p >= 1.0 {
-                    c.err(n, &join(&kp, "p"), "rework p must be below 1, or cases would loop forever");
-                    return None;
-                }
-                Some(p)
-            });
-            let after = c.require(&rf, &kp, "after", "the delay before the citizen returns, e.g. `{uniform: {min: 1d, max: 3d}}`")
+            let p = c
+                .require(&rf, &kp, "p", "the probability of rework, below 1")
+                .and_then(|n| {
+                    let p = c.probability(n, &join(&kp, "p"))?;
+                    if p >= 1.0 {
+                        c.err(
+                            n,
+                            &join(&kp, "p"),
+                            "rework p must be below 1, or cases would loop forever",
+                        );
+                        return None;
+                    }
+                    Some(p)
+                });
+            let after = c
+                .require(
+                    &rf,
+                    &kp,
+                    "after",
+                    "the delay before the citizen returns, e.g. `{uniform: {min: 1d, max: 3d}}`",
+                )
                 .and_then(|n| c.dist(n, &join(&kp, "after"), false));
             let to = c.require(&rf, &kp, "to", "the id of an earlier step of this route").and_then(|n| {
                 let target = c.string(n, &join(&kp, "to"))?;
@@ -850,16 +1271,28 @@ fn step(
                 }
             });
             let max_rework = match rf.get("max_rework") {
-                Some(n) => c.integer(n, &join(&kp, "max_rework"), 0, 1000).map(|m| m as u32),
+                Some(n) => c
+                    .integer(n, &join(&kp, "max_rework"), 0, 1000)
+                    .map(|m| m as u32),
                 None => Some(10),
             };
             let index = rb.rework_count;
             rb.rework_count += 1;
-            StepKind::Rework { p: p?, after: after?, to: to?, max_rework: max_rework?, index }
+            StepKind::Rework {
+                p: p?,
+                after: after?,
+                to: to?,
+                max_rework: max_rework?,
+                index,
+            }
         }
         "parallel" => {
             let Value::Seq(branches) = &body.value else {
-                c.err(body, &kp, "expected a list of branches, each a list of steps");
+                c.err(
+                    body,
+                    &kp,
+                    "expected a list of branches, each a list of steps",
+                );
                 return None;
             };
             if branches.is_empty() {
@@ -869,16 +1302,25 @@ fn step(
             let mut ids = Vec::new();
             for (i, b) in branches.iter().enumerate() {
                 let r = routes.len();
-                routes.push(Route { steps: Vec::new(), process: rb.process });
+                routes.push(Route {
+                    steps: Vec::new(),
+                    process: rb.process,
+                });
                 let s = steps(c, rb, b, &format!("{kp}[{i}]"), routes, r);
-                if let Some(s) = s { routes[r].steps = s; }
+                if let Some(s) = s {
+                    routes[r].steps = s;
+                }
                 ids.push(r);
             }
             StepKind::Parallel { branches: ids }
         }
         "choose" => {
             let Value::Seq(branches) = &body.value else {
-                c.err(body, &kp, "expected a list of branches, each `{p: 0.7, steps: [...]}`");
+                c.err(
+                    body,
+                    &kp,
+                    "expected a list of branches, each `{p: 0.7, steps: [...]}`",
+                );
                 return None;
             };
             if branches.is_empty() {
@@ -890,31 +1332,65 @@ fn step(
             let mut ok = true;
             for (i, b) in branches.iter().enumerate() {
                 let bp = format!("{kp}[{i}]");
-                let Some(bf) = c.map(b, &bp, &["p", "steps"]) else { ok = false; continue };
-                let p = c.require(&bf, &bp, "p", "the branch's probability").and_then(|n| c.probability(n, &join(&bp, "p")));
+                let Some(bf) = c.map(b, &bp, &["p", "steps"]) else {
+                    ok = false;
+                    continue;
+                };
+                let p = c
+                    .require(&bf, &bp, "p", "the branch's probability")
+                    .and_then(|n| c.probability(n, &join(&bp, "p")));
                 let r = routes.len();
-                routes.push(Route { steps: Vec::new(), process: rb.process });
+                routes.push(Route {
+                    steps: Vec::new(),
+                    process: rb.process,
+                });
                 if let Some(sn) = c.require(&bf, &bp, "steps", "the branch's list of steps") {
-                    if let Some(s) = steps(c, rb, sn, &join(&bp, "steps"), routes, r) { routes[r].steps = s; }
+                    if let Some(s) = steps(c, rb, sn, &join(&bp, "steps"), routes, r) {
+                        routes[r].steps = s;
+                    }
                 }
                 match p {
-                    Some(p) => { total += p; out.push((total, r)); }
+                    Some(p) => {
+                        total += p;
+                        out.push((total, r));
+                    }
                     None => ok = false,
                 }
             }
             if ok && (total - 1.0).abs() > 1e-9 {
-                c.err(body, &kp, format!("the branch probabilities sum to {total}; they must sum to 1"));
+                c.err(
+                    body,
+                    &kp,
+                    format!(
+                        "the branch probabilities sum to {}; they must sum to 1",
+                        round6(total)
+                    ),
+                );
                 return None;
             }
-            if let Some(last) = out.last_mut() { last.0 = 1.0; }
+            if let Some(last) = out.last_mut() {
+                last.0 = 1.0;
+            }
             StepKind::Choose { branches: out }
         }
         _ => return None,
     };
-    Some(Step { id, path: path.to_string(), stream: name_hash(&stream_name), global, kind })
+    Some(Step {
+        id,
+        path: path.to_string(),
+        stream: name_hash(&stream_name),
+        global,
+        kind,
+    })
 }
 
-fn arrivals(c: &mut Checker, node: &Node, processes: &[&str], hall: &Calendar, horizon: Seconds) -> Vec<Arrival> {
+fn arrivals(
+    c: &mut Checker,
+    node: &Node,
+    processes: &[&str],
+    hall: &Calendar,
+    horizon: Seconds,
+) -> Vec<Arrival> {
     let Value::Seq(items) = &node.value else {
         c.err(node, "arrivals", "expected a list of arrival streams");
         return Vec::new();
@@ -923,12 +1399,15 @@ fn arrivals(c: &mut Checker, node: &Node, processes: &[&str], hall: &Calendar, h
         c.err(node, "arrivals", "define at least one arrival stream");
     }
     let horizon_days = (horizon / DAY).ceil() as i64;
-    let open_day_share = (hall.open_days_in(0, horizon_days.max(1)) as f64 / horizon_days.max(1) as f64).max(1e-9);
+    let open_day_share =
+        (hall.open_days_in(0, horizon_days.max(1)) as f64 / horizon_days.max(1) as f64).max(1e-9);
     let mut names = BTreeSet::new();
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = format!("arrivals[{i}]");
-        let Some(f) = c.map(item, &path, ARRIVAL_KEYS) else { continue };
+        let Some(f) = c.map(item, &path, ARRIVAL_KEYS) else {
+            continue;
+        };
         let name = match f.get("name") {
             Some(n) => c.string(n, &join(&path, "name")).map(str::to_string),
             None => Some(format!("arrivals.{i}")),
@@ -938,36 +1417,67 @@ fn arrivals(c: &mut Checker, node: &Node, processes: &[&str], hall: &Calendar, h
                 c.err(n, &join(&path, "name"), format!("duplicate stream name `{nm}`; every stream needs its own name (it names the random stream)"));
             }
         }
-        let channel = match f.get("channel").map(|n| (n, c.string(n, &join(&path, "channel")))) {
+        let channel = match f
+            .get("channel")
+            .map(|n| (n, c.string(n, &join(&path, "channel"))))
+        {
             None | Some((_, Some("hall"))) => Some(Channel::Hall),
             Some((_, Some("online"))) => Some(Channel::Online),
-            Some((n, Some(other))) => { c.err(n, &join(&path, "channel"), format!("unknown channel `{other}`; use hall or online")); None }
+            Some((n, Some(other))) => {
+                c.err(
+                    n,
+                    &join(&path, "channel"),
+                    format!("unknown channel `{other}`; use hall or online"),
+                );
+                None
+            }
             Some((_, None)) => None,
         };
-        let kinds: Vec<&str> = ["rate", "daily", "interarrival", "appointments"].into_iter().filter(|k| f.has(k)).collect();
+        let kinds: Vec<&str> = ["rate", "daily", "interarrival", "appointments"]
+            .into_iter()
+            .filter(|k| f.has(k))
+            .collect();
         if kinds.len() != 1 {
             c.err(item, &path, format!("an arrival stream needs exactly one of rate, daily, interarrival, appointments; found {}",
                 if kinds.is_empty() { "none".to_string() } else { kinds.join(" and ") }));
             continue;
         }
         if f.has("profile") && kinds[0] != "daily" {
-            c.err(f.get("profile").unwrap_or(item), &join(&path, "profile"), "`profile` goes with `daily` only");
+            c.err(
+                f.get("profile").unwrap_or(item),
+                &join(&path, "profile"),
+                "`profile` goes with `daily` only",
+            );
         }
         let mix = match (f.get("process"), f.get("mix")) {
             (Some(n), None) => {
                 let p = join(&path, "process");
-                c.string(n, &p).and_then(|name| match processes.iter().position(|x| *x == name) {
-                    Some(id) => Some(vec![(1.0, id)]),
-                    None => {
-                        let hint = did_you_mean(name, processes).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
-                        c.err(n, &p, format!("process `{name}` is not defined{hint}; defined processes: {}", processes.join(", ")));
-                        None
-                    }
-                })
+                c.string(n, &p)
+                    .and_then(|name| match processes.iter().position(|x| *x == name) {
+                        Some(id) => Some(vec![(1.0, id)]),
+                        None => {
+                            let hint = did_you_mean(name, processes)
+                                .map(|s| format!(" (did you mean `{s}`?)"))
+                                .unwrap_or_default();
+                            c.err(
+                                n,
+                                &p,
+                                format!(
+                                    "process `{name}` is not defined{hint}; defined processes: {}",
+                                    processes.join(", ")
+                                ),
+                            );
+                            None
+                        }
+                    })
             }
             (None, Some(n)) => mix(c, n, &join(&path, "mix"), processes),
             _ => {
-                c.err(item, &path, "an arrival stream needs exactly one of `process` or `mix`");
+                c.err(
+                    item,
+                    &path,
+                    "an arrival stream needs exactly one of `process` or `mix`",
+                );
                 None
             }
         };
@@ -976,7 +1486,11 @@ fn arrivals(c: &mut Checker, node: &Node, processes: &[&str], hall: &Calendar, h
             _ => hall.hours().periods().to_vec(),
         };
         let open_per_day: Seconds = hours.iter().map(|(a, b)| b - a).sum();
-        let day_share = if channel == Some(Channel::Online) { 1.0 } else { open_day_share };
+        let day_share = if channel == Some(Channel::Online) {
+            1.0
+        } else {
+            open_day_share
+        };
         let kind = kinds[0];
         let kn = f.get(kind).unwrap_or(item);
         let kp = join(&path, kind);
@@ -987,14 +1501,35 @@ fn arrivals(c: &mut Checker, node: &Node, processes: &[&str], hall: &Calendar, h
                         c.err(kn, &kp, format!("rate {s} is over the limit of {MAX_RATE_PER_SECOND}/s; a run could never finish"));
                         None
                     }
-                    Ok(r) => Some((ArrivalPattern::Poisson { segments: hours.iter().map(|&(a, b)| (a, b, r)).collect() }, r * open_per_day / DAY * day_share)),
-                    Err(e) => { c.err(kn, &kp, e); None }
+                    Ok(r) => Some((
+                        ArrivalPattern::Poisson {
+                            segments: hours.iter().map(|&(a, b)| (a, b, r)).collect(),
+                        },
+                        r * open_per_day / DAY * day_share,
+                    )),
+                    Err(e) => {
+                        c.err(kn, &kp, e);
+                        None
+                    }
                 },
-                v => { c.err(kn, &kp, format!("expected a rate such as `9/min`, found {}", v.describe())); None }
+                v => {
+                    c.err(
+                        kn,
+                        &kp,
+                        format!("expected a rate such as `9/min`, found {}", v.describe()),
+                    );
+                    None
+                }
             },
             "daily" => {
                 let daily = c.number(kn, &kp).filter(|&d| {
-                    if d <= 0.0 { c.err(kn, &kp, "expected arrivals per open day must be greater than 0"); }
+                    if d <= 0.0 {
+                        c.err(
+                            kn,
+                            &kp,
+                            "expected arrivals per open day must be greater than 0",
+                        );
+                    }
                     d > 0.0
                 });
                 let profile = match f.get("profile") {
@@ -1006,13 +1541,20 @@ fn arrivals(c: &mut Checker, node: &Node, processes: &[&str], hall: &Calendar, h
                         let segments = daily_segments(&hours, &profile, daily);
                         let max_rate = segments.iter().map(|s| s.2).fold(0.0, f64::max);
                         if segments.is_empty() {
-                            c.err(f.get("profile").unwrap_or(kn), &join(&path, "profile"), "the profile gives no weight inside the opening hours");
+                            c.err(
+                                f.get("profile").unwrap_or(kn),
+                                &join(&path, "profile"),
+                                "the profile gives no weight inside the opening hours",
+                            );
                             None
                         } else if max_rate > MAX_RATE_PER_SECOND {
                             c.err(kn, &kp, format!("{daily} a day gives a peak rate of {max_rate:.0}/s, over the limit of {MAX_RATE_PER_SECOND}/s"));
                             None
                         } else {
-                            Some((ArrivalPattern::Poisson { segments }, daily / DAY * day_share))
+                            Some((
+                                ArrivalPattern::Poisson { segments },
+                                daily / DAY * day_share,
+                            ))
                         }
                     }
                     _ => None,
@@ -1020,29 +1562,65 @@ fn arrivals(c: &mut Checker, node: &Node, processes: &[&str], hall: &Calendar, h
             }
             "interarrival" => c.dist(kn, &kp, false).and_then(|d| {
                 if d.working_days() || d.mean() <= 0.0 {
-                    c.err(kn, &kp, "the gap between arrivals needs a positive mean in clock units");
+                    c.err(
+                        kn,
+                        &kp,
+                        "the gap between arrivals needs a positive mean in clock units",
+                    );
                     return None;
                 }
                 if 1.0 / d.mean() > MAX_RATE_PER_SECOND {
-                    c.err(kn, &kp, format!("a mean gap of {}s is a rate over the limit of {MAX_RATE_PER_SECOND}/s", d.mean()));
+                    c.err(
+                        kn,
+                        &kp,
+                        format!(
+                            "a mean gap of {}s is a rate over the limit of {MAX_RATE_PER_SECOND}/s",
+                            d.mean()
+                        ),
+                    );
                     return None;
                 }
-                let rate = if channel == Some(Channel::Online) { 1.0 / d.mean() } else { open_per_day / DAY * day_share / d.mean() };
+                let rate = if channel == Some(Channel::Online) {
+                    1.0 / d.mean()
+                } else {
+                    open_per_day / DAY * day_share / d.mean()
+                };
                 Some((ArrivalPattern::Interarrival(d), rate))
             }),
-            "appointments" => appointments(c, kn, &kp, &hours).map(|(pat, per_day)| (pat, per_day / DAY * day_share)),
+            "appointments" => appointments(c, kn, &kp, &hours)
+                .map(|(pat, per_day)| (pat, per_day / DAY * day_share)),
             _ => None,
         };
-        let (Some(name), Some(channel), Some(mix), Some((pattern, mean_rate))) = (name, channel, mix, pattern) else { continue };
-        out.push(Arrival { stream: name_hash(&format!("arrivals:{name}")), name, pattern, mix, channel, mean_rate });
+        let (Some(name), Some(channel), Some(mix), Some((pattern, mean_rate))) =
+            (name, channel, mix, pattern)
+        else {
+            continue;
+        };
+        out.push(Arrival {
+            stream: name_hash(&format!("arrivals:{name}")),
+            name,
+            pattern,
+            mix,
+            channel,
+            mean_rate,
+        });
     }
     out
 }
 
-fn mix(c: &mut Checker, node: &Node, path: &str, processes: &[&str]) -> Option<Vec<(f64, ProcessId)>> {
+fn mix(
+    c: &mut Checker,
+    node: &Node,
+    path: &str,
+    processes: &[&str],
+) -> Option<Vec<(f64, ProcessId)>> {
     let f = c.map(node, path, &[])?;
     if f.entries.is_empty() {
-        c.err(node, path, "the mix is empty; give process names with their shares");
+        c.err(
+            node,
+            path,
+            "the mix is empty; give process names with their shares",
+        );
         return None;
     }
     let mut out = Vec::new();
@@ -1053,19 +1631,37 @@ fn mix(c: &mut Checker, node: &Node, path: &str, processes: &[&str]) -> Option<V
         let share = c.probability(v, &p);
         let id = processes.iter().position(|x| x == name);
         if id.is_none() {
-            let hint = did_you_mean(name, processes).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
-            c.err(v, &p, format!("process `{name}` is not defined{hint}; defined processes: {}", processes.join(", ")));
+            let hint = did_you_mean(name, processes)
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            c.err(
+                v,
+                &p,
+                format!(
+                    "process `{name}` is not defined{hint}; defined processes: {}",
+                    processes.join(", ")
+                ),
+            );
         }
         match (share, id) {
-            (Some(s), Some(id)) => { total += s; out.push((total, id)); }
+            (Some(s), Some(id)) => {
+                total += s;
+                out.push((total, id));
+            }
             _ => ok = false,
         }
     }
     if ok && (total - 1.0).abs() > 1e-9 {
-        c.err(node, path, format!("the shares sum to {total}; they must sum to 1"));
+        c.err(
+            node,
+            path,
+            format!("the shares sum to {}; they must sum to 1", round6(total)),
+        );
         return None;
     }
-    if let Some(last) = out.last_mut() { last.0 = 1.0; }
+    if let Some(last) = out.last_mut() {
+        last.0 = 1.0;
+    }
     ok.then_some(out)
 }
 
@@ -1077,7 +1673,9 @@ fn profile(c: &mut Checker, node: &Node, path: &str) -> Option<Vec<(Seconds, f64
         let p = format!("{path}.\"{k}\"");
         let t = time::parse_time_of_day(k).map_err(|e| c.err(v, &p, e)).ok();
         let w = c.number(v, &p).filter(|&w| {
-            if w < 0.0 { c.err(v, &p, "a profile weight must be 0 or more"); }
+            if w < 0.0 {
+                c.err(v, &p, "a profile weight must be 0 or more");
+            }
             w >= 0.0
         });
         match (t, w) {
@@ -1086,7 +1684,11 @@ fn profile(c: &mut Checker, node: &Node, path: &str) -> Option<Vec<(Seconds, f64
         }
     }
     if out.is_empty() && ok {
-        c.err(node, path, "the profile is empty; give times of day with weights, e.g. {\"09:00\": 1.4}");
+        c.err(
+            node,
+            path,
+            "the profile is empty; give times of day with weights, e.g. {\"09:00\": 1.4}",
+        );
         return None;
     }
     out.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -1096,8 +1698,19 @@ fn profile(c: &mut Checker, node: &Node, path: &str) -> Option<Vec<(Seconds, f64
 /// Splits the opening hours by the profile's keys into segments of constant
 /// rate, scaled so that one open day expects `daily` arrivals. Before the
 /// first key the first weight holds.
-pub fn daily_segments(hours: &[(Seconds, Seconds)], profile: &[(Seconds, f64)], daily: f64) -> Vec<(Seconds, Seconds, f64)> {
-    let weight_at = |t: Seconds| profile.iter().rev().find(|(k, _)| *k <= t).or(profile.first()).map_or(0.0, |p| p.1);
+pub fn daily_segments(
+    hours: &[(Seconds, Seconds)],
+    profile: &[(Seconds, f64)],
+    daily: f64,
+) -> Vec<(Seconds, Seconds, f64)> {
+    let weight_at = |t: Seconds| {
+        profile
+            .iter()
+            .rev()
+            .find(|(k, _)| *k <= t)
+            .or(profile.first())
+            .map_or(0.0, |p| p.1)
+    };
     let mut segments = Vec::new();
     for &(a, b) in hours {
         let mut cuts = vec![a];
@@ -1111,13 +1724,26 @@ pub fn daily_segments(hours: &[(Seconds, Seconds)], profile: &[(Seconds, f64)], 
     if mass <= 0.0 {
         return Vec::new();
     }
-    segments.into_iter().filter(|s| s.2 > 0.0).map(|(a, b, w)| (a, b, daily * w / mass)).collect()
+    segments
+        .into_iter()
+        .filter(|s| s.2 > 0.0)
+        .map(|(a, b, w)| (a, b, daily * w / mass))
+        .collect()
 }
 
-fn appointments(c: &mut Checker, node: &Node, path: &str, hours: &[(Seconds, Seconds)]) -> Option<(ArrivalPattern, f64)> {
+fn appointments(
+    c: &mut Checker,
+    node: &Node,
+    path: &str,
+    hours: &[(Seconds, Seconds)],
+) -> Option<(ArrivalPattern, f64)> {
     let f = c.map(node, path, &["every", "per_slot", "no_show", "punctuality"])?;
-    let every = c.require(&f, path, "every", "the slot spacing, e.g. `15min`").and_then(|n| c.positive_clock(n, &join(path, "every")));
-    let per_slot = c.require(&f, path, "per_slot", "citizens booked per slot").and_then(|n| c.integer(n, &join(path, "per_slot"), 1, 100_000));
+    let every = c
+        .require(&f, path, "every", "the slot spacing, e.g. `15min`")
+        .and_then(|n| c.positive_clock(n, &join(path, "every")));
+    let per_slot = c
+        .require(&f, path, "per_slot", "citizens booked per slot")
+        .and_then(|n| c.integer(n, &join(path, "per_slot"), 1, 100_000));
     let no_show = match f.get("no_show") {
         Some(n) => c.probability(n, &join(path, "no_show")),
         None => Some(0.0),
@@ -1129,28 +1755,59 @@ fn appointments(c: &mut Checker, node: &Node, path: &str, hours: &[(Seconds, Sec
     let (every, per_slot, no_show) = (every?, per_slot? as u32, no_show?);
     let slots: f64 = hours.iter().map(|&(a, b)| ((b - a) / every).ceil()).sum();
     if slots * f64::from(per_slot) / DAY > MAX_RATE_PER_SECOND {
-        c.err(node, path, format!("this many bookings exceed the rate limit of {MAX_RATE_PER_SECOND}/s"));
+        c.err(
+            node,
+            path,
+            format!("this many bookings exceed the rate limit of {MAX_RATE_PER_SECOND}/s"),
+        );
         return None;
     }
-    Some((ArrivalPattern::Appointments { every, per_slot, no_show, punctuality }, slots * f64::from(per_slot) * (1.0 - no_show)))
+    Some((
+        ArrivalPattern::Appointments {
+            every,
+            per_slot,
+            no_show,
+            punctuality,
+        },
+        slots * f64::from(per_slot) * (1.0 - no_show),
+    ))
 }
 
 fn targets(c: &mut Checker, node: &Node, pools: &[&str], processes: &[&str]) -> Vec<Target> {
+    if node.value == Value::Null {
+        return Vec::new();
+    }
     let Value::Seq(items) = &node.value else {
-        c.err(node, "targets", "expected a list of targets, e.g. [{kpi: wait_min, max: 15}]");
+        c.err(
+            node,
+            "targets",
+            "expected a list of targets, e.g. [{kpi: wait_min, max: 15}]",
+        );
         return Vec::new();
     };
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = format!("targets[{i}]");
-        let Some(f) = c.map(item, &path, &["kpi", "min", "max"]) else { continue };
-        let kpi = c.require(&f, &path, "kpi", "the KPI key, e.g. `wait_min` or `pools.NAME.utilization`").and_then(|n| {
-            let k = c.string(n, &join(&path, "kpi"))?;
-            match crate::kpi::check_key(k, pools, processes) {
-                Ok(()) => Some(k.to_string()),
-                Err(e) => { c.err(n, &join(&path, "kpi"), e); None }
-            }
-        });
+        let Some(f) = c.map(item, &path, &["kpi", "min", "max"]) else {
+            continue;
+        };
+        let kpi = c
+            .require(
+                &f,
+                &path,
+                "kpi",
+                "the KPI key, e.g. `wait_min` or `pools.NAME.utilization`",
+            )
+            .and_then(|n| {
+                let k = c.string(n, &join(&path, "kpi"))?;
+                match crate::kpi::check_key(k, pools, processes) {
+                    Ok(()) => Some(k.to_string()),
+                    Err(e) => {
+                        c.err(n, &join(&path, "kpi"), e);
+                        None
+                    }
+                }
+            });
         let min = f.get("min").and_then(|n| c.number(n, &join(&path, "min")));
         let max = f.get("max").and_then(|n| c.number(n, &join(&path, "max")));
         if !f.has("min") && !f.has("max") {
@@ -1164,7 +1821,12 @@ fn targets(c: &mut Checker, node: &Node, pools: &[&str], processes: &[&str]) -> 
             }
         }
         if let Some(kpi) = kpi {
-            out.push(Target { kpi, min, max, line: item.line });
+            out.push(Target {
+                kpi,
+                min,
+                max,
+                line: item.line,
+            });
         }
     }
     out

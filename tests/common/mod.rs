@@ -1,0 +1,74 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use procsim::simulate::{simulate, Run, RunSettings};
+use procsim::stats::Estimate;
+use std::sync::atomic::AtomicBool;
+
+/// Loads scenario text and runs it with its own settings.
+pub fn run_text(yaml: &str) -> Run {
+    let model = procsim::scenario::load_str(yaml, "test.yaml")
+        .unwrap_or_else(|e| panic!("bad test scenario:\n{e}"));
+    let settings = RunSettings::from_model(&model);
+    let stop = AtomicBool::new(false);
+    let run = simulate(&model, &settings, &|_| {}, &stop).expect("the run finishes");
+    assert_conservation(&run);
+    run
+}
+
+/// arrived = completed + abandoned + unfinished, in every replication.
+pub fn assert_conservation(run: &Run) {
+    let keys = procsim::summary::kpi_keys(&run.model);
+    let idx = |k: &str| keys.iter().position(|x| x == k).unwrap();
+    for v in &run.data.values {
+        let get = |k: &str| v[idx(k)].unwrap();
+        assert_eq!(
+            get("arrived"),
+            get("completed") + get("abandoned") + get("unfinished"),
+            "conservation"
+        );
+    }
+}
+
+/// The estimate of a KPI key.
+pub fn kpi(run: &Run, key: &str) -> Estimate {
+    run.summary
+        .get(key)
+        .copied()
+        .flatten()
+        .unwrap_or_else(|| panic!("no value for {key}"))
+}
+
+/// Asserts that theory lies within the run's interval, widened: the 95%
+/// half-width times 2 (about 4 standard errors, a false alarm less than
+/// once in 10,000 runs if the model is right) plus `slack` for the small
+/// bias a finite warm-up leaves. Also asserts the interval is tight enough
+/// (below `max_rel` of the value) that the test can fail.
+pub fn assert_theory(run: &Run, key: &str, theory: f64, slack: f64, max_rel: f64) {
+    let e = kpi(run, key);
+    let tolerance = 2.0 * e.ci95 + slack;
+    assert!(
+        (e.mean - theory).abs() <= tolerance,
+        "{key}: simulated {:.5} ± {:.5}, theory {theory:.5} (tolerance {tolerance:.5})",
+        e.mean,
+        e.ci95
+    );
+    assert!(
+        e.ci95 <= max_rel * theory.abs().max(1e-9),
+        "{key}: interval ± {:.5} too wide for a meaningful test of {theory}",
+        e.ci95
+    );
+}
+
+/// Erlang C: probability that an arrival waits in M/M/c with offered load a = λ/μ.
+pub fn erlang_c(c: u32, a: f64) -> f64 {
+    let rho = a / f64::from(c);
+    let mut term = 1.0;
+    let mut sum = 1.0;
+    for k in 1..c {
+        term *= a / f64::from(k);
+        sum += term;
+    }
+    let last = term * a / f64::from(c) / (1.0 - rho);
+    last / (sum + last)
+}
