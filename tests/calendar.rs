@@ -1,0 +1,170 @@
+//! Calendar arithmetic derived by hand, through the whole engine.
+//!
+//! Calendar: start Monday 2019-01-07, hours 09:00-17:00 (8 h a day),
+//! Monday to Friday, Wednesday 2019-01-09 a holiday, Saturday 2019-01-12 a
+//! make-up working day. One citizen arrives Monday 09:00 (a single booked
+//! slot on the first day), so every lead time below is exact.
+
+mod common;
+use common::*;
+use procsim::engine::{CaseRecord, Observer};
+use procsim::simulate::{simulate_observed, RunSettings};
+use std::sync::atomic::AtomicBool;
+
+fn one_case(steps: &str, time_limit: &str) -> String {
+    format!(
+        "name: cal\nreplications: 1\nhorizon: 1d\ncalendar:\n  start: 2019-01-07\n  hours: [\"09:00-17:00\"]\n  days: [mon, tue, wed, thu, fri]\n  holidays: [2019-01-09]\n  extra_workdays: [2019-01-12]\npools:\n  office: {{servers: 1}}\n  window: {{servers: 1}}\nprocesses:\n  p:\n{time_limit}    steps:\n{steps}arrivals:\n  - appointments: {{every: 8h, per_slot: 1}}\n    process: p\n"
+    )
+}
+
+fn lead_minutes(yaml: &str) -> f64 {
+    let run = run_text(yaml);
+    assert_eq!(kpi(&run, "completed").mean, 1.0);
+    kpi(&run, "lead_time_min").mean
+}
+
+#[test]
+fn work_pauses_over_nights_and_holidays() {
+    // 20 h of effort from Monday 09:00: Monday 8 h, Tuesday 8 h, Wednesday
+    // is a holiday, Thursday 09:00-13:00 4 h. Ends Thursday 13:00: 76 h.
+    let yaml = one_case("      - {work: office, time: 20h}\n", "");
+    assert_eq!(lead_minutes(&yaml), 76.0 * 60.0);
+    let run = run_text(&yaml);
+    assert!((kpi(&run, "lead_time_wd").mean - 2.5).abs() < 1e-9);
+}
+
+#[test]
+fn working_day_waits_skip_holidays_and_use_make_up_days() {
+    // 4 wd from Monday 09:00 = 32 h of open time: Mon, Tue, (Wed holiday),
+    // Thu, Fri, ending Friday 17:00 = 4 d 8 h = 104 h.
+    assert_eq!(
+        lead_minutes(&one_case("      - wait: 4wd\n", "")),
+        104.0 * 60.0
+    );
+    // 5 wd reaches the make-up Saturday: ends Saturday 17:00 = 128 h.
+    assert_eq!(
+        lead_minutes(&one_case("      - wait: 5wd\n", "")),
+        128.0 * 60.0
+    );
+}
+
+#[test]
+fn a_citizen_reaching_a_closed_window_comes_at_the_next_opening() {
+    // A 10 h clock wait ends Monday 19:00, after closing: the citizen is
+    // served Tuesday 09:00-09:10. Lead time 24 h 10 min, one visit.
+    let yaml = one_case(
+        "      - wait: 10h\n      - {serve: window, time: 10min}\n",
+        "",
+    );
+    assert_eq!(lead_minutes(&yaml), 24.0 * 60.0 + 10.0);
+    let run = run_text(&yaml);
+    assert_eq!(kpi(&run, "visits").mean, 1.0);
+    // The queue wait counts from the opening, not from the evening before.
+    assert_eq!(kpi(&run, "wait_min").mean, 0.0);
+}
+
+#[test]
+fn time_limits_count_from_the_named_step() {
+    // A 1 d clock wait (to Tuesday 09:00), then 8 h of review work ending
+    // Tuesday 17:00. From the review's start that is exactly 1 wd.
+    let steps = "      - {id: first, wait: 1d}\n      - {id: review, work: office, time: 8h}\n";
+    let on_time = |limit: &str| {
+        let run = run_text(&one_case(steps, limit));
+        kpi(&run, "on_time_rate").mean
+    };
+    assert_eq!(on_time("    time_limit: {limit: 1wd, from: review}\n"), 1.0);
+    assert_eq!(
+        on_time("    time_limit: {limit: 0.9wd, from: review}\n"),
+        0.0
+    );
+    // From arrival the case took 2 wd (Monday and Tuesday): 1 wd is missed,
+    // 2 wd is met, and a clock limit of 32 h is met (lead time 32 h).
+    assert_eq!(on_time("    time_limit: 1wd\n"), 0.0);
+    assert_eq!(on_time("    time_limit: 2wd\n"), 1.0);
+    assert_eq!(on_time("    time_limit: 32h\n"), 1.0);
+    assert_eq!(on_time("    time_limit: 31h\n"), 0.0);
+}
+
+/// Collects arrival times.
+struct Arrivals(Vec<f64>);
+impl Observer for Arrivals {
+    fn case(&mut self, r: &CaseRecord) {
+        self.0.push(r.arrival);
+    }
+}
+
+#[test]
+fn daily_arrivals_follow_the_profile_on_open_days_only() {
+    // 100 a day, weight 3 from 09:00 and 1 from 12:00 within 09:00-17:00:
+    // the morning holds 3·3 h of 3·3 + 1·5 = 14 weight-hours, 9/14 = 64.3%.
+    // Four weeks from Monday 2019-01-07: 20 weekdays - 1 holiday + 1
+    // make-up Saturday = 20 open days, so 2,000 arrivals expected.
+    let yaml = "name: profile\nseed: 11\nreplications: 20\nhorizon: 28d\ncalendar:\n  start: 2019-01-07\n  hours: [\"09:00-17:00\"]\n  holidays: [2019-01-09]\n  extra_workdays: [2019-01-12]\npools:\n  w: {servers: 50}\nprocesses:\n  p:\n    steps: [{serve: w, time: 1min}]\narrivals:\n  - daily: 100\n    profile: {\"09:00\": 3, \"12:00\": 1}\n    process: p\n";
+    let model = procsim::scenario::load_str(yaml, "profile.yaml").unwrap();
+    let settings = RunSettings::from_model(&model);
+    let stop = AtomicBool::new(false);
+    let mut all = Vec::new();
+    let run = simulate_observed(
+        &model,
+        &settings,
+        |_| Arrivals(Vec::new()),
+        |_, a| {
+            all.extend(a.0);
+            Ok(())
+        },
+        &|_| {},
+        &stop,
+    )
+    .unwrap();
+    // Poisson: sd of a replication's count = sqrt(2000) = 44.7; the mean of
+    // 20 has sd 10; allow 4 sd.
+    let arrived = kpi(&run, "arrived").mean;
+    assert!((arrived - 2000.0).abs() < 40.0, "arrived {arrived}");
+    let day = 86_400.0;
+    let mut morning = 0usize;
+    for &t in &all {
+        let d = (t / day).floor() as i64;
+        let tod = t - d as f64 * day;
+        assert!(
+            (9.0 * 3600.0..17.0 * 3600.0).contains(&tod),
+            "arrival at {tod} s of day"
+        );
+        let weekday = d.rem_euclid(7); // day 0 is a Monday
+        assert!(d != 2, "an arrival on the holiday");
+        assert!(
+            weekday < 5 || d == 5,
+            "an arrival on a closed weekend day {d}"
+        );
+        if tod < 12.0 * 3600.0 {
+            morning += 1;
+        }
+    }
+    let share = morning as f64 / all.len() as f64;
+    // Binomial sd with n = 40,000: 0.0024; allow 4 sd.
+    assert!((share - 9.0 / 14.0).abs() < 0.01, "morning share {share}");
+}
+
+#[test]
+fn send_home_returns_queued_citizens_next_day_and_finish_serves_overtime() {
+    // 20 citizens booked at 16:00 on a one-window pool closing at 17:00,
+    // 10 min each: 6 are served before closing. With `finish` the other 14
+    // are served as overtime (140 min past closing); with `send_home` they
+    // come back at Tuesday's opening, a second visit.
+    let base = |at_close: &str| {
+        format!(
+        "name: close\nreplications: 1\nhorizon: 1d\ncalendar:\n  hours: [\"09:00-17:00\"]\npools:\n  w: {{servers: 1, at_close: {at_close}}}\nprocesses:\n  p:\n    steps: [{{serve: w, time: 10min}}]\narrivals:\n  - appointments: {{every: 8h, per_slot: 20}}\n    process: p\n"
+    ).replace("every: 8h", "every: 8h").replace("hours: [\"09:00-17:00\"]", "hours: [\"16:00-17:00\"]")
+    };
+    let finish = run_text(&base("finish"));
+    // 20 services from 16:00, 200 min, 140 of them after 17:00, on one open day.
+    assert_eq!(kpi(&finish, "overtime_min").mean, 140.0);
+    assert_eq!(kpi(&finish, "visits").mean, 1.0);
+    let home = run_text(&base("send_home"));
+    assert_eq!(kpi(&home, "overtime_min").mean, 0.0);
+    // 6 served Monday, 6 Tuesday, 6 Wednesday, 2 Thursday: visits 1,2,3,4.
+    let visits = kpi(&home, "visits").mean;
+    assert!(
+        (visits - (6.0 * 1.0 + 6.0 * 2.0 + 6.0 * 3.0 + 2.0 * 4.0) / 20.0).abs() < 1e-9,
+        "visits {visits}"
+    );
+}
