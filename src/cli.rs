@@ -175,6 +175,9 @@ enum Command {
         /// Write the merged output here.
         #[arg(long, value_name = "DIR", required = true)]
         out: PathBuf,
+        /// Print the merged summary JSON instead of the table.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -268,25 +271,74 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
         Command::Validate { scenarios } => Ok(validate(&scenarios)),
         Command::Schema => {
-            let text = serde_json::to_string_pretty(&crate::schema::scenario_schema()).unwrap_or_default();
+            let text =
+                serde_json::to_string_pretty(&crate::schema::scenario_schema()).unwrap_or_default();
             emit(&format!("{text}\n"));
             Ok(0)
         }
-        Command::Run { scenario, out, json, events, shard, overrides } => {
-            run(&ctx, &scenario, out.as_deref(), json, events, shard.as_deref(), &overrides)
-        }
-        Command::Check { scenarios, baseline, tolerance, junit, json, overrides } => {
-            crate::check::cli_check(&ctx, &scenarios, baseline.as_deref(), tolerance, junit.as_deref(), json, &overrides_settings(&overrides))
-        }
-        Command::Compare { baseline, designs, out, json, overrides } => {
-            crate::compare::cli_compare(&ctx, &baseline, &designs, out.as_deref(), json, &overrides_settings(&overrides))
-        }
-        Command::Sweep { scenario, set, kpi, out, json, overrides } => {
-            crate::sweep::cli_sweep(&ctx, &scenario, &set, &kpi, out.as_deref(), json, &overrides_settings(&overrides))
-        }
-        Command::Merge { .. } => Err(Failure::usage(
-            "error: `procsim merge` is not built yet (scale-out, issue 7); run without --shard instead",
-        )),
+        Command::Run {
+            scenario,
+            out,
+            json,
+            events,
+            shard,
+            overrides,
+        } => run(
+            &ctx,
+            &scenario,
+            out.as_deref(),
+            json,
+            events,
+            shard.as_deref(),
+            &overrides,
+        ),
+        Command::Check {
+            scenarios,
+            baseline,
+            tolerance,
+            junit,
+            json,
+            overrides,
+        } => crate::check::cli_check(
+            &ctx,
+            &scenarios,
+            baseline.as_deref(),
+            tolerance,
+            junit.as_deref(),
+            json,
+            &overrides_settings(&overrides),
+        ),
+        Command::Compare {
+            baseline,
+            designs,
+            out,
+            json,
+            overrides,
+        } => crate::compare::cli_compare(
+            &ctx,
+            &baseline,
+            &designs,
+            out.as_deref(),
+            json,
+            &overrides_settings(&overrides),
+        ),
+        Command::Sweep {
+            scenario,
+            set,
+            kpi,
+            out,
+            json,
+            overrides,
+        } => crate::sweep::cli_sweep(
+            &ctx,
+            &scenario,
+            &set,
+            &kpi,
+            out.as_deref(),
+            json,
+            &overrides_settings(&overrides),
+        ),
+        Command::Merge { parts, out, json } => merge(&ctx, &parts, &out, json),
     }
 }
 
@@ -469,8 +521,13 @@ fn run(
 ) -> Result<i32, Failure> {
     let (model, mut settings) = load_model(path, &overrides_settings(overrides))?;
     settings.threads = ctx.threads;
+    let mut shard_index = None;
     if let Some(s) = shard {
         let (i, n) = parse_shard(s)?;
+        shard_index = Some((i, n));
+        if out.is_none() {
+            return Err(Failure::usage("error: --shard needs --out DIR (the partial result is written there for `procsim merge`)"));
+        }
         let total = settings.replications;
         settings.range = (total * i / n)..(total * (i + 1) / n);
     }
@@ -493,21 +550,94 @@ fn run(
     };
     progress.finish();
     if let Some(mut dir) = outdir {
-        write_run_files(&run, &mut dir).map_err(|e| io_failure("writing output", e))?;
-        if shard.is_some() {
-            let part = serde_json::to_string(&run.data.values).unwrap_or_default();
-            dir.write("shard.json", part.as_bytes())
-                .map_err(|e| io_failure("writing output", e))?;
+        match shard_index {
+            // A shard writes only its partial result: no summary that could be
+            // mistaken for the whole run's.
+            Some(shard) => {
+                let part = serde_json::to_string(&crate::merge::Partial::of(&run, shard))
+                    .unwrap_or_default();
+                dir.write("partial.json", part.as_bytes())
+                    .map_err(|e| io_failure("writing output", e))?;
+            }
+            None => write_run_files(&run, &mut dir).map_err(|e| io_failure("writing output", e))?,
         }
         if STOP.load(Ordering::SeqCst) {
             return Err(EngineError::Interrupted.into());
         }
         dir.commit().map_err(|e| io_failure("writing output", e))?;
     }
+    if let Some((i, n)) = shard_index {
+        if !ctx.quiet {
+            eprintln!(
+                "shard {i}/{n}: replications {}..{} written to {}; combine the shards with `procsim merge`",
+                settings.range.start,
+                settings.range.end,
+                out.map(|p| p.display().to_string()).unwrap_or_default()
+            );
+        }
+        return Ok(0);
+    }
     if json {
         emit(&format!("{}\n", summary_json(&run.summary)));
     } else {
         emit(&report::table::summary_table(&run.summary));
+    }
+    Ok(0)
+}
+
+fn merge(ctx: &Context, parts: &[PathBuf], out: &Path, json: bool) -> Result<i32, Failure> {
+    let mut partials = Vec::new();
+    for p in parts {
+        partials.push(
+            crate::merge::read_partial(p).map_err(|e| Failure::usage(format!("error: {e}")))?,
+        );
+    }
+    // Keep the part directories in shard order for the case files.
+    let mut dirs: Vec<(u32, &PathBuf)> = partials.iter().map(|p| p.shard.0).zip(parts).collect();
+    dirs.sort_by_key(|d| d.0);
+    let merged =
+        crate::merge::merge(partials).map_err(|e| Failure::usage(format!("error: {e}")))?;
+    let mut dir = OutDir::prepare(out)
+        .map_err(|e| io_failure(&format!("cannot write to {}", out.display()), e))?;
+    dir.write(
+        "summary.json",
+        format!("{}\n", summary_json(&merged.summary)).as_bytes(),
+    )
+    .map_err(|e| io_failure("writing output", e))?;
+    dir.write("replications.csv", merged.replications_csv.as_bytes())
+        .map_err(|e| io_failure("writing output", e))?;
+    dir.write("hourly.csv", merged.hourly_csv.as_bytes())
+        .map_err(|e| io_failure("writing output", e))?;
+    for name in ["cases.csv", "events.csv"] {
+        let files: Vec<PathBuf> = dirs
+            .iter()
+            .map(|(_, d)| d.join(name))
+            .filter(|p| p.is_file())
+            .collect();
+        if files.is_empty() {
+            continue;
+        }
+        let mut body = Vec::new();
+        for (k, f) in files.iter().enumerate() {
+            let text =
+                std::fs::read(f).map_err(|e| io_failure(&format!("reading {}", f.display()), e))?;
+            let start = if k == 0 {
+                0
+            } else {
+                text.iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(text.len(), |i| i + 1)
+            };
+            body.extend_from_slice(&text[start..]);
+        }
+        dir.write(name, &body)
+            .map_err(|e| io_failure("writing output", e))?;
+    }
+    dir.commit().map_err(|e| io_failure("writing output", e))?;
+    if json {
+        emit(&format!("{}\n", summary_json(&merged.summary)));
+    } else if !ctx.quiet {
+        emit(&report::table::summary_table(&merged.summary));
     }
     Ok(0)
 }

@@ -6,6 +6,7 @@ pub mod compare;
 pub mod dist;
 pub mod engine;
 pub mod kpi;
+pub mod merge;
 pub mod model;
 pub mod report;
 pub mod rng;

@@ -69,11 +69,12 @@ pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec
                     name: n.clone(),
                     points: (0..24)
                         .filter_map(|h| {
-                            let time = r.data.hourly.first()?[h][3];
+                            let time = r.data.hourly.first()?[h][3] as f64;
                             (time > 0.0).then(|| {
                                 (
                                     h as f64 + 0.5,
-                                    r.data.hourly.iter().map(|p| p[h][0]).sum::<f64>() / time,
+                                    r.data.hourly.iter().map(|p| p[h][0] as f64).sum::<f64>()
+                                        / time,
                                 )
                             })
                         })

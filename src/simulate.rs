@@ -56,7 +56,9 @@ pub struct RunData {
     /// Completed cases by number of visits (last bin: 20 or more).
     pub visit_counts: [u64; 21],
     /// Per pool, per hour of day: queue area, busy area, capacity area, time.
-    pub hourly: Vec<[[f64; 4]; 24]>,
+    /// In thousandths, as integers, so sums are exact in any order (and a
+    /// merged sharded run equals a single run).
+    pub hourly: Vec<[[i64; 4]; 24]>,
     /// Events processed.
     pub events: u64,
     /// Cases generated (including warm-up).
@@ -71,7 +73,7 @@ impl RunData {
             wait: Quantiles::new(),
             lead_wd: Quantiles::new(),
             visit_counts: [0; 21],
-            hourly: vec![[[0.0; 4]; 24]; pools],
+            hourly: vec![[[0; 4]; 24]; pools],
             events: 0,
             cases: 0,
         }
@@ -88,7 +90,7 @@ impl RunData {
         for (acc, p) in self.hourly.iter_mut().zip(&r.pools) {
             for (bins, add) in acc.iter_mut().zip(&p.hourly) {
                 for (b, a) in bins.iter_mut().zip(add) {
-                    *b += a;
+                    *b += (a * 1000.0).round() as i64;
                 }
             }
         }

@@ -112,11 +112,22 @@ pub struct Summary {
 impl Summary {
     /// Builds the summary from per-replication KPI values (in replication order).
     pub fn new(model: &Model, seed: u64, values: &[KpiValues]) -> Summary {
-        let keys = kpi_keys(model);
+        Summary::from_values(&model.name, &model.file, seed, &kpi_keys(model), values)
+    }
+
+    /// Builds the summary from KPI keys and per-replication values (used by
+    /// `merge`, which has no model).
+    pub fn from_values(
+        scenario: &str,
+        file: &str,
+        seed: u64,
+        keys: &[String],
+        values: &[KpiValues],
+    ) -> Summary {
         let mut s = Summary {
             procsim: env!("CARGO_PKG_VERSION").to_string(),
-            scenario: model.name.clone(),
-            file: model.file.clone(),
+            scenario: scenario.to_string(),
+            file: file.to_string(),
             seed,
             replications: values.len() as u32,
             kpis: IndexMap::new(),

@@ -19,10 +19,23 @@ fn to_string(rows: Vec<Vec<String>>) -> String {
 
 /// `replications.csv`: one row per replication, one column per KPI key.
 pub fn replications(run: &Run) -> String {
+    replications_from(
+        &kpi_keys(&run.model),
+        &run.data.replications,
+        &run.data.values,
+    )
+}
+
+/// `replications.csv` from KPI keys and per-replication values.
+pub fn replications_from(
+    keys: &[String],
+    replications: &[u32],
+    values: &[crate::summary::KpiValues],
+) -> String {
     let mut header = vec!["replication".to_string()];
-    header.extend(kpi_keys(&run.model));
+    header.extend(keys.iter().cloned());
     let mut rows = vec![header];
-    for (r, values) in run.data.replications.iter().zip(&run.data.values) {
+    for (r, values) in replications.iter().zip(values) {
         let mut row = vec![r.to_string()];
         row.extend(values.iter().map(|v| cell(*v)));
         rows.push(row);
@@ -33,6 +46,12 @@ pub fn replications(run: &Run) -> String {
 /// `hourly.csv`: per pool and hour of day, mean queue length and utilization
 /// over the replications' [warmup, horizon] windows.
 pub fn hourly(run: &Run) -> String {
+    let names: Vec<String> = run.model.pools.iter().map(|p| p.name.clone()).collect();
+    hourly_from(&names, &run.data.hourly)
+}
+
+/// `hourly.csv` from pool names and summed areas.
+pub fn hourly_from(pools: &[String], hourly: &[[[i64; 4]; 24]]) -> String {
     let mut rows = vec![vec![
         "pool".into(),
         "hour".into(),
@@ -40,13 +59,14 @@ pub fn hourly(run: &Run) -> String {
         "utilization".into(),
         "servers_mean".into(),
     ]];
-    for (pool, bins) in run.model.pools.iter().zip(&run.data.hourly) {
+    for (pool, bins) in pools.iter().zip(hourly) {
         for (h, b) in bins.iter().enumerate() {
+            let b = b.map(|x| x as f64);
             let queue = (b[3] > 0.0).then(|| b[0] / b[3]);
             let util = (b[2] > 0.0).then(|| b[1] / b[2]);
             let servers = (b[3] > 0.0).then(|| b[2] / b[3]);
             rows.push(vec![
-                pool.name.clone(),
+                pool.clone(),
                 h.to_string(),
                 cell(queue),
                 cell(util),

@@ -1,0 +1,471 @@
+//! `procsim check`: targets (exit 0 when all hold, 1 when one is missed, 2
+//! for a target naming an unknown KPI or pool), the summary line, regression
+//! against a baseline summary (file or directory matched by scenario name),
+//! and JUnit XML parsed back.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+struct Outcome {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn procsim(args: &[&str]) -> Outcome {
+    let o = Command::cargo_bin("procsim")
+        .unwrap()
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let out = Outcome {
+        code: o.status.code(),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    };
+    for text in [&out.stdout, &out.stderr] {
+        assert!(
+            !text.contains("panicked") && !text.contains("RUST_BACKTRACE"),
+            "procsim panicked on {args:?}:\n{text}"
+        );
+    }
+    out
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// An M/M/c hall: λ = 8/min, exponential service of 1 min, `c` windows.
+/// With c = 12 the mean wait is about 0.035 min; with c = 9 (ρ = 0.89)
+/// about 0.7 min.
+fn hall(name: &str, c: u32, targets: &str) -> String {
+    format!(
+        r#"name: {name}
+seed: 3
+replications: 6
+horizon: 2d
+warmup: 2h
+pools:
+  window: {{servers: {c}}}
+processes:
+  customer:
+    steps:
+      - serve: window
+        time: {{exp: 1min}}
+arrivals:
+  - {{name: customers, rate: 8/min, process: customer}}
+{targets}"#
+    )
+}
+
+/// The final line of stdout: `check: N passed, M failed`.
+fn tally(stdout: &str) -> (usize, usize) {
+    let last = stdout.lines().last().unwrap_or("");
+    let rest = last
+        .strip_prefix("check: ")
+        .unwrap_or_else(|| panic!("last line is not the tally: {last:?}\n{stdout}"));
+    let (p, f) = rest.split_once(" passed, ").unwrap();
+    let f = f.strip_suffix(" failed").unwrap();
+    (p.parse().unwrap(), f.parse().unwrap())
+}
+
+#[test]
+fn targets_met_is_exit_0() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(
+        tmp.path(),
+        "ok.yaml",
+        &hall(
+            "met",
+            12,
+            "targets:\n  - {kpi: wait_min, max: 0.5}\n  - {kpi: pools.window.utilization, min: 0.5, max: 0.8}\n  - {kpi: processes.customer.completed, min: 1000}\n",
+        ),
+    );
+    let out = procsim(&["check", s(&file), "-q"]);
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(tally(&out.stdout), (3, 0), "{}", out.stdout);
+    assert!(out.stdout.contains("PASS  wait_min"), "{}", out.stdout);
+    assert!(!out.stdout.contains("FAIL"), "{}", out.stdout);
+}
+
+#[test]
+fn target_missed_is_exit_1_with_kpi_value_and_bound() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(
+        tmp.path(),
+        "miss.yaml",
+        &hall(
+            "missed",
+            9,
+            "targets:\n  - {kpi: wait_min, max: 0.25}\n  - {kpi: pools.window.utilization, min: 0.5}\n",
+        ),
+    );
+    let out = procsim(&["check", s(&file), "-q"]);
+    assert_eq!(out.code, Some(1), "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(tally(&out.stdout), (1, 1), "{}", out.stdout);
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("FAIL  wait_min"))
+        .unwrap_or_else(|| panic!("no FAIL line for wait_min:\n{}", out.stdout));
+    // The value (about 0.7 min) and the bound both appear.
+    assert!(line.contains("0.250"), "bound missing: {line}");
+    let value: f64 = line
+        .split(" = ")
+        .nth(1)
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no value in {line}"));
+    assert!((0.4..1.2).contains(&value), "wait {value} in {line}");
+    assert!(
+        out.stdout.contains("PASS  pools.window.utilization"),
+        "{}",
+        out.stdout
+    );
+
+    // The JSON form agrees.
+    let out = procsim(&["check", s(&file), "-q", "--json"]);
+    assert_eq!(out.code, Some(1));
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["passed"], 1);
+    assert_eq!(v["failed"], 1);
+    let t = &v["scenarios"][0]["targets"][0];
+    assert_eq!(t["kpi"], "wait_min");
+    assert_eq!(t["passed"], false);
+    assert_eq!(t["max"], 0.25);
+    assert!((t["value"]["mean"].as_f64().unwrap() - value).abs() < 0.01);
+}
+
+#[test]
+fn unknown_kpi_or_pool_in_a_target_is_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "kpi.yaml",
+            "targets:\n  - {kpi: wait_minutes, max: 1}\n",
+            "wait_minutes",
+        ),
+        (
+            "pool.yaml",
+            "targets:\n  - {kpi: pools.lobby.utilization, max: 1}\n",
+            "lobby",
+        ),
+        (
+            "pool_kpi.yaml",
+            "targets:\n  - {kpi: pools.window.speed, max: 1}\n",
+            "speed",
+        ),
+        (
+            "process.yaml",
+            "targets:\n  - {kpi: processes.nobody.wait_min, max: 1}\n",
+            "nobody",
+        ),
+    ];
+    for (name, targets, word) in cases {
+        let file = write(tmp.path(), name, &hall("bad target", 12, targets));
+        let out = procsim(&["check", s(&file), "-q"]);
+        assert_eq!(out.code, Some(2), "check {name}: {}", out.stderr);
+        assert!(out.stderr.contains(word), "check {name}: {}", out.stderr);
+        assert!(out.stderr.contains(name), "names the file: {}", out.stderr);
+        assert!(
+            !out.stdout.contains("check:"),
+            "nothing was checked: {}",
+            out.stdout
+        );
+        let out = procsim(&["validate", s(&file)]);
+        assert_eq!(out.code, Some(2), "validate {name}: {}", out.stderr);
+        assert!(out.stderr.contains(word), "validate {name}: {}", out.stderr);
+        assert!(out.stderr.contains("targets[0].kpi"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn baseline_regression_fails_and_own_baseline_passes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let before = write(tmp.path(), "before.yaml", &hall("hall", 12, ""));
+    let after = write(tmp.path(), "after.yaml", &hall("hall", 9, ""));
+    let base = tmp.path().join("base");
+    let out = procsim(&["run", s(&before), "--out", s(&base), "-q"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let summary = base.join("summary.json");
+
+    // 9 windows instead of 12: waits grow clearly.
+    let out = procsim(&["check", s(&after), "--baseline", s(&summary), "-q"]);
+    assert_eq!(out.code, Some(1), "{}\n{}", out.stdout, out.stderr);
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("FAIL  wait_min"))
+        .unwrap_or_else(|| panic!("no regression line for wait_min:\n{}", out.stdout));
+    assert!(line.contains("worse"), "{line}");
+    let (_, failed) = tally(&out.stdout);
+    assert!(failed >= 1, "{}", out.stdout);
+
+    // The same design against its own baseline: identical, nothing regressed.
+    let out = procsim(&["check", s(&before), "--baseline", s(&summary), "-q"]);
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    let (passed, failed) = tally(&out.stdout);
+    assert_eq!(failed, 0, "{}", out.stdout);
+    assert!(
+        passed > 10,
+        "every KPI with a direction is a test: {}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("worse"), "{}", out.stdout);
+
+    // A tolerance larger than the worsening lets wait_min pass (~0.035 -> ~0.7
+    // is about +1900%). KPIs whose baseline mean is 0 (the median wait with
+    // 12 windows) still fail: any worsening of 0 is beyond every percentage.
+    let out = procsim(&[
+        "check",
+        s(&after),
+        "--baseline",
+        s(&summary),
+        "--tolerance",
+        "1000000",
+        "-q",
+    ]);
+    assert!(!out.stdout.contains("FAIL  wait_min:"), "{}", out.stdout);
+    for line in out.stdout.lines().filter(|l| l.contains("FAIL")) {
+        assert!(line.contains(": 0 -> "), "only zero baselines fail: {line}");
+    }
+}
+
+#[test]
+fn baseline_directory_is_matched_by_scenario_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Baselines: `alpha` had 12 windows, `beta` already had 9.
+    let dir = tmp.path().join("baselines");
+    let a12 = write(tmp.path(), "alpha12.yaml", &hall("alpha", 12, ""));
+    let b9 = write(tmp.path(), "beta9.yaml", &hall("beta", 9, ""));
+    for (f, sub) in [(&a12, "a"), (&b9, "b")] {
+        let out = procsim(&["run", s(f), "--out", s(&dir.join(sub)), "-q"]);
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+    }
+    // Now both have 9 windows: alpha regressed, beta did not change.
+    let a9 = write(tmp.path(), "alpha9.yaml", &hall("alpha", 9, ""));
+    let out = procsim(&["check", s(&a9), "--baseline", s(&dir), "-q", "--json"]);
+    assert_eq!(out.code, Some(1), "{}\n{}", out.stdout, out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let used = v["scenarios"][0]["baseline_file"].as_str().unwrap();
+    assert!(
+        Path::new(used).ends_with("a/summary.json"),
+        "alpha should be checked against a/summary.json, got {used}"
+    );
+    let wait = v["scenarios"][0]["baseline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["kpi"] == "wait_min")
+        .expect("wait_min compared");
+    assert_eq!(wait["regressed"], true);
+
+    let out = procsim(&["check", s(&b9), "--baseline", s(&dir), "-q", "--json"]);
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let used = v["scenarios"][0]["baseline_file"].as_str().unwrap();
+    assert!(Path::new(used).ends_with("b/summary.json"), "{used}");
+    assert_eq!(v["failed"], 0);
+
+    // Both files at once: each gets its own baseline.
+    let out = procsim(&["check", s(&a9), s(&b9), "--baseline", s(&dir), "-q"]);
+    assert_eq!(out.code, Some(1), "{}", out.stdout);
+    assert!(out.stdout.contains("alpha (") && out.stdout.contains("beta ("));
+
+    // A scenario with no baseline of its name: a warning, no baseline tests.
+    let g = write(tmp.path(), "gamma.yaml", &hall("gamma", 9, ""));
+    let out = procsim(&["check", s(&g), "--baseline", s(&dir), "-q"]);
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("gamma"), "{}", out.stderr);
+    assert_eq!(tally(&out.stdout), (0, 0));
+}
+
+#[test]
+fn missing_baseline_is_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = write(tmp.path(), "h.yaml", &hall("hall", 12, ""));
+    let out = procsim(&[
+        "check",
+        s(&f),
+        "--baseline",
+        s(&tmp.path().join("nowhere.json")),
+        "-q",
+    ]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("nowhere.json"), "{}", out.stderr);
+}
+
+#[test]
+fn junit_xml_has_a_failure_exactly_for_failed_targets() {
+    let tmp = tempfile::tempdir().unwrap();
+    // First file: wait fails (9 windows), utilization passes, arrived fails.
+    let one = write(
+        tmp.path(),
+        "one.yaml",
+        &hall(
+            "first <design>",
+            9,
+            "targets:\n  - {kpi: wait_min, max: 0.25}\n  - {kpi: pools.window.utilization, min: 0.5}\n  - {kpi: arrived, min: 1000000}\n",
+        ),
+    );
+    // Second file: every target holds.
+    let two = write(
+        tmp.path(),
+        "two.yaml",
+        &hall(
+            "second & last",
+            12,
+            "targets:\n  - {kpi: wait_min, max: 0.25}\n  - {kpi: abandon_rate, max: 0.01}\n",
+        ),
+    );
+    let xml_path = tmp.path().join("reports").join("junit.xml");
+    std::fs::create_dir(tmp.path().join("reports")).unwrap();
+    let out = procsim(&["check", s(&one), s(&two), "--junit", s(&xml_path), "-q"]);
+    assert_eq!(out.code, Some(1), "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(tally(&out.stdout), (3, 2), "{}", out.stdout);
+
+    let text = std::fs::read_to_string(&xml_path).unwrap();
+    let doc = roxmltree::Document::parse(&text)
+        .unwrap_or_else(|e| panic!("junit.xml is not XML: {e}\n{text}"));
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    assert_eq!(root.attribute("tests"), Some("5"));
+    assert_eq!(root.attribute("failures"), Some("2"));
+    let suites: Vec<_> = root.children().filter(|n| n.is_element()).collect();
+    assert_eq!(suites.len(), 2);
+    // Expected (suite name, [(testcase mentions kpi, fails)]).
+    let expected: [(&str, &[(&str, bool)]); 2] = [
+        (
+            "first <design>",
+            &[
+                ("wait_min", true),
+                ("pools.window.utilization", false),
+                ("arrived", true),
+            ],
+        ),
+        (
+            "second & last",
+            &[("wait_min", false), ("abandon_rate", false)],
+        ),
+    ];
+    for (suite, (name, cases)) in suites.iter().zip(expected) {
+        assert_eq!(suite.tag_name().name(), "testsuite");
+        assert_eq!(suite.attribute("name"), Some(name));
+        let testcases: Vec<_> = suite.children().filter(|n| n.is_element()).collect();
+        assert!(testcases.iter().all(|t| t.tag_name().name() == "testcase"));
+        assert_eq!(testcases.len(), cases.len(), "suite {name}");
+        let failures = cases.iter().filter(|c| c.1).count();
+        assert_eq!(
+            suite.attribute("tests"),
+            Some(cases.len().to_string().as_str())
+        );
+        assert_eq!(
+            suite.attribute("failures"),
+            Some(failures.to_string().as_str())
+        );
+        for (tc, (kpi, fails)) in testcases.iter().zip(cases.iter()) {
+            let tc_name = tc.attribute("name").unwrap();
+            assert!(
+                tc_name.split_whitespace().any(|w| w == *kpi),
+                "testcase {tc_name:?} should be about {kpi}"
+            );
+            let fail_elems: Vec<_> = tc
+                .children()
+                .filter(|n| n.is_element() && n.tag_name().name() == "failure")
+                .collect();
+            assert_eq!(
+                fail_elems.len(),
+                usize::from(*fails),
+                "testcase {tc_name:?}: failure element iff the target failed"
+            );
+            if let Some(f) = fail_elems.first() {
+                let msg = f.attribute("message").unwrap();
+                assert!(msg.contains(kpi), "{msg}");
+            }
+        }
+    }
+    // No temporary file next to the report.
+    for e in std::fs::read_dir(tmp.path().join("reports")).unwrap() {
+        let n = e.unwrap().file_name().to_string_lossy().to_string();
+        assert_eq!(n, "junit.xml", "unexpected file {n}");
+    }
+}
+
+#[test]
+fn junit_with_baseline_counts_regressions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let before = write(tmp.path(), "before.yaml", &hall("hall", 12, ""));
+    let after = write(
+        tmp.path(),
+        "after.yaml",
+        &hall("hall", 9, "targets:\n  - {kpi: wait_min, max: 5}\n"),
+    );
+    let base = tmp.path().join("base");
+    assert_eq!(
+        procsim(&["run", s(&before), "--out", s(&base), "-q"]).code,
+        Some(0)
+    );
+    let xml_path = tmp.path().join("junit.xml");
+    let out = procsim(&[
+        "check",
+        s(&after),
+        "--baseline",
+        s(&base.join("summary.json")),
+        "--junit",
+        s(&xml_path),
+        "-q",
+        "--json",
+    ]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let text = std::fs::read_to_string(&xml_path).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let root = doc.root_element();
+    let testcases: Vec<_> = root
+        .descendants()
+        .filter(|n| n.tag_name().name() == "testcase")
+        .collect();
+    let failures: Vec<_> = testcases
+        .iter()
+        .filter(|t| t.children().any(|c| c.tag_name().name() == "failure"))
+        .map(|t| t.attribute("name").unwrap().to_string())
+        .collect();
+    let passed = v["passed"].as_u64().unwrap() as usize;
+    let failed = v["failed"].as_u64().unwrap() as usize;
+    assert_eq!(testcases.len(), passed + failed);
+    assert_eq!(failures.len(), failed);
+    assert_eq!(
+        root.attribute("tests"),
+        Some((passed + failed).to_string().as_str())
+    );
+    assert_eq!(
+        root.attribute("failures"),
+        Some(failed.to_string().as_str())
+    );
+    // The target (wait below 5 min) holds; the regression of wait_min fails.
+    assert!(
+        !failures.iter().any(|n| n.starts_with("target ")),
+        "{failures:?}"
+    );
+    assert!(
+        failures.iter().any(|n| n == "baseline wait_min"),
+        "{failures:?}"
+    );
+    let regressed: Vec<String> = v["scenarios"][0]["baseline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["regressed"] == true)
+        .map(|b| format!("baseline {}", b["kpi"].as_str().unwrap()))
+        .collect();
+    assert_eq!(regressed, failures);
+}

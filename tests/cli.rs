@@ -1,0 +1,577 @@
+//! The command line against `spec/cli.md`: the summary JSON, the files under
+//! `--out`, safe writing (no temporaries left, unrelated files untouched),
+//! exit codes for bad output locations, overload, oversized scenarios,
+//! usage errors and Ctrl-C, and help and version output.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Output of one procsim invocation.
+struct Outcome {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn procsim(args: &[&str]) -> Outcome {
+    let o = Command::cargo_bin("procsim")
+        .unwrap()
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let out = Outcome {
+        code: o.status.code(),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    };
+    for text in [&out.stdout, &out.stderr] {
+        assert!(
+            !text.contains("panicked") && !text.contains("RUST_BACKTRACE"),
+            "procsim panicked on {args:?}:\n{text}"
+        );
+    }
+    out
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A small M/M/3 station with a calendar start date and no time limit.
+const SMALL: &str = r#"name: small station
+seed: 5
+replications: 3
+horizon: 1d
+warmup: 0s
+calendar:
+  start: 2024-09-02
+pools:
+  window: {servers: 3}
+processes:
+  customer:
+    steps:
+      - id: service
+        serve: window
+        time: {exp: 1min}
+arrivals:
+  - {name: customers, rate: 2.4/min, process: customer}
+"#;
+
+/// Files in `dir` whose names mark them as temporaries.
+fn temporaries(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.contains("procsim-tmp") {
+            found.push(name.clone());
+        }
+        if e.path().is_dir() {
+            found.extend(temporaries(&e.path()));
+        }
+    }
+    found
+}
+
+fn assert_estimate(v: &serde_json::Value, what: &str) {
+    let o = v
+        .as_object()
+        .unwrap_or_else(|| panic!("{what}: not an object: {v}"));
+    for k in ["mean", "ci95", "min", "max"] {
+        assert!(o[k].is_number(), "{what}.{k} is not a number: {v}");
+    }
+    assert_eq!(o.len(), 4, "{what}: exactly mean, ci95, min, max: {v}");
+    let (mean, min, max) = (
+        o["mean"].as_f64().unwrap(),
+        o["min"].as_f64().unwrap(),
+        o["max"].as_f64().unwrap(),
+    );
+    assert!(
+        min <= mean + 1e-9 && mean <= max + 1e-9,
+        "{what}: min <= mean <= max: {v}"
+    );
+    assert!(o["ci95"].as_f64().unwrap() >= 0.0, "{what}: ci95 >= 0");
+}
+
+#[test]
+fn run_json_has_the_keys_of_the_spec() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), "small.yaml", SMALL);
+    let out = procsim(&["run", s(&file), "--json", "-q"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", out.stdout));
+    let top: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        top,
+        [
+            "procsim",
+            "scenario",
+            "file",
+            "seed",
+            "replications",
+            "kpis",
+            "pools",
+            "processes"
+        ]
+    );
+    assert_eq!(v["procsim"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(v["scenario"], "small station");
+    assert!(v["file"].as_str().unwrap().ends_with("small.yaml"));
+    assert_eq!(v["seed"], 5);
+    assert_eq!(v["replications"], 3);
+
+    let scenario_kpis = [
+        "arrived",
+        "completed",
+        "abandoned",
+        "unfinished",
+        "abandon_rate",
+        "wait_min",
+        "wait_p50_min",
+        "wait_p90_min",
+        "wait_p95_min",
+        "hall_min",
+        "visits",
+        "lead_time_min",
+        "lead_time_wd",
+        "lead_time_p90_wd",
+        "on_time_rate",
+        "throughput_per_day",
+        "overtime_min",
+    ];
+    let kpis = v["kpis"].as_object().unwrap();
+    for k in scenario_kpis {
+        assert!(kpis.contains_key(k), "kpis.{k} missing");
+        if k != "on_time_rate" {
+            assert_estimate(&kpis[k], k);
+        }
+    }
+    // No time_limit anywhere: no data, so null rather than 0.
+    assert!(kpis["on_time_rate"].is_null(), "{}", kpis["on_time_rate"]);
+    assert!(v["processes"]["customer"]["on_time_rate"].is_null());
+
+    let pool = v["pools"]["window"].as_object().expect("pools.window");
+    for k in [
+        "utilization",
+        "wait_min",
+        "wait_p90_min",
+        "queue_mean",
+        "queue_max",
+        "served",
+    ] {
+        assert_estimate(&pool[k], &format!("pools.window.{k}"));
+    }
+    let process = v["processes"]["customer"]
+        .as_object()
+        .expect("processes.customer");
+    for k in [
+        "arrived",
+        "completed",
+        "wait_min",
+        "lead_time_min",
+        "lead_time_wd",
+        "visits",
+        "on_time_rate",
+    ] {
+        assert!(process.contains_key(k), "processes.customer.{k} missing");
+    }
+    // Sanity: about 2.4/min for a day.
+    let arrived = kpis["arrived"]["mean"].as_f64().unwrap();
+    assert!((3000.0..3900.0).contains(&arrived), "arrived {arrived}");
+}
+
+fn read_csv(path: &Path) -> (Vec<String>, Vec<csv::StringRecord>) {
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_path(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows: Vec<csv::StringRecord> = r
+        .records()
+        .map(|rec| rec.unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+        .collect();
+    for row in &rows {
+        assert_eq!(
+            row.len(),
+            header.len(),
+            "{}: row {row:?} has another column count than the header",
+            path.display()
+        );
+    }
+    (header, rows)
+}
+
+fn is_iso_timestamp(t: &str) -> bool {
+    let b = t.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
+    b.len() >= 19
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && b[10] == b'T'
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && (b.len() == 19 || (b[19] == b'.' && b.len() > 20 && digits(20..b.len())))
+}
+
+#[test]
+fn out_dir_holds_the_files_of_the_spec() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), "small.yaml", SMALL);
+    let dir = tmp.path().join("out");
+    let out = procsim(&["run", s(&file), "--out", s(&dir), "--events", "-q"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+
+    // summary.json is the same document `--json` prints.
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["replications"], 3);
+    let json = procsim(&["run", s(&file), "--json", "-q"]);
+    let printed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(summary, printed, "summary.json and --json differ");
+
+    let (header, rows) = read_csv(&dir.join("replications.csv"));
+    assert_eq!(header[0], "replication");
+    assert!(header.iter().any(|h| h == "wait_min"));
+    assert!(header.iter().any(|h| h == "pools.window.utilization"));
+    assert_eq!(rows.len(), 3, "one row per replication");
+
+    let (header, rows) = read_csv(&dir.join("hourly.csv"));
+    assert!(header.iter().any(|h| h.contains("hour")), "{header:?}");
+    assert!(!rows.is_empty());
+
+    let (header, cases) = read_csv(&dir.join("cases.csv"));
+    assert!(header.iter().any(|h| h == "replication"), "{header:?}");
+    assert!(header.iter().any(|h| h == "process"), "{header:?}");
+    let arrived_total: f64 = rows_sum(&dir.join("replications.csv"), "arrived");
+    assert_eq!(
+        cases.len() as f64,
+        arrived_total,
+        "cases.csv has one row per counted case"
+    );
+
+    let (header, events) = read_csv(&dir.join("events.csv"));
+    for col in [
+        "case:concept:name",
+        "concept:name",
+        "org:resource",
+        "time:timestamp",
+    ] {
+        assert!(
+            header.iter().any(|h| h == col),
+            "events.csv lacks {col}: {header:?}"
+        );
+    }
+    assert!(events.len() >= cases.len(), "at least one step per case");
+    let ts = header.iter().position(|h| h == "time:timestamp").unwrap();
+    let act = header.iter().position(|h| h == "concept:name").unwrap();
+    let res = header.iter().position(|h| h == "org:resource").unwrap();
+    let mut earliest: Option<String> = None;
+    for e in &events {
+        let t = &e[ts];
+        assert!(is_iso_timestamp(t), "not an ISO 8601 timestamp: {t}");
+        assert!(t >= "2024-09-02", "before the calendar's start: {t}");
+        if earliest.as_deref().is_none_or(|x| t < x) {
+            earliest = Some(t.to_string());
+        }
+        assert_eq!(&e[act], "service");
+        assert_eq!(&e[res], "window");
+    }
+    let earliest = earliest.unwrap();
+    assert!(
+        earliest.starts_with("2024-09-02T"),
+        "the first event should be on the calendar's start date, got {earliest}"
+    );
+    assert!(temporaries(&dir).is_empty(), "{:?}", temporaries(&dir));
+}
+
+fn rows_sum(path: &Path, col: &str) -> f64 {
+    let (header, rows) = read_csv(path);
+    let i = header.iter().position(|h| h == col).unwrap();
+    rows.iter().map(|r| r[i].parse::<f64>().unwrap()).sum()
+}
+
+#[test]
+fn out_into_a_used_directory_leaves_other_files_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), "small.yaml", SMALL);
+    let dir = tmp.path().join("out");
+    std::fs::create_dir(&dir).unwrap();
+    let notes = write(&dir, "notes.txt", "my notes, not procsim's\n");
+    let out = procsim(&["run", s(&file), "--out", s(&dir), "-q"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&notes).unwrap(),
+        "my notes, not procsim's\n"
+    );
+    assert!(dir.join("summary.json").is_file());
+    assert!(temporaries(&dir).is_empty(), "{:?}", temporaries(&dir));
+    // A second run into the same directory replaces procsim's files whole.
+    let out = procsim(&["run", s(&file), "--out", s(&dir), "-q", "--seed", "6"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["seed"], 6);
+    assert!(notes.is_file());
+    assert!(temporaries(&dir).is_empty(), "{:?}", temporaries(&dir));
+}
+
+#[test]
+fn unwritable_out_is_exit_2_before_simulating() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A scenario that would take long to simulate: the refusal must come first.
+    let long = SMALL
+        .replace("horizon: 1d", "horizon: 2000d")
+        .replace("replications: 3", "replications: 50");
+    let file = write(tmp.path(), "long.yaml", &long);
+    let blocker = write(tmp.path(), "a-file", "not a directory\n");
+    let target = blocker.join("sub");
+    let started = Instant::now();
+    let out = procsim(&["run", s(&file), "--out", s(&target), "-q"]);
+    assert_eq!(out.code, Some(2), "stderr:\n{}", out.stderr);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "refused only after {:?}: it simulated first",
+        started.elapsed()
+    );
+    assert!(out.stderr.contains("error"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("a-file"),
+        "names the location: {}",
+        out.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(&blocker).unwrap(),
+        "not a directory\n"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "no table for a refused run: {}",
+        out.stdout
+    );
+}
+
+#[test]
+fn overloaded_design_is_exit_3_naming_the_pool() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(
+        tmp.path(),
+        "over.yaml",
+        r#"name: overloaded
+seed: 1
+replications: 2
+horizon: 2d
+pools:
+  front_desk: {servers: 1}
+processes:
+  p:
+    steps:
+      - serve: front_desk
+        time: {exp: 1min}
+arrivals:
+  - {name: a, rate: 10/min, process: p}
+"#,
+    );
+    let dir = tmp.path().join("out");
+    let out = procsim(&[
+        "run",
+        s(&file),
+        "--max-queue",
+        "1000",
+        "-q",
+        "--out",
+        s(&dir),
+    ]);
+    assert_eq!(out.code, Some(3), "stderr:\n{}", out.stderr);
+    assert!(out.stderr.contains("front_desk"), "{}", out.stderr);
+    assert!(out.stderr.contains("overloaded"), "{}", out.stderr);
+    assert!(
+        !dir.join("summary.json").exists(),
+        "no output for a failed run"
+    );
+    assert!(temporaries(&dir).is_empty(), "{:?}", temporaries(&dir));
+}
+
+#[test]
+fn too_many_cases_is_refused_with_the_estimate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(
+        tmp.path(),
+        "huge.yaml",
+        r#"name: huge
+seed: 1
+replications: 1
+horizon: 3650d
+pools:
+  desk: {servers: 200}
+processes:
+  p:
+    steps:
+      - serve: desk
+        time: {exp: 1s}
+arrivals:
+  - {name: a, rate: 90/s, process: p}
+"#,
+    );
+    let started = Instant::now();
+    let out = procsim(&["run", s(&file), "-q"]);
+    assert_eq!(out.code, Some(2), "stderr:\n{}", out.stderr);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // 90/s for 3650 days = 2.838e10 cases.
+    assert!(out.stderr.contains("2.838e10"), "{}", out.stderr);
+    assert!(out.stderr.contains("cases"), "{}", out.stderr);
+    assert!(out.stderr.contains("huge.yaml"), "{}", out.stderr);
+}
+
+#[test]
+fn version_and_help() {
+    let v = procsim(&["--version"]);
+    assert_eq!(v.code, Some(0));
+    assert!(v.stdout.contains(env!("CARGO_PKG_VERSION")), "{}", v.stdout);
+
+    let h = procsim(&["--help"]);
+    assert_eq!(h.code, Some(0), "{}", h.stderr);
+    assert!(h.stdout.contains("Example"), "{}", h.stdout);
+    for cmd in ["run", "compare", "check", "validate", "sweep", "schema"] {
+        assert!(h.stdout.contains(cmd), "--help lacks {cmd}");
+    }
+
+    let r = procsim(&["run", "--help"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains("Example"), "{}", r.stdout);
+    assert!(r.stdout.contains("procsim run "), "{}", r.stdout);
+    assert!(r.stdout.contains("--out"), "{}", r.stdout);
+}
+
+#[test]
+fn unknown_flag_is_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), "small.yaml", SMALL);
+    let out = procsim(&["run", s(&file), "--no-such-flag"]);
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("--no-such-flag"), "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    let out = procsim(&["--no-such-flag"]);
+    assert_eq!(out.code, Some(2));
+    let out = procsim(&["frobnicate"]);
+    assert_eq!(out.code, Some(2));
+}
+
+#[test]
+fn schema_into_a_closed_pipe_does_not_panic() {
+    let bin = env!("CARGO_BIN_EXE_procsim");
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("'{bin}' schema | head -c 10"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success());
+    assert_eq!(stdout.len(), 10, "{stdout}");
+    assert!(stdout.starts_with('{'), "{stdout}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+}
+
+#[test]
+fn merge_does_not_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let part = tmp.path().join("part");
+    std::fs::create_dir(&part).unwrap();
+    let out = procsim(&["merge", s(&part), "--out", s(&tmp.path().join("merged"))]);
+    // Not built yet (exit 2) or built (0 or 2 on an empty part): never a panic
+    // (checked by `procsim`), and a message when it fails.
+    assert!(
+        matches!(out.code, Some(0 | 2)),
+        "exit {:?}: {}",
+        out.code,
+        out.stderr
+    );
+    if out.code == Some(2) {
+        assert!(out.stderr.contains("error"), "{}", out.stderr);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_exits_130_and_leaves_no_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 5/min for 2000 days: 14.4 million cases per replication, far more than a second's work.
+    let long = r#"name: long
+seed: 1
+replications: 8
+horizon: 2000d
+pools:
+  desk: {servers: 6}
+processes:
+  p:
+    steps:
+      - serve: desk
+        time: {exp: 1min}
+arrivals:
+  - {name: a, rate: 5/min, process: p}
+"#;
+    let file = write(tmp.path(), "long.yaml", long);
+    let dir = tmp.path().join("out");
+    let bin = env!("CARGO_BIN_EXE_procsim");
+    let mut child = std::process::Command::new(bin)
+        .args(["run", s(&file), "--out", s(&dir), "-q"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the run ended before the signal: pick a longer scenario"
+    );
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("procsim did not stop within 30 s of SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    use std::io::Read;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(130), "stderr:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(!dir.join("summary.json").exists());
+    assert!(!dir.join("cases.csv").exists());
+    assert!(temporaries(&dir).is_empty(), "{:?}", temporaries(&dir));
+}
