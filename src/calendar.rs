@@ -157,6 +157,19 @@ impl Hours {
 pub struct Calendar {
     days: Arc<OpenDays>,
     hours: Hours,
+    /// Open every day around the clock: working-day arithmetic is division.
+    always: bool,
+}
+
+/// `x.floor() as i64`, without a libm call for the usual non-negative case
+/// (truncation equals floor there).
+#[inline]
+pub fn floor_i64(x: f64) -> i64 {
+    if x >= 0.0 {
+        x as i64
+    } else {
+        x.floor() as i64
+    }
 }
 
 /// How far ahead the calendar searches for an opening before giving up.
@@ -165,7 +178,14 @@ const SEARCH_DAYS: i64 = 3_700;
 impl Calendar {
     /// A calendar from shared open days and its own hours.
     pub fn new(days: Arc<OpenDays>, hours: Hours) -> Self {
-        Calendar { days, hours }
+        let always = days.weekdays.iter().all(|&w| w)
+            && days.holidays.is_empty()
+            && hours.periods == [(0.0, DAY)];
+        Calendar {
+            days,
+            hours,
+            always,
+        }
     }
 
     /// Open all the time: `wd` means 24 h.
@@ -193,9 +213,10 @@ impl Calendar {
         self.days.has_open_day() && self.hours.open_per_day > 0.0
     }
 
+    #[inline]
     fn split(t: Seconds) -> (i64, Seconds) {
-        let day = (t / DAY).floor();
-        (day as i64, t - day * DAY)
+        let day = floor_i64(t / DAY);
+        (day, t - day as f64 * DAY)
     }
 
     /// Whether the calendar is open at `t` (periods are half-open `[start, end)`).
@@ -240,6 +261,9 @@ impl Calendar {
     pub fn add_open_time(&self, t: Seconds, effort: Seconds) -> Seconds {
         if effort <= 0.0 {
             return t;
+        }
+        if self.always {
+            return t + effort;
         }
         let per_day = self.hours.open_per_day;
         // More than about 300 years of open days is "never" for a simulation.
@@ -309,6 +333,9 @@ impl Calendar {
 
     /// A span in working days: open time inside it over one day's open time.
     pub fn working_days_between(&self, from: Seconds, to: Seconds) -> f64 {
+        if self.always {
+            return (to - from).max(0.0) / DAY;
+        }
         self.open_time_between(from, to) / self.hours.open_per_day
     }
 

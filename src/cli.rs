@@ -82,6 +82,9 @@ enum Command {
         /// Also write events.csv (one row per step, for process-mining tools).
         #[arg(long)]
         events: bool,
+        /// Print events, cases, wall time and their rates to stderr.
+        #[arg(long)]
+        timing: bool,
         /// Run only shard I of N (I from 0, or `auto/N` from the batch system's array index).
         #[arg(long, value_name = "I/N")]
         shard: Option<String>,
@@ -281,6 +284,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             out,
             json,
             events,
+            timing,
             shard,
             overrides,
         } => run(
@@ -291,6 +295,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             events,
             shard.as_deref(),
             &overrides,
+            timing,
         ),
         Command::Check {
             scenarios,
@@ -510,6 +515,7 @@ fn io_failure(what: &str, e: std::io::Error) -> Failure {
     Failure::usage(format!("error: {what}: {e}"))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run(
     ctx: &Context,
     path: &Path,
@@ -518,7 +524,9 @@ fn run(
     events: bool,
     shard: Option<&str>,
     overrides: &Overrides,
+    timing: bool,
 ) -> Result<i32, Failure> {
+    let started = std::time::Instant::now();
     let (model, mut settings) = load_model(path, &overrides_settings(overrides))?;
     settings.threads = ctx.threads;
     let mut shard_index = None;
@@ -549,6 +557,23 @@ fn run(
         None => simulate::simulate(&model, &settings, &|r| progress.tick(r), &STOP)?,
     };
     progress.finish();
+    if timing {
+        let wall = started.elapsed().as_secs_f64();
+        let threads = if ctx.threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            ctx.threads
+        };
+        eprintln!(
+            "timing: {} events, {} cases, {:.3} s wall (load + simulate + statistics), {:.0} events/s, {:.0} cases/s, {} threads",
+            run.data.events,
+            run.data.cases,
+            wall,
+            run.data.events as f64 / wall,
+            run.data.cases as f64 / wall,
+            threads
+        );
+    }
     if let Some(mut dir) = outdir {
         match shard_index {
             // A shard writes only its partial result: no summary that could be

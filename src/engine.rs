@@ -344,6 +344,7 @@ struct Sim<'m, O: Observer> {
     result: ReplicationResult,
     observer: &'m mut O,
     limits: Limits,
+    rework_steps: usize,
 }
 
 /// Runs one replication of `model`; `stop` is polled to interrupt.
@@ -406,6 +407,7 @@ pub fn run_replication<O: Observer>(
         },
         observer,
         limits,
+        rework_steps: model.rework_steps(),
     };
     sim.run(stop)?;
     Ok(sim.result)
@@ -528,7 +530,7 @@ impl<'m, O: Observer> Sim<'m, O> {
             self.result.arrived += 1;
             self.result.processes[process].arrived += 1;
         }
-        let reworks = model.rework_steps();
+        let reworks = self.rework_steps;
         let case_index = match self.free_cases.pop() {
             Some(i) => i,
             None => {
@@ -1078,7 +1080,7 @@ impl<'m, O: Observer> Sim<'m, O> {
         let model = self.model;
         let def = &model.pools[pool];
         self.integrate(pool, now);
-        let day = (now / DAY).floor();
+        let day = crate::calendar::floor_i64(now / DAY) as f64;
         let tod = now - day * DAY;
         let open = def.calendar.is_open(now);
         let capacity = if open { def.servers.at(tod) } else { 0 };
@@ -1188,9 +1190,9 @@ impl<'m, O: Observer> Sim<'m, O> {
         pr.capacity_area += cap * dt;
         let mut t = from;
         while t < to {
-            let hour_start = (t / HOUR).floor() * HOUR;
-            let end = (hour_start + HOUR).min(to);
-            let h = ((hour_start / HOUR) as i64).rem_euclid(24) as usize;
+            let hour = crate::calendar::floor_i64(t / HOUR);
+            let end = ((hour + 1) as f64 * HOUR).min(to);
+            let h = hour.rem_euclid(24) as usize;
             let span = end - t;
             let bin = &mut pr.hourly[h];
             bin[0] += queue * span;

@@ -93,9 +93,12 @@ fn same_seed_is_byte_identical_for_any_thread_count() {
     let one = tmp.path().join("t1");
     let two = tmp.path().join("t2");
     let again = tmp.path().join("t2-again");
+    let seven = tmp.path().join("t7");
     run_out(&file, &one, &["--threads", "1"]);
     run_out(&file, &two, &["--threads", "2"]);
     run_out(&file, &again, &["--threads", "2"]);
+    // More threads than replications.
+    run_out(&file, &seven, &["--threads", "7"]);
     for name in [
         "summary.json",
         "replications.csv",
@@ -111,6 +114,10 @@ fn same_seed_is_byte_identical_for_any_thread_count() {
         assert!(
             a == read(&again.join(name)),
             "{name} differs between two runs with --threads 2"
+        );
+        assert!(
+            a == read(&seven.join(name)),
+            "{name} differs between --threads 1 and --threads 7"
         );
     }
     // The run is not trivial: cases arrived in every replication.

@@ -131,7 +131,7 @@ fn poisson_next(
     open_day: impl Fn(i64) -> bool,
     horizon: Seconds,
 ) -> Option<Seconds> {
-    let mut day = (from / DAY).floor() as i64;
+    let mut day = crate::calendar::floor_i64(from / DAY);
     let mut tod = from - day as f64 * DAY;
     loop {
         if day as f64 * DAY >= horizon {

@@ -1,0 +1,548 @@
+//! Paired comparison of designs (library), the `compare --out` report
+//! (command line), and `sweep` finding the smallest staffing that meets a
+//! target, checked against Erlang C.
+
+mod common;
+use common::erlang_c;
+
+use assert_cmd::Command;
+use procsim::compare::{compare, diff_of, Verdict};
+use procsim::simulate::{simulate, Run, RunSettings};
+use procsim::summary::kpi_keys;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+/// M/M/c: λ = 2.4/min, exponential service of 1 min, `c` servers.
+fn mmc(c: u32, seed: u64, reps: u32) -> String {
+    format!(
+        r#"name: mmc c={c}
+seed: {seed}
+replications: {reps}
+horizon: 2d
+warmup: 2h
+pools:
+  window: {{servers: {c}}}
+processes:
+  customer:
+    steps:
+      - serve: window
+        time: {{exp: 1min}}
+arrivals:
+  - {{name: customers, rate: 2.4/min, process: customer}}
+"#
+    )
+}
+
+fn run(yaml: &str) -> Run {
+    let model = procsim::scenario::load_str(yaml, "test.yaml")
+        .unwrap_or_else(|e| panic!("bad test scenario:\n{e}"));
+    let settings = RunSettings::from_model(&model);
+    let stop = AtomicBool::new(false);
+    simulate(&model, &settings, &|_| {}, &stop).expect("the run finishes")
+}
+
+/// The per-replication values of one KPI key.
+fn column(run: &Run, key: &str) -> Vec<Option<f64>> {
+    let i = kpi_keys(&run.model)
+        .iter()
+        .position(|k| k == key)
+        .unwrap_or_else(|| panic!("no KPI {key}"));
+    run.data.values.iter().map(|v| v[i]).collect()
+}
+
+fn t975(df: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    StudentsT::new(0.0, 1.0, df).unwrap().inverse_cdf(0.975)
+}
+
+fn mean_var(x: &[f64]) -> (f64, f64) {
+    let n = x.len() as f64;
+    let m = x.iter().sum::<f64>() / n;
+    let v = x.iter().map(|a| (a - m) * (a - m)).sum::<f64>() / (n - 1.0);
+    (m, v)
+}
+
+#[test]
+fn identical_design_differs_by_exactly_zero() {
+    let base = run(&mmc(3, 11, 6));
+    let same = run(&mmc(3, 11, 6));
+    let cmp = compare(&base, &[same]);
+    assert_eq!(cmp.designs.len(), 1);
+    let diffs = &cmp.designs[0].vs_baseline;
+    // Every KPI with data is compared (on_time_rate has none: no time_limit).
+    for key in kpi_keys(&base.model) {
+        let has_data = column(&base, &key).iter().any(Option::is_some);
+        assert_eq!(diffs.contains_key(&key), has_data, "{key}");
+    }
+    assert!(diffs.len() > 20);
+    for (key, d) in diffs {
+        assert_eq!(d.diff, 0.0, "{key}: diff");
+        assert_eq!(d.diff_ci95, 0.0, "{key}: diff_ci95");
+        assert_eq!(d.before, d.after, "{key}");
+        assert!(!d.significant, "{key}");
+        assert!(d.paired, "{key}: same seed and replications");
+        assert_eq!(d.verdict(key), Verdict::Same, "{key}");
+        if d.before != 0.0 {
+            assert_eq!(d.change_pct, Some(0.0), "{key}");
+        }
+    }
+    assert_eq!(cmp.baseline, cmp.designs[0].summary);
+}
+
+#[test]
+fn paired_interval_is_narrower_than_welch() {
+    // c = 3 vs c = 4 with the same citizens (common random numbers).
+    let before = run(&mmc(3, 21, 10));
+    let after = run(&mmc(4, 21, 10));
+    let b = column(&before, "wait_min");
+    let a = column(&after, "wait_min");
+    let paired = diff_of(&b, &a, true).unwrap();
+    let welch = diff_of(&b, &a, false).unwrap();
+    assert!(paired.paired && !welch.paired);
+    assert!(
+        paired.diff_ci95 < welch.diff_ci95,
+        "paired ± {} should be narrower than Welch ± {}",
+        paired.diff_ci95,
+        welch.diff_ci95
+    );
+    assert!(paired.diff < 0.0 && paired.significant);
+    // Both agree on the point estimate.
+    assert!((paired.diff - welch.diff).abs() < 1e-12);
+
+    // compare() uses the paired interval here.
+    let cmp = compare(&before, std::slice::from_ref(&after));
+    assert_eq!(cmp.designs[0].vs_baseline["wait_min"], paired);
+
+    // Both intervals recomputed from the replication values.
+    let bv: Vec<f64> = b.iter().map(|x| x.unwrap()).collect();
+    let av: Vec<f64> = a.iter().map(|x| x.unwrap()).collect();
+    let d: Vec<f64> = av.iter().zip(&bv).map(|(x, y)| x - y).collect();
+    let n = d.len() as f64;
+    let (dm, dv) = mean_var(&d);
+    let paired_half = t975(n - 1.0) * (dv / n).sqrt();
+    assert!((paired.diff - dm).abs() < 1e-12);
+    assert!(
+        (paired.diff_ci95 - paired_half).abs() < 1e-9 * paired_half,
+        "paired {} vs {paired_half}",
+        paired.diff_ci95
+    );
+    let (_, vb) = mean_var(&bv);
+    let (_, va) = mean_var(&av);
+    let (sb, sa) = (vb / n, va / n);
+    let df = ((sb + sa).powi(2) / (sb * sb / (n - 1.0) + sa * sa / (n - 1.0))).floor();
+    let welch_half = t975(df) * (sb + sa).sqrt();
+    assert!(
+        (welch.diff_ci95 - welch_half).abs() < 1e-6 * welch_half,
+        "Welch {} vs {welch_half}",
+        welch.diff_ci95
+    );
+}
+
+#[test]
+fn unequal_seeds_fall_back_to_welch() {
+    let before = run(&mmc(3, 21, 8));
+    let after = run(&mmc(4, 22, 8));
+    let cmp = compare(&before, std::slice::from_ref(&after));
+    let d = &cmp.designs[0].vs_baseline["wait_min"];
+    assert!(!d.paired);
+    let welch = diff_of(
+        &column(&before, "wait_min"),
+        &column(&after, "wait_min"),
+        false,
+    )
+    .unwrap();
+    assert_eq!(*d, welch);
+}
+
+#[test]
+fn compare_says_when_it_cannot_pair() {
+    let tmp = tempfile::tempdir().unwrap();
+    let before = write(tmp.path(), "before.yaml", &mmc(3, 21, 3));
+    let after = write(tmp.path(), "after.yaml", &mmc(4, 22, 3));
+    let (code, stdout, stderr) = procsim(&["compare", s(&before), s(&after), "--json", "-q"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("Welch"), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["designs"][0]["vs_baseline"]["wait_min"]["paired"], false);
+    // With equal seeds the same command pairs.
+    let after = write(tmp.path(), "after2.yaml", &mmc(4, 21, 3));
+    let (code, stdout, stderr) = procsim(&["compare", s(&before), s(&after), "--json", "-q"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("Welch"), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["designs"][0]["vs_baseline"]["wait_min"]["paired"], true);
+}
+
+#[test]
+fn verdicts_follow_the_better_direction() {
+    let c3 = run(&mmc(3, 31, 8));
+    let c4 = run(&mmc(4, 31, 8));
+    // More windows: waits fall (better), utilization falls (no direction).
+    let up = compare(&c3, std::slice::from_ref(&c4));
+    let d = &up.designs[0].vs_baseline;
+    assert_eq!(d["wait_min"].verdict("wait_min"), Verdict::Better);
+    assert_eq!(d["lead_time_min"].verdict("lead_time_min"), Verdict::Better);
+    let u = "pools.window.utilization";
+    assert!(d[u].diff < 0.0);
+    assert_eq!(d[u].verdict(u), Verdict::Changed);
+    // The same citizens arrive: no change at all in arrivals.
+    assert_eq!(d["arrived"].diff, 0.0);
+    assert_eq!(d["arrived"].verdict("arrived"), Verdict::Same);
+
+    // Fewer windows: waits rise (worse), utilization rises (still no direction).
+    let down = compare(&c4, std::slice::from_ref(&c3));
+    let d = &down.designs[0].vs_baseline;
+    assert_eq!(d["wait_min"].verdict("wait_min"), Verdict::Worse);
+    assert_eq!(
+        d["processes.customer.wait_min"].verdict("processes.customer.wait_min"),
+        Verdict::Worse
+    );
+    assert!(d[u].diff > 0.0);
+    assert_eq!(d[u].verdict(u), Verdict::Changed);
+}
+
+fn procsim(args: &[&str]) -> (Option<i32>, String, String) {
+    let o = Command::cargo_bin("procsim")
+        .unwrap()
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    for text in [&stdout, &stderr] {
+        assert!(
+            !text.contains("panicked"),
+            "procsim panicked on {args:?}:\n{text}"
+        );
+    }
+    (o.status.code(), stdout, stderr)
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+const CHARTS: [&str; 6] = [
+    "wait_distribution",
+    "queue_by_hour",
+    "utilization_by_pool",
+    "lead_time_distribution",
+    "visits_per_case",
+    "kpi_changes",
+];
+
+/// Values of `attr="..."` attributes in an HTML text.
+fn attribute_values<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let lower = html.to_ascii_lowercase();
+    for quote in ['"', '\''] {
+        let pat = format!("{attr}={quote}");
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(&pat) {
+            let start = from + i + pat.len();
+            let end = html[start..].find(quote).map_or(html.len(), |e| start + e);
+            // Only real attributes: preceded by whitespace.
+            if lower[..from + i].ends_with(char::is_whitespace) {
+                out.push(&html[start..end]);
+            }
+            from = end;
+        }
+    }
+    out
+}
+
+#[test]
+fn compare_out_writes_a_self_contained_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let before = write(tmp.path(), "before.yaml", &mmc(3, 41, 4));
+    let after = write(tmp.path(), "after.yaml", &mmc(4, 41, 4));
+    let dir = tmp.path().join("report");
+    let (code, stdout, stderr) =
+        procsim(&["compare", s(&before), s(&after), "--out", s(&dir), "-q"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("wait_min"), "{stdout}");
+
+    for f in ["report.html", "comparison.json", "comparison.csv"] {
+        let p = dir.join(f);
+        assert!(p.is_file() && p.metadata().unwrap().len() > 0, "{f}");
+    }
+    let mut svgs = Vec::new();
+    for c in CHARTS {
+        let svg = std::fs::read_to_string(dir.join("charts").join(format!("{c}.svg")))
+            .unwrap_or_else(|e| panic!("charts/{c}.svg: {e}"));
+        assert!(svg.contains("<svg"), "{c}.svg");
+        let png = std::fs::read(dir.join("charts").join(format!("{c}.png")))
+            .unwrap_or_else(|e| panic!("charts/{c}.png: {e}"));
+        assert!(
+            png.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "{c}.png is not a PNG"
+        );
+        svgs.push((c, svg));
+    }
+
+    // comparison.json: baseline and one design with paired diffs.
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("comparison.json")).unwrap()).unwrap();
+    assert_eq!(v["baseline"]["scenario"], "mmc c=3");
+    assert_eq!(v["designs"][0]["summary"]["scenario"], "mmc c=4");
+    let w = &v["designs"][0]["vs_baseline"]["wait_min"];
+    for k in [
+        "before",
+        "after",
+        "diff",
+        "diff_ci95",
+        "change_pct",
+        "significant",
+    ] {
+        assert!(w.get(k).is_some(), "vs_baseline.wait_min.{k}: {w}");
+    }
+    assert!(w["diff"].as_f64().unwrap() < 0.0);
+
+    // comparison.csv parses with a constant column count.
+    let mut r = csv::Reader::from_path(dir.join("comparison.csv")).unwrap();
+    let width = r.headers().unwrap().len();
+    let rows: Vec<_> = r.records().map(Result::unwrap).collect();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|row| row.len() == width));
+
+    // report.html: self-contained, every chart inline.
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(!html.to_ascii_lowercase().contains("<script"), "no scripts");
+    for attr in ["src", "href"] {
+        for value in attribute_values(&html, attr) {
+            let v = value.trim().to_ascii_lowercase();
+            assert!(
+                !v.starts_with("http://") && !v.starts_with("https://") && !v.starts_with("//"),
+                "external {attr}: {value}"
+            );
+        }
+    }
+    assert!(!html.contains("url(http"), "external CSS resource");
+    assert!(!html.contains("@import"), "external CSS import");
+    assert!(html.matches("<svg").count() >= CHARTS.len());
+    for (c, svg) in &svgs {
+        let body = svg[svg.find("<svg").unwrap()..].trim();
+        assert!(
+            html.contains(body),
+            "chart {c} is not inline in report.html"
+        );
+    }
+    // No temporaries left.
+    for e in walk(&dir) {
+        assert!(!e.contains("procsim-tmp"), "temporary left: {e}");
+    }
+}
+
+fn walk(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        out.push(e.file_name().to_string_lossy().to_string());
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        }
+    }
+    out
+}
+
+#[test]
+fn sweep_finds_the_smallest_staffing_meeting_the_target() {
+    // M/M/c, λ = 9/min, μ = 1/min (a = 9 erlang), target Wq <= 0.5 min.
+    // Erlang C: Wq(c) = C(c, a) / (cμ - λ).
+    let wq = |c: u32| erlang_c(c, 9.0) / (f64::from(c) - 9.0);
+    assert!((wq(10) - 0.6687).abs() < 1e-3, "Wq(10) = {}", wq(10));
+    assert!((wq(11) - 0.2152).abs() < 1e-3, "Wq(11) = {}", wq(11));
+    assert!((wq(12) - 0.0887).abs() < 1e-3, "Wq(12) = {}", wq(12));
+    // So c = 11 is the smallest meeting the target (c = 9 is unstable).
+    assert!(wq(10) > 0.5 && wq(11) < 0.5);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(
+        tmp.path(),
+        "sweep.yaml",
+        r#"name: sweep mmc
+seed: 11
+replications: 5
+horizon: 3d
+warmup: 4h
+pools:
+  window: {servers: 10}
+processes:
+  customer:
+    steps:
+      - serve: window
+        time: {exp: 1min}
+arrivals:
+  - {name: customers, rate: 9/min, process: customer}
+targets:
+  - {kpi: wait_min, max: 0.5}
+"#,
+    );
+    let (code, stdout, stderr) = procsim(&[
+        "sweep",
+        s(&file),
+        "--set",
+        "pools.window.servers=9..13",
+        "-q",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("the smallest value meeting every target is 11"),
+        "{stdout}"
+    );
+
+    // The simulated waits agree with Erlang C where the queue is stable.
+    let (code, stdout, stderr) = procsim(&[
+        "sweep",
+        s(&file),
+        "--set",
+        "pools.window.servers=9..13",
+        "-q",
+        "--json",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["smallest_meeting_targets"], "11");
+    let kpis: Vec<&str> = v["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    let w = kpis.iter().position(|k| *k == "wait_min").unwrap();
+    let points = v["points"].as_array().unwrap();
+    assert_eq!(points.len(), 5);
+    for p in points {
+        let c: u32 = p["value"].as_str().unwrap().parse().unwrap();
+        let mean = p["kpis"][w]["mean"].as_f64().unwrap();
+        assert_eq!(p["meets_targets"], c >= 11, "c = {c}: wait {mean}");
+        if c >= 10 {
+            let theory = wq(c);
+            assert!(
+                (mean - theory).abs() <= 0.25 * theory + 0.005,
+                "c = {c}: simulated {mean}, Erlang C {theory}"
+            );
+        }
+    }
+}
+
+/// 90 arrivals a second for ten years: 2.8e10 cases per replication.
+const HUGE: &str = r#"name: huge
+seed: 1
+replications: 1
+horizon: 3650d
+pools:
+  desk: {servers: 100}
+processes:
+  p:
+    steps:
+      - serve: desk
+        time: {exp: 1s}
+arrivals:
+  - {name: a, rate: 90/s, process: p}
+"#;
+
+fn procsim_timeout(args: &[&str], secs: u64) -> (Option<i32>, String) {
+    let o = Command::cargo_bin("procsim")
+        .unwrap()
+        .args(args)
+        .timeout(Duration::from_secs(secs))
+        .output()
+        .unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+#[ignore = "bug: sweep bypasses cli::load_model, so the --max-cases guard is never applied (src/sweep.rs cli_sweep ignores o.max_cases)"]
+fn sweep_refuses_a_scenario_with_too_many_cases() {
+    // `run` and `compare` refuse this file at once with exit 2; `sweep`
+    // starts simulating 2.8e10 cases per point (killed here after 10 s).
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), "huge.yaml", HUGE);
+    let (code, stderr) = procsim_timeout(&["run", s(&file), "-q"], 10);
+    assert_eq!(code, Some(2), "{stderr}");
+    let (code, stderr) = procsim_timeout(
+        &[
+            "sweep",
+            s(&file),
+            "--set",
+            "pools.desk.servers=100,200",
+            "-q",
+        ],
+        10,
+    );
+    assert_eq!(code, Some(2), "sweep should refuse like run does: {stderr}");
+    assert!(stderr.contains("2.838e10"), "{stderr}");
+}
+
+#[test]
+#[ignore = "bug: `sweep --reps 0` runs zero replications and exits 0 (run and compare refuse --reps 0 with exit 2)"]
+fn sweep_refuses_zero_replications() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), "m.yaml", &mmc(3, 1, 2));
+    let (code, stderr) = procsim_timeout(&["run", s(&file), "--reps", "0", "-q"], 30);
+    assert_eq!(code, Some(2), "{stderr}");
+    let (code, stderr) = procsim_timeout(
+        &[
+            "sweep",
+            s(&file),
+            "--set",
+            "pools.window.servers=3,4",
+            "--reps",
+            "0",
+            "-q",
+        ],
+        30,
+    );
+    assert_eq!(
+        code,
+        Some(2),
+        "sweep should refuse --reps 0 like run: {stderr}"
+    );
+}
+
+#[test]
+fn report_escapes_scenario_text() {
+    // Names and descriptions are text, never markup, in report.html.
+    let tmp = tempfile::tempdir().unwrap();
+    let hostile = mmc(3, 41, 2).replace(
+        "name: mmc c=3",
+        "name: \"Before <script>alert(1)</script> & co\"\ndescription: \"<img src=\\\"https://example.com/x.png\\\"> <b>bold</b>\"",
+    );
+    let before = write(tmp.path(), "before.yaml", &hostile);
+    let after = write(tmp.path(), "after.yaml", &mmc(4, 41, 2));
+    let dir = tmp.path().join("report");
+    let (code, _, stderr) = procsim(&["compare", s(&before), s(&after), "--out", s(&dir), "-q"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let lower = html.to_ascii_lowercase();
+    assert!(!lower.contains("<script"), "unescaped script tag");
+    assert!(!lower.contains("<img"), "unescaped img tag");
+    assert!(!html.contains("<b>bold"), "unescaped markup");
+    assert!(
+        html.contains("&lt;script&gt;"),
+        "the name is shown, escaped"
+    );
+    assert!(
+        html.contains("&lt;b&gt;bold"),
+        "the description is shown, escaped"
+    );
+    for attr in ["src", "href"] {
+        for value in attribute_values(&html, attr) {
+            assert!(
+                !value.to_ascii_lowercase().contains("http"),
+                "{attr}={value}"
+            );
+        }
+    }
+}
