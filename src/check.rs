@@ -365,6 +365,25 @@ pub fn cli_check(
             });
         }
     }
+    // The JUnit file's directory is checked before any simulation.
+    let junit_out = match junit {
+        Some(path) => {
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_else(|| "junit.xml".into());
+            let out = crate::report::files::OutDir::prepare(dir).map_err(|e| Failure {
+                code: 2,
+                message: format!("error: cannot write {}: {e}", path.display()),
+            })?;
+            Some((out, name))
+        }
+        None => None,
+    };
     let threads = if ctx.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -421,25 +440,12 @@ pub fn cli_check(
     }
     let tests: usize = checks.iter().map(ScenarioCheck::tests).sum();
     let failures: usize = checks.iter().map(ScenarioCheck::failures).sum();
-    if let Some(path) = junit {
-        let xml = junit_xml(&checks);
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_else(|| "junit.xml".into());
-        let mut out = crate::report::files::OutDir::prepare(dir).map_err(|e| Failure {
-            code: 2,
-            message: format!("error: cannot write {}: {e}", path.display()),
-        })?;
-        out.write(&name, xml.as_bytes())
+    if let Some((mut out, name)) = junit_out {
+        out.write(&name, junit_xml(&checks).as_bytes())
             .and_then(|_| out.commit())
             .map_err(|e| Failure {
                 code: 2,
-                message: format!("error: cannot write {}: {e}", path.display()),
+                message: format!("error: cannot write {name}: {e}"),
             })?;
     }
     if json {

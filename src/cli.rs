@@ -107,6 +107,9 @@ enum Command {
         /// Print the comparison JSON instead of the table.
         #[arg(long)]
         json: bool,
+        /// Print a Markdown table of these KPIs instead (repeatable; default: the main scenario KPIs).
+        #[arg(long, value_name = "KPI", num_args = 0.., default_missing_value = "")]
+        markdown: Option<Vec<String>>,
         #[command(flatten)]
         overrides: Overrides,
     },
@@ -318,6 +321,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             designs,
             out,
             json,
+            markdown,
             overrides,
         } => crate::compare::cli_compare(
             &ctx,
@@ -325,6 +329,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             &designs,
             out.as_deref(),
             json,
+            markdown.as_deref(),
             &overrides_settings(&overrides),
         ),
         Command::Sweep {
@@ -394,7 +399,13 @@ fn validate(files: &[PathBuf]) -> i32 {
 /// Loads a scenario and applies overrides and guards; exit 2 on bad input.
 pub fn load_model(path: &Path, o: &OverrideSettings) -> Result<(Model, RunSettings), Failure> {
     let model = scenario::load(path)?;
-    let mut settings = RunSettings::from_model(&model);
+    let settings = settings_for(&model, o)?;
+    Ok((model, settings))
+}
+
+/// Applies overrides and the up-front guards (case count, overload warning) to a loaded model.
+pub fn settings_for(model: &Model, o: &OverrideSettings) -> Result<RunSettings, Failure> {
+    let mut settings = RunSettings::from_model(model);
     if let Some(r) = o.reps {
         if r == 0 {
             return Err(Failure::usage("error: --reps must be at least 1"));
@@ -412,23 +423,19 @@ pub fn load_model(path: &Path, o: &OverrideSettings) -> Result<(Model, RunSettin
     if expected > o.max_cases as f64 {
         return Err(Failure::usage(format!(
             "error: {}: this scenario would generate about {:.3e} cases per replication, over the limit of {} (--max-cases); shorten the horizon or lower the rates",
-            path.display(), expected, o.max_cases
+            model.file, expected, o.max_cases
         )));
     }
     for (i, pool) in model.pools.iter().enumerate() {
         let (offered, capacity) = model.pool_load(i);
-        if offered > capacity * 1.0 && !ctx_quiet() {
+        if offered > capacity {
             eprintln!(
                 "warning: {}: pool `{}` may be overloaded: offered load {:.2} servers vs {:.2} available on average",
-                path.display(), pool.name, offered, capacity
+                model.file, pool.name, offered, capacity
             );
         }
     }
-    Ok((model, settings))
-}
-
-fn ctx_quiet() -> bool {
-    false
+    Ok(settings)
 }
 
 /// A progress reporter: a bar on a terminal, plain lines otherwise.

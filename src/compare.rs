@@ -200,6 +200,7 @@ pub fn cli_compare(
     designs: &[PathBuf],
     out: Option<&Path>,
     json: bool,
+    markdown: Option<&[String]>,
     o: &OverrideSettings,
 ) -> Result<i32, Failure> {
     let mut loaded = vec![cli::load_model(baseline, o)?];
@@ -254,7 +255,28 @@ pub fn cli_compare(
             message: format!("error: writing the report: {e}"),
         })?;
     }
-    if json {
+    if let Some(keys) = markdown {
+        let mut keys: Vec<String> = keys.iter().filter(|k| !k.is_empty()).cloned().collect();
+        if keys.is_empty() {
+            keys = [
+                "wait_min",
+                "wait_p90_min",
+                "hall_min",
+                "visits",
+                "lead_time_wd",
+                "lead_time_p90_wd",
+                "on_time_rate",
+                "abandon_rate",
+            ]
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        }
+        cli::print(&crate::report::table::comparison_markdown(
+            &comparison,
+            &keys,
+        ));
+    } else if json {
         cli::print(&format!(
             "{}\n",
             serde_json::to_string_pretty(&comparison).unwrap_or_default()

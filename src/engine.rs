@@ -58,6 +58,9 @@ pub enum EngineError {
     /// The run was interrupted (Ctrl-C).
     #[error("interrupted")]
     Interrupted,
+    /// The machine refused a resource (e.g. worker threads).
+    #[error("could not start the simulation: {0}")]
+    Resources(String),
 }
 
 /// One finished case, for `cases.csv`.

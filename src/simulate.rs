@@ -173,7 +173,11 @@ where
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|_| EngineError::Interrupted)?;
+        .map_err(|e| {
+            EngineError::Resources(format!(
+                "cannot start {threads} worker threads: {e}; try a smaller --threads"
+            ))
+        })?;
     let mut model = model.clone();
     model.seed = settings.seed;
     let mut data = RunData::new(model.pools.len());

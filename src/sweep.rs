@@ -7,7 +7,7 @@ use crate::cli::{self, Context, Failure, OverrideSettings, Progress};
 use crate::report::chart::{self, ChartSpec};
 use crate::report::files::OutDir;
 use crate::report::format_value;
-use crate::simulate::{self, RunSettings};
+use crate::simulate;
 use crate::stats::Estimate;
 use serde::Serialize;
 use std::path::Path;
@@ -143,6 +143,10 @@ pub fn cli_sweep(
         })?),
         None => None,
     };
+    // Guards (case count, --reps) before any simulation.
+    for m in &models {
+        cli::settings_for(m, o)?;
+    }
     let reps = o.reps.unwrap_or(models[0].replications);
     let progress = Progress::new(
         ctx,
@@ -151,16 +155,8 @@ pub fn cli_sweep(
     );
     let mut points = Vec::new();
     for (v, m) in values.iter().zip(&models) {
-        let mut s = RunSettings::from_model(m);
-        if let Some(r) = o.reps {
-            s.replications = r;
-            s.range = 0..r;
-        }
-        if let Some(seed) = o.seed {
-            s.seed = seed;
-        }
+        let mut s = cli::settings_for(m, o)?;
         s.threads = ctx.threads;
-        s.limits.max_queue = o.max_queue;
         let run = simulate::simulate(m, &s, &|r| progress.tick(r), cli::stop_flag())?;
         let targets = check_targets(m, &run.summary);
         points.push(SweepPoint {

@@ -578,7 +578,6 @@ arrivals:
 
 #[cfg(unix)]
 #[test]
-#[ignore = "bug: a failure to start the worker threads is reported as `interrupted` with exit 130 (src/simulate.rs maps ThreadPoolBuilder::build errors to EngineError::Interrupted)"]
 fn thread_pool_failure_is_not_reported_as_an_interrupt() {
     // Limit virtual memory so that 1000 thread stacks cannot be mapped.
     let tmp = tempfile::tempdir().unwrap();

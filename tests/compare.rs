@@ -463,7 +463,6 @@ fn procsim_timeout(args: &[&str], secs: u64) -> (Option<i32>, String) {
 }
 
 #[test]
-#[ignore = "bug: sweep bypasses cli::load_model, so the --max-cases guard is never applied (src/sweep.rs cli_sweep ignores o.max_cases)"]
 fn sweep_refuses_a_scenario_with_too_many_cases() {
     // `run` and `compare` refuse this file at once with exit 2; `sweep`
     // starts simulating 2.8e10 cases per point (killed here after 10 s).
@@ -486,7 +485,6 @@ fn sweep_refuses_a_scenario_with_too_many_cases() {
 }
 
 #[test]
-#[ignore = "bug: `sweep --reps 0` runs zero replications and exits 0 (run and compare refuse --reps 0 with exit 2)"]
 fn sweep_refuses_zero_replications() {
     let tmp = tempfile::tempdir().unwrap();
     let file = write(tmp.path(), "m.yaml", &mmc(3, 1, 2));

@@ -118,3 +118,55 @@ pub fn comparison_table(c: &crate::compare::Comparison, color: bool) -> String {
     }
     out
 }
+
+/// The comparison as a Markdown table (for READMEs): one row per KPI, the
+/// baseline's mean, then each design's mean with its change and the paired
+/// 95% interval of the change.
+pub fn comparison_markdown(c: &crate::compare::Comparison, keys: &[String]) -> String {
+    let mut out = String::from("| KPI | ");
+    out.push_str(&c.baseline.scenario.replace('|', "\\|"));
+    for d in &c.designs {
+        out.push_str(&format!(" | {}", d.summary.scenario.replace('|', "\\|")));
+    }
+    out.push_str(" |\n|---|---:|");
+    for _ in &c.designs {
+        out.push_str("---:|");
+    }
+    out.push('\n');
+    for key in keys {
+        let Some(Some(base)) = c.baseline.get(key) else {
+            continue;
+        };
+        out.push_str(&format!(
+            "| `{key}` | {} ± {}",
+            format_value(base.mean),
+            format_value(base.ci95)
+        ));
+        for d in &c.designs {
+            match d.vs_baseline.get(key) {
+                Some(x) => {
+                    let change = match x.change_pct {
+                        Some(_) if x.before != 0.0 => {
+                            let lo = 100.0 * (x.diff - x.diff_ci95) / x.before.abs();
+                            let hi = 100.0 * (x.diff + x.diff_ci95) / x.before.abs();
+                            format!(
+                                " ({:+.0}%, {lo:+.0}% to {hi:+.0}%)",
+                                x.change_pct.unwrap_or(0.0)
+                            )
+                        }
+                        _ => String::new(),
+                    };
+                    let mark = match x.verdict(key) {
+                        crate::compare::Verdict::Better => " ▲",
+                        crate::compare::Verdict::Worse => " ▼",
+                        _ => "",
+                    };
+                    out.push_str(&format!(" | {}{change}{mark}", format_value(x.after)));
+                }
+                None => out.push_str(" | –"),
+            }
+        }
+        out.push_str(" |\n");
+    }
+    out
+}
