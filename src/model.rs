@@ -321,6 +321,20 @@ impl Model {
         })
     }
 
+    /// For each pool, whether some `serve` step uses it (a hall pool, where
+    /// citizens wait in person) rather than only `work` steps (back office).
+    pub fn hall_pools(&self) -> Vec<bool> {
+        let mut hall = vec![false; self.pools.len()];
+        for s in self.routes.iter().flat_map(|r| &r.steps) {
+            if let StepKind::Serve { pools, .. } = &s.kind {
+                for &p in pools {
+                    hall[p] = true;
+                }
+            }
+        }
+        hall
+    }
+
     /// Pool index by name.
     pub fn pool_id(&self, name: &str) -> Option<PoolId> {
         self.pools.iter().position(|p| p.name == name)

@@ -33,8 +33,57 @@ use chart::{ChartSpec, ForestRow, Series};
 use files::OutDir;
 
 /// The charts of a comparison, from its runs (baseline first).
+/// Short labels for chart legends: the common leading words dropped, and
+/// the rest cut at a dash or parenthesis ("长沙市政务服务中心 S1 — 最多跑一次 (...)"
+/// becomes "S1"). Falls back to the full names when cutting would make two alike.
+pub fn short_names(names: &[String]) -> Vec<String> {
+    if names.len() < 2 {
+        return names.to_vec();
+    }
+    let first: Vec<&str> = names[0].split(' ').collect();
+    let mut common = first.len();
+    for n in &names[1..] {
+        let words: Vec<&str> = n.split(' ').collect();
+        common = common.min(first.iter().zip(&words).take_while(|(a, b)| a == b).count());
+    }
+    let short: Vec<String> = names
+        .iter()
+        .map(|n| {
+            let rest: String = n.split(' ').skip(common).collect::<Vec<_>>().join(" ");
+            let rest = if rest.is_empty() { n.clone() } else { rest };
+            let cut = rest
+                .find([' ', '('])
+                .filter(|_| rest.contains(" — ") || rest.contains(" ("));
+            let cut = rest.find(" — ").or(rest.find(" (")).or(cut);
+            let s = match cut {
+                Some(i) if i > 0 => rest[..i].trim().to_string(),
+                _ => rest,
+            };
+            if s.chars().count() > 40 {
+                s.chars().take(38).collect::<String>() + "…"
+            } else {
+                s
+            }
+        })
+        .collect();
+    let mut sorted = short.clone();
+    sorted.sort();
+    sorted.dedup();
+    if sorted.len() == short.len() {
+        short
+    } else {
+        names.to_vec()
+    }
+}
+
+/// The charts of a comparison, from its runs (baseline first).
 pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec)> {
-    let names: Vec<String> = runs.iter().map(|r| r.model.name.clone()).collect();
+    let names: Vec<String> = short_names(
+        &runs
+            .iter()
+            .map(|r| r.model.name.clone())
+            .collect::<Vec<_>>(),
+    );
     let ecdf = |q: &crate::stats::Quantiles| -> Vec<(f64, f64)> {
         q.ecdf(200).into_iter().filter(|p| p.1 <= 0.99).collect()
     };
@@ -59,7 +108,7 @@ pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec
     charts.push((
         "queue_by_hour".to_string(),
         ChartSpec::Lines {
-            title: "Citizens waiting, by hour of day (all pools)".into(),
+            title: "Citizens waiting in the hall, by hour of day".into(),
             x_label: "hour of day".into(),
             y_label: "mean number waiting".into(),
             series: runs
@@ -70,12 +119,17 @@ pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec
                     points: (0..24)
                         .filter_map(|h| {
                             let time = r.data.hourly.first()?[h][3] as f64;
+                            let hall = r.model.hall_pools();
                             (time > 0.0).then(|| {
-                                (
-                                    h as f64 + 0.5,
-                                    r.data.hourly.iter().map(|p| p[h][0] as f64).sum::<f64>()
-                                        / time,
-                                )
+                                let waiting: f64 = r
+                                    .data
+                                    .hourly
+                                    .iter()
+                                    .zip(&hall)
+                                    .filter(|(_, &is_hall)| is_hall)
+                                    .map(|(p, _)| p[h][0] as f64)
+                                    .sum();
+                                (h as f64 + 0.5, waiting / time)
                             })
                         })
                         .collect(),
@@ -178,14 +232,14 @@ pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec
         "abandon_rate",
     ];
     let mut rows = Vec::new();
-    for d in &c.designs {
+    for (di, d) in c.designs.iter().enumerate() {
         for k in keys {
             if let Some(diff) = d.vs_baseline.get(k) {
                 if diff.before == 0.0 {
                     continue;
                 }
                 let label = if c.designs.len() > 1 {
-                    format!("{}: {k}", d.summary.scenario)
+                    format!("{}: {k}", names[1 + di])
                 } else {
                     k.to_string()
                 };

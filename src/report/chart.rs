@@ -123,16 +123,21 @@ pub const SIZE: (u32, u32) = (900, 520);
 /// Renders a chart as SVG and PNG.
 pub fn render(spec: &ChartSpec) -> Result<Rendered, String> {
     register_font();
+    // A forest plot grows with its rows so labels stay readable.
+    let size = match spec {
+        ChartSpec::Forest { rows, .. } => (SIZE.0, SIZE.1.max(110 + 24 * rows.len() as u32)),
+        _ => SIZE,
+    };
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         draw(&root, spec)?;
         root.present().map_err(|e| e.to_string())?;
     }
-    let (w, h) = SIZE;
+    let (w, h) = size;
     let mut buf = vec![255u8; (w * h * 3) as usize];
     {
-        let root = BitMapBackend::with_buffer(&mut buf, SIZE).into_drawing_area();
+        let root = BitMapBackend::with_buffer(&mut buf, size).into_drawing_area();
         draw(&root, spec)?;
         root.present().map_err(|e| e.to_string())?;
     }
@@ -258,23 +263,42 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
             let mut chart = ChartBuilder::on(root)
                 .caption(title, title_font)
                 .margin(16)
-                .x_label_area_size(60)
+                .x_label_area_size(if categories.len() > 6 { 130 } else { 60 })
                 .y_label_area_size(70)
                 .build_cartesian_2d(0.0..n, 0.0..y1)
                 .map_err(err)?;
             let cats = categories.clone();
+            let rotate = categories.len() > 6;
+            let x_style = if rotate {
+                ("sans-serif", 13)
+                    .into_font()
+                    .transform(FontTransform::Rotate90)
+            } else {
+                ("sans-serif", 14).into_font()
+            };
             chart
                 .configure_mesh()
                 .x_desc(x_label.as_str())
                 .y_desc(y_label.as_str())
                 .axis_desc_style(label_font.clone())
                 .label_style(("sans-serif", 14))
+                .x_label_style(x_style)
                 .disable_x_mesh()
                 .x_labels(categories.len() * 2 + 1)
                 .x_label_formatter(&move |x| {
                     let i = x.floor() as usize;
                     if (x - x.floor() - 0.5).abs() < 0.01 && i < cats.len() {
-                        cats[i].clone()
+                        if rotate {
+                            // Rotated labels are centred on the tick: pad them
+                            // so the text starts at the axis and runs down.
+                            let width: usize = cats[i]
+                                .chars()
+                                .map(|c| if c.is_ascii() { 1 } else { 2 })
+                                .sum();
+                            format!("{}{}", " ".repeat(width * 2 + 2), cats[i])
+                        } else {
+                            cats[i].clone()
+                        }
                     } else {
                         String::new()
                     }
@@ -324,7 +348,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
                 .caption(title, title_font)
                 .margin(16)
                 .x_label_area_size(48)
-                .y_label_area_size(260)
+                .y_label_area_size(230)
                 .build_cartesian_2d(x0..x1, 0.0..n)
                 .map_err(err)?;
             chart

@@ -1,0 +1,1295 @@
+//! Invariants of every run, on random valid scenarios.
+//!
+//! A generator builds scenarios as YAML text: pools with fixed or scheduled
+//! servers, own hours, fifo/priority, finish/send_home; a calendar (or none)
+//! with hours, weekdays, holidays and make-up days; processes whose steps mix
+//! serve (one or several pools, patience, balking), work, wait (clock and
+//! wd), rework, parallel and choose nested two deep; arrival streams of every
+//! kind and channel, by process or mix; short horizons with warm-up. Each
+//! scenario must load (a refusal is a generator bug, printed with the YAML);
+//! runs expecting more than `MAX_ARRIVALS` arrivals are skipped to keep the
+//! file fast. Every run must then satisfy, per replication:
+//!
+//! - no panic, no hang (a watchdog interrupts a run after `RUN_TIMEOUT`);
+//! - arrived = completed + abandoned + unfinished, and the per-process
+//!   arrivals and completions sum to the scenario's;
+//! - the case records agree with those counts (each case reported once);
+//! - waits, lead times and every KPI are finite and >= 0; utilization,
+//!   abandon and on-time rates lie in [0, 1]; every summary entry has
+//!   min <= mean <= max and ci95 >= 0;
+//! - a completed case served at some serve step has visits >= 1; a case of a
+//!   process without serve steps has 0 visits;
+//! - every step record lies inside its case's life (start >= arrival,
+//!   start <= end, and for completed cases end <= arrival + lead time), and a
+//!   completed case's lead time covers its service time (the measure of the
+//!   union of its serve intervals: parallel serves may overlap);
+//! - the same seed gives the same summary, KPI values and case records with
+//!   1 thread, again with 1 thread, and with 2 threads.
+//!
+//! `PROPTEST_CASES` overrides the default of 64 cases.
+
+use procsim::engine::{CaseRecord, EngineError, Observer, Outcome, StepRecord};
+use procsim::model::{Model, StepKind};
+use procsim::simulate::{simulate_observed, Run, RunSettings};
+use proptest::collection::vec;
+use proptest::option;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Scenarios expecting more arrivals than this (all streams, one
+/// replication, over the horizon) are skipped.
+const MAX_ARRIVALS: f64 = 3000.0;
+
+/// A run taking longer than this is interrupted and reported as a hang.
+const RUN_TIMEOUT: Duration = Duration::from_secs(5);
+
+// ---------------------------------------------------------------- the generated design
+
+/// A distribution; amounts in the unit chosen when rendering.
+#[derive(Debug, Clone)]
+enum D {
+    Const(f64),
+    Exp(f64),
+    Lognormal(f64, f64),
+    Normal(f64, f64),
+    Gamma(f64, f64),
+    Erlang(u32, f64),
+    Tri(f64, f64, f64),
+    Uniform(f64, f64),
+    Weibull(f64, f64),
+    Empirical(Vec<f64>),
+}
+
+impl D {
+    /// The nominal mean (for keeping interarrival means positive).
+    fn mean(&self) -> f64 {
+        match self {
+            D::Const(v) | D::Exp(v) | D::Lognormal(v, _) | D::Normal(v, _) | D::Gamma(v, _) => *v,
+            D::Erlang(_, m) => *m,
+            D::Tri(a, b, c) => (a + b + c) / 3.0,
+            D::Uniform(a, b) => (a + b) / 2.0,
+            D::Weibull(_, s) => *s,
+            D::Empirical(v) => v.iter().sum::<f64>() / v.len() as f64,
+        }
+    }
+
+    fn render(&self, unit: &str) -> String {
+        let u = |v: f64| format!("{v}{unit}");
+        match self {
+            D::Const(v) => u(*v),
+            D::Exp(m) => format!("{{exp: {}}}", u(*m)),
+            D::Lognormal(m, s) => format!("{{lognormal: {{mean: {}, sd: {}}}}}", u(*m), u(*s)),
+            D::Normal(m, s) => format!("{{normal: {{mean: {}, sd: {}}}}}", u(*m), u(*s)),
+            D::Gamma(m, s) => format!("{{gamma: {{mean: {}, sd: {}}}}}", u(*m), u(*s)),
+            D::Erlang(k, m) => format!("{{erlang: {{k: {k}, mean: {}}}}}", u(*m)),
+            D::Tri(a, b, c) => format!(
+                "{{triangular: {{min: {}, mode: {}, max: {}}}}}",
+                u(*a),
+                u(*b),
+                u(*c)
+            ),
+            D::Uniform(a, b) => format!("{{uniform: {{min: {}, max: {}}}}}", u(*a), u(*b)),
+            D::Weibull(k, s) => format!("{{weibull: {{shape: {k}, scale: {}}}}}", u(*s)),
+            D::Empirical(v) => {
+                let items: Vec<String> = v.iter().map(|&x| u(x)).collect();
+                format!("{{empirical: [{}]}}", items.join(", "))
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Step {
+    kind: K,
+    /// Left without an id (unless a rework or time limit names it).
+    anon: bool,
+}
+
+#[derive(Debug, Clone)]
+enum K {
+    Serve {
+        pools: Vec<usize>,
+        time: D,
+        patience: Option<D>,
+        balk_at: Option<u32>,
+    },
+    Work {
+        pool: usize,
+        time: D,
+    },
+    Wait {
+        time: D,
+        wd: bool,
+    },
+    Rework {
+        p: f64,
+        after: D,
+        wd: bool,
+        /// Target: this many steps further back than the previous one.
+        back: usize,
+        max_rework: Option<u32>,
+    },
+    Parallel(Vec<Vec<Step>>),
+    /// (weight, steps); weights are normalised to probabilities.
+    Choose(Vec<(u32, Vec<Step>)>),
+}
+
+#[derive(Debug, Clone)]
+struct TimeLimit {
+    amount: f64,
+    wd: bool,
+    /// Counted from this top-level step (index modulo the route length).
+    from: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+struct Process {
+    steps: Vec<Step>,
+    time_limit: Option<TimeLimit>,
+    priority: Option<i32>,
+}
+
+#[derive(Debug, Clone)]
+enum Servers {
+    Fixed(u32),
+    /// (minute of day, servers)
+    Schedule(Vec<(u32, u32)>),
+}
+
+#[derive(Debug, Clone)]
+struct Pool {
+    servers: Servers,
+    /// Periods in minutes of the day.
+    hours: Option<Vec<(u32, u32)>>,
+    priority: Option<bool>,
+    send_home: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+struct Cal {
+    /// Days after Monday 2024-01-01; `None`: the default start.
+    start: Option<i64>,
+    hours: Option<Vec<(u32, u32)>>,
+    days: Option<[bool; 7]>,
+    holidays: Vec<i64>,
+    extra: Vec<i64>,
+}
+
+/// Punctuality of appointments (minutes, may be negative).
+#[derive(Debug, Clone)]
+enum Punct {
+    Normal(f64, f64),
+    Uniform(f64, f64),
+    Const(f64),
+}
+
+#[derive(Debug, Clone)]
+enum ArrivalKind {
+    /// Per hour.
+    Rate(f64),
+    /// Per open day, with an optional profile (minute of day, weight).
+    Daily(f64, Option<Vec<(u32, f64)>>),
+    /// Gap in minutes.
+    Interarrival(D),
+    Appointments {
+        every_min: u32,
+        per_slot: u32,
+        no_show: Option<f64>,
+        punctuality: Option<Punct>,
+    },
+}
+
+#[derive(Debug, Clone)]
+enum Target {
+    Process(usize),
+    Mix(Vec<(usize, u32)>),
+}
+
+#[derive(Debug, Clone)]
+struct Arrival {
+    named: bool,
+    kind: ArrivalKind,
+    online: Option<bool>,
+    target: Target,
+}
+
+#[derive(Debug, Clone)]
+struct Scenario {
+    seed: u64,
+    horizon_h: u32,
+    /// Share of the horizon, in hundredths.
+    warmup: Option<u32>,
+    drain: Option<u32>,
+    calendar: Option<Cal>,
+    pools: Vec<Pool>,
+    processes: Vec<Process>,
+    arrivals: Vec<Arrival>,
+}
+
+// ---------------------------------------------------------------- strategies
+
+/// A number in [lo, hi), rounded to hundredths.
+fn num(lo: f64, hi: f64) -> BoxedStrategy<f64> {
+    (lo..hi).prop_map(|x| (x * 100.0).round() / 100.0).boxed()
+}
+
+/// Distributions with parameters around [lo, hi] (lo >= 0.1).
+fn dist(lo: f64, hi: f64) -> BoxedStrategy<D> {
+    prop_oneof![
+        3 => num(lo, hi).prop_map(D::Const),
+        1 => Just(D::Const(0.0)),
+        3 => num(lo, hi).prop_map(D::Exp),
+        1 => (num(lo, hi), num(0.0, hi)).prop_map(|(m, s)| D::Lognormal(m, s)),
+        1 => (num(lo, hi), num(0.0, hi)).prop_map(|(m, s)| D::Normal(m, s)),
+        1 => (num(lo, hi), num(lo, hi)).prop_map(|(m, s)| D::Gamma(m, s)),
+        1 => (1u32..5, num(lo, hi)).prop_map(|(k, m)| D::Erlang(k, m)),
+        1 => (num(0.0, hi), num(0.0, hi), num(lo, hi))
+            .prop_map(|(a, b, c)| D::Tri(a, a + b, a + b + c)),
+        1 => (num(0.0, hi), num(0.0, hi)).prop_map(|(a, w)| D::Uniform(a, a + w)),
+        1 => (num(0.5, 3.0), num(lo, hi)).prop_map(|(k, s)| D::Weibull(k, s)),
+        1 => vec(num(0.0, hi), 1..5).prop_map(D::Empirical),
+    ]
+    .boxed()
+}
+
+/// Opening periods in minutes: all day, or one or two periods.
+fn periods() -> BoxedStrategy<Vec<(u32, u32)>> {
+    prop_oneof![
+        1 => Just(vec![(0, 1440)]),
+        4 => (0u32..40, 1u32..20, option::of((0u32..6, 1u32..16))).prop_map(
+            |(s, l, second)| {
+                let a = s * 30;
+                let b = (a + l * 30).min(1440);
+                let mut v = vec![(a, b)];
+                if let Some((g, l2)) = second {
+                    let c = b + g * 30;
+                    let d = c + l2 * 30;
+                    if d <= 1440 {
+                        v.push((c, d));
+                    }
+                }
+                v
+            }
+        ),
+    ]
+    .boxed()
+}
+
+fn leaf_step() -> BoxedStrategy<Step> {
+    let serve = (
+        vec(0usize..3, 1..3),
+        dist(0.2, 15.0),
+        option::weighted(0.3, dist(1.0, 60.0)),
+        option::weighted(0.2, 0u32..8),
+    )
+        .prop_map(|(pools, time, patience, balk_at)| K::Serve {
+            pools,
+            time,
+            patience,
+            balk_at,
+        });
+    let work = (0usize..3, dist(1.0, 120.0)).prop_map(|(pool, time)| K::Work { pool, time });
+    let wait = prop_oneof![
+        dist(1.0, 600.0).prop_map(|time| K::Wait { time, wd: false }),
+        dist(0.1, 2.0).prop_map(|time| K::Wait { time, wd: true }),
+    ];
+    let rework = (
+        prop_oneof![1 => Just(0.0), 4 => num(0.01, 0.6)],
+        prop_oneof![
+            dist(10.0, 2880.0).prop_map(|d| (d, false)),
+            dist(0.1, 2.0).prop_map(|d| (d, true)),
+        ],
+        0usize..4,
+        option::of(0u32..4),
+    )
+        .prop_map(|(p, (after, wd), back, max_rework)| K::Rework {
+            p,
+            after,
+            wd,
+            back,
+            max_rework,
+        });
+    let kind = prop_oneof![4 => serve, 2 => work, 2 => wait, 2 => rework];
+    (kind, proptest::bool::weighted(0.2))
+        .prop_map(|(kind, anon)| Step { kind, anon })
+        .boxed()
+}
+
+/// `inner`, or a parallel / choose whose branches are made of `inner`.
+fn nest(inner: BoxedStrategy<Step>) -> BoxedStrategy<Step> {
+    let parallel =
+        (vec(vec(inner.clone(), 1..3), 1..3), any::<bool>()).prop_map(|(b, anon)| Step {
+            kind: K::Parallel(b),
+            anon,
+        });
+    let choose = (
+        vec((0u32..4, vec(inner.clone(), 1..3)), 1..4),
+        any::<bool>(),
+    )
+        .prop_map(|(b, anon)| Step {
+            kind: K::Choose(b),
+            anon,
+        });
+    prop_oneof![6 => inner, 1 => parallel, 1 => choose].boxed()
+}
+
+fn process() -> BoxedStrategy<Process> {
+    let step = nest(nest(leaf_step()));
+    (
+        vec(step, 1..5),
+        option::weighted(
+            0.4,
+            (num(0.1, 5.0), any::<bool>(), option::of(0usize..5))
+                .prop_map(|(amount, wd, from)| TimeLimit { amount, wd, from }),
+        ),
+        option::of(-2i32..4),
+    )
+        .prop_map(|(steps, time_limit, priority)| Process {
+            steps,
+            time_limit,
+            priority,
+        })
+        .boxed()
+}
+
+fn pool() -> BoxedStrategy<Pool> {
+    let servers = prop_oneof![
+        3 => (1u32..6).prop_map(Servers::Fixed),
+        1 => vec((0u32..48, 0u32..5), 1..4)
+            .prop_map(|v| Servers::Schedule(v.into_iter().map(|(h, n)| (h * 30, n)).collect())),
+    ];
+    (
+        servers,
+        option::weighted(0.3, periods()),
+        option::of(any::<bool>()),
+        option::of(any::<bool>()),
+    )
+        .prop_map(|(servers, hours, priority, send_home)| Pool {
+            servers,
+            hours,
+            priority,
+            send_home,
+        })
+        .boxed()
+}
+
+fn calendar() -> BoxedStrategy<Cal> {
+    (
+        option::of(0i64..7),
+        option::weighted(0.8, periods()),
+        option::weighted(
+            0.7,
+            proptest::array::uniform7(proptest::bool::weighted(0.6)),
+        ),
+        vec(0i64..10, 0..3),
+        vec(0i64..10, 0..3),
+    )
+        .prop_map(|(start, hours, days, holidays, extra)| Cal {
+            start,
+            hours,
+            days,
+            holidays,
+            extra,
+        })
+        .boxed()
+}
+
+fn arrival() -> BoxedStrategy<Arrival> {
+    let profile = vec(
+        (0u32..48, prop_oneof![1 => Just(0.0), 4 => num(0.1, 3.0)]),
+        1..4,
+    )
+    .prop_map(|v| v.into_iter().map(|(h, w)| (h * 30, w)).collect::<Vec<_>>());
+    let punctuality = prop_oneof![
+        (num(-10.0, 5.0), num(0.0, 5.0)).prop_map(|(m, s)| Punct::Normal(m, s)),
+        (num(-10.0, 0.0), num(0.0, 10.0)).prop_map(|(a, w)| Punct::Uniform(a, a + w)),
+        num(-5.0, 5.0).prop_map(Punct::Const),
+    ];
+    let kind = prop_oneof![
+        num(0.5, 12.0).prop_map(ArrivalKind::Rate),
+        (num(5.0, 150.0), option::of(profile)).prop_map(|(d, p)| ArrivalKind::Daily(d, p)),
+        dist(3.0, 120.0).prop_map(ArrivalKind::Interarrival),
+        (
+            1u32..13,
+            1u32..4,
+            option::of(num(0.0, 0.5)),
+            option::of(punctuality)
+        )
+            .prop_map(|(every, per_slot, no_show, punctuality)| {
+                ArrivalKind::Appointments {
+                    every_min: every * 5,
+                    per_slot,
+                    no_show,
+                    punctuality,
+                }
+            }),
+    ];
+    let target = prop_oneof![
+        2 => (0usize..3).prop_map(Target::Process),
+        1 => vec((0usize..3, 1u32..5), 1..4).prop_map(Target::Mix),
+    ];
+    (
+        any::<bool>(),
+        kind,
+        option::of(proptest::bool::weighted(0.3)),
+        target,
+    )
+        .prop_map(|(named, kind, online, target)| Arrival {
+            named,
+            kind,
+            online,
+            target,
+        })
+        .boxed()
+}
+
+fn scenario() -> BoxedStrategy<Scenario> {
+    (
+        0u64..1_000_000,
+        24u32..121,
+        option::of(0u32..50),
+        option::weighted(0.2, 1u32..4),
+        option::weighted(0.7, calendar()),
+        vec(pool(), 1..4),
+        vec(process(), 1..4),
+        vec(arrival(), 1..4),
+    )
+        .prop_map(
+            |(seed, horizon_h, warmup, drain, calendar, pools, processes, arrivals)| Scenario {
+                seed,
+                horizon_h,
+                warmup,
+                drain,
+                calendar,
+                pools,
+                processes,
+                arrivals,
+            },
+        )
+        .boxed()
+}
+
+// ---------------------------------------------------------------- rendering
+
+fn hhmm(minutes: u32) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+fn render_periods(p: &[(u32, u32)]) -> String {
+    let items: Vec<String> = p
+        .iter()
+        .map(|&(a, b)| format!("\"{}-{}\"", hhmm(a), hhmm(b)))
+        .collect();
+    format!("[{}]", items.join(", "))
+}
+
+fn date(base: jiff::civil::Date, days: i64) -> jiff::civil::Date {
+    base.checked_add(jiff::Span::new().days(days))
+        .expect("a date near 2024")
+}
+
+/// The value at `t` of a step function given by sorted (key, value) pairs;
+/// before the first key the first value holds (servers, profiles).
+fn step_at<T: Copy>(keys: &[(u32, T)], t: u32) -> T {
+    keys.iter()
+        .rev()
+        .find(|(k, _)| *k <= t)
+        .or(keys.first())
+        .map(|&(_, v)| v)
+        .expect("a non-empty step function")
+}
+
+/// Whether a schedule gives a server inside the hours (the loader's rule).
+fn schedule_ok(hours: &[(u32, u32)], schedule: &[(u32, u32)]) -> bool {
+    hours.iter().any(|&(a, b)| {
+        step_at(schedule, a) > 0
+            || schedule
+                .iter()
+                .any(|&(t, _)| t >= a && t < b && step_at(schedule, t) > 0)
+    })
+}
+
+/// Whether a profile gives weight inside the hours (the loader's rule).
+fn profile_ok(hours: &[(u32, u32)], profile: &[(u32, f64)]) -> bool {
+    hours.iter().any(|&(a, b)| {
+        let mut cuts = vec![a];
+        cuts.extend(profile.iter().map(|p| p.0).filter(|&t| t > a && t < b));
+        cuts.push(b);
+        cuts.windows(2)
+            .any(|w| w[1] > w[0] && step_at(profile, w[0]) > 0.0)
+    })
+}
+
+struct Names {
+    pools: Vec<String>,
+    processes: Vec<String>,
+}
+
+/// Renders one route as a YAML flow sequence; `forced` is a position that
+/// needs an id; returns the text and the ids of its steps.
+fn render_route(
+    steps: &[Step],
+    forced: Option<usize>,
+    next_id: &mut usize,
+    names: &Names,
+) -> (String, Vec<Option<String>>) {
+    let mut targets = BTreeSet::new();
+    for (i, s) in steps.iter().enumerate() {
+        if let K::Rework { back, .. } = s.kind {
+            if i > 0 {
+                targets.insert(i - 1 - back % i);
+            }
+        }
+    }
+    if let Some(f) = forced {
+        targets.insert(f);
+    }
+    let ids: Vec<Option<String>> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            (!s.anon || targets.contains(&i)).then(|| {
+                *next_id += 1;
+                format!("s{next_id}")
+            })
+        })
+        .collect();
+    let mut items = Vec::new();
+    for (i, s) in steps.iter().enumerate() {
+        let mut fields = Vec::new();
+        if let Some(id) = &ids[i] {
+            fields.push(format!("id: {id}"));
+        }
+        let pool = |p: usize| names.pools[p % names.pools.len()].clone();
+        match &s.kind {
+            K::Serve {
+                pools,
+                time,
+                patience,
+                balk_at,
+            } => {
+                if pools.len() == 1 {
+                    fields.push(format!("serve: {}", pool(pools[0])));
+                } else {
+                    let list: Vec<String> = pools.iter().map(|&p| pool(p)).collect();
+                    fields.push(format!("serve: [{}]", list.join(", ")));
+                }
+                fields.push(format!("time: {}", time.render("min")));
+                if let Some(p) = patience {
+                    fields.push(format!("patience: {}", p.render("min")));
+                }
+                if let Some(b) = balk_at {
+                    fields.push(format!("balk_at: {b}"));
+                }
+            }
+            K::Work { pool: p, time } => {
+                fields.push(format!("work: {}", pool(*p)));
+                fields.push(format!("time: {}", time.render("min")));
+            }
+            K::Wait { time, wd } => {
+                fields.push(format!(
+                    "wait: {}",
+                    time.render(if *wd { "wd" } else { "min" })
+                ));
+            }
+            K::Rework {
+                p,
+                after,
+                wd,
+                back,
+                max_rework,
+            } => {
+                let after = after.render(if *wd { "wd" } else { "min" });
+                if i == 0 {
+                    // Nothing earlier to return to: a plain wait instead.
+                    fields.push(format!("wait: {after}"));
+                } else {
+                    let to = ids[i - 1 - back % i].as_ref().expect("targets have ids");
+                    let mut r = format!("p: {p}, after: {after}, to: {to}");
+                    if let Some(m) = max_rework {
+                        write!(r, ", max_rework: {m}").unwrap();
+                    }
+                    fields.push(format!("rework: {{{r}}}"));
+                }
+            }
+            K::Parallel(branches) => {
+                let b: Vec<String> = branches
+                    .iter()
+                    .map(|b| render_route(b, None, next_id, names).0)
+                    .collect();
+                fields.push(format!("parallel: [{}]", b.join(", ")));
+            }
+            K::Choose(branches) => {
+                let mut weights: Vec<u32> = branches.iter().map(|b| b.0).collect();
+                if weights.iter().sum::<u32>() == 0 {
+                    weights[0] = 1;
+                }
+                let total = f64::from(weights.iter().sum::<u32>());
+                let b: Vec<String> = branches
+                    .iter()
+                    .zip(&weights)
+                    .map(|((_, steps), &w)| {
+                        let (text, _) = render_route(steps, None, next_id, names);
+                        format!("{{p: {}, steps: {text}}}", f64::from(w) / total)
+                    })
+                    .collect();
+                fields.push(format!("choose: [{}]", b.join(", ")));
+            }
+        }
+        items.push(format!("{{{}}}", fields.join(", ")));
+    }
+    (format!("[{}]", items.join(", ")), ids)
+}
+
+impl Scenario {
+    fn yaml(&self) -> String {
+        let names = Names {
+            pools: (0..self.pools.len()).map(|i| format!("p{i}")).collect(),
+            processes: (0..self.processes.len()).map(|i| format!("q{i}")).collect(),
+        };
+        let mut y = String::new();
+        writeln!(y, "name: invariants").unwrap();
+        writeln!(y, "seed: {}", self.seed).unwrap();
+        writeln!(y, "replications: 2").unwrap();
+        writeln!(y, "horizon: {}h", self.horizon_h).unwrap();
+        if let Some(w) = self.warmup {
+            writeln!(y, "warmup: {}min", self.horizon_h * 60 * w / 100).unwrap();
+        }
+        if let Some(d) = self.drain {
+            writeln!(y, "drain_limit: {}h", self.horizon_h * d).unwrap();
+        }
+        let all_day = vec![(0u32, 1440u32)];
+        let mut hall_hours = all_day.clone();
+        if let Some(c) = &self.calendar {
+            writeln!(y, "calendar:").unwrap();
+            let base = match c.start {
+                Some(s) => {
+                    let d = date(jiff::civil::date(2024, 1, 1), s);
+                    writeln!(y, "  start: {d}").unwrap();
+                    d
+                }
+                None => jiff::civil::date(2019, 1, 7),
+            };
+            if let Some(h) = &c.hours {
+                writeln!(y, "  hours: {}", render_periods(h)).unwrap();
+                hall_hours = h.clone();
+            }
+            if let Some(days) = &c.days {
+                const WD: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+                let mut list: Vec<&str> = (0..7).filter(|&i| days[i]).map(|i| WD[i]).collect();
+                if list.is_empty() && c.extra.is_empty() {
+                    list.push("mon");
+                }
+                writeln!(y, "  days: [{}]", list.join(", ")).unwrap();
+            }
+            for (key, list) in [("holidays", &c.holidays), ("extra_workdays", &c.extra)] {
+                if !list.is_empty() {
+                    let set: BTreeSet<i64> = list.iter().copied().collect();
+                    let dates: Vec<String> =
+                        set.iter().map(|&d| date(base, d).to_string()).collect();
+                    writeln!(y, "  {key}: [{}]", dates.join(", ")).unwrap();
+                }
+            }
+        }
+        writeln!(y, "pools:").unwrap();
+        for (i, p) in self.pools.iter().enumerate() {
+            writeln!(y, "  {}:", names.pools[i]).unwrap();
+            let hours = p.hours.as_ref().unwrap_or(&hall_hours);
+            match &p.servers {
+                Servers::Fixed(n) => writeln!(y, "    servers: {n}").unwrap(),
+                Servers::Schedule(s) => {
+                    let map: BTreeMap<u32, u32> = s.iter().copied().collect();
+                    let mut sched: Vec<(u32, u32)> = map.into_iter().collect();
+                    if !schedule_ok(hours, &sched) {
+                        for e in &mut sched {
+                            e.1 = e.1.max(1);
+                        }
+                    }
+                    let items: Vec<String> = sched
+                        .iter()
+                        .map(|&(t, n)| format!("\"{}\": {n}", hhmm(t)))
+                        .collect();
+                    writeln!(y, "    servers: {{{}}}", items.join(", ")).unwrap();
+                }
+            }
+            if let Some(h) = &p.hours {
+                writeln!(y, "    hours: {}", render_periods(h)).unwrap();
+            }
+            if let Some(pr) = p.priority {
+                let d = if pr { "priority" } else { "fifo" };
+                writeln!(y, "    discipline: {d}").unwrap();
+            }
+            if let Some(s) = p.send_home {
+                let a = if s { "send_home" } else { "finish" };
+                writeln!(y, "    at_close: {a}").unwrap();
+            }
+        }
+        writeln!(y, "processes:").unwrap();
+        let mut next_id = 0;
+        for (i, p) in self.processes.iter().enumerate() {
+            writeln!(y, "  {}:", names.processes[i]).unwrap();
+            let from = p
+                .time_limit
+                .as_ref()
+                .and_then(|t| t.from)
+                .map(|f| f % p.steps.len());
+            let (steps, ids) = render_route(&p.steps, from, &mut next_id, &names);
+            if let Some(t) = &p.time_limit {
+                let limit = if t.wd {
+                    format!("{}wd", t.amount)
+                } else {
+                    format!("{}d", t.amount)
+                };
+                match from {
+                    Some(f) => {
+                        let id = ids[f].as_ref().expect("a forced id");
+                        writeln!(y, "    time_limit: {{limit: {limit}, from: {id}}}").unwrap();
+                    }
+                    None => writeln!(y, "    time_limit: {limit}").unwrap(),
+                }
+            }
+            if let Some(pr) = p.priority {
+                writeln!(y, "    priority: {pr}").unwrap();
+            }
+            writeln!(y, "    steps: {steps}").unwrap();
+        }
+        writeln!(y, "arrivals:").unwrap();
+        for (i, a) in self.arrivals.iter().enumerate() {
+            let mut f = Vec::new();
+            if a.named {
+                f.push(format!("name: stream{i}"));
+            }
+            let online = a.online == Some(true);
+            let hours = if online { &all_day } else { &hall_hours };
+            match &a.kind {
+                ArrivalKind::Rate(r) => f.push(format!("rate: {r}/h")),
+                ArrivalKind::Daily(d, profile) => {
+                    f.push(format!("daily: {d}"));
+                    if let Some(p) = profile {
+                        let map: BTreeMap<u32, f64> = p.iter().copied().collect();
+                        let sorted: Vec<(u32, f64)> = map.into_iter().collect();
+                        if profile_ok(hours, &sorted) {
+                            let items: Vec<String> = sorted
+                                .iter()
+                                .map(|&(t, w)| format!("\"{}\": {w}", hhmm(t)))
+                                .collect();
+                            f.push(format!("profile: {{{}}}", items.join(", ")));
+                        }
+                    }
+                }
+                ArrivalKind::Interarrival(d) => {
+                    let d = if d.mean() < 1.0 {
+                        D::Exp(3.0)
+                    } else {
+                        d.clone()
+                    };
+                    f.push(format!("interarrival: {}", d.render("min")));
+                }
+                ArrivalKind::Appointments {
+                    every_min,
+                    per_slot,
+                    no_show,
+                    punctuality,
+                } => {
+                    let mut s = format!("every: {every_min}min, per_slot: {per_slot}");
+                    if let Some(n) = no_show {
+                        write!(s, ", no_show: {n}").unwrap();
+                    }
+                    match punctuality {
+                        Some(Punct::Normal(m, sd)) => write!(
+                            s,
+                            ", punctuality: {{normal: {{mean: {m}min, sd: {sd}min}}}}"
+                        )
+                        .unwrap(),
+                        Some(Punct::Uniform(a, b)) => write!(
+                            s,
+                            ", punctuality: {{uniform: {{min: {a}min, max: {b}min}}}}"
+                        )
+                        .unwrap(),
+                        Some(Punct::Const(c)) => write!(s, ", punctuality: {c}min").unwrap(),
+                        None => {}
+                    }
+                    f.push(format!("appointments: {{{s}}}"));
+                }
+            }
+            let n = names.processes.len();
+            match &a.target {
+                Target::Process(p) => f.push(format!("process: {}", names.processes[p % n])),
+                Target::Mix(m) => {
+                    let mut w: BTreeMap<usize, u32> = BTreeMap::new();
+                    for &(p, x) in m {
+                        *w.entry(p % n).or_default() += x;
+                    }
+                    let total = f64::from(w.values().sum::<u32>());
+                    let items: Vec<String> = w
+                        .iter()
+                        .map(|(&p, &x)| format!("{}: {}", names.processes[p], f64::from(x) / total))
+                        .collect();
+                    f.push(format!("mix: {{{}}}", items.join(", ")));
+                }
+            }
+            if let Some(o) = a.online {
+                f.push(format!("channel: {}", if o { "online" } else { "hall" }));
+            }
+            writeln!(y, "  - {{{}}}", f.join(", ")).unwrap();
+        }
+        y
+    }
+}
+
+// ---------------------------------------------------------------- running
+
+/// Keeps every case and step record of one replication.
+#[derive(Default)]
+struct Collect {
+    cases: Vec<CaseRecord>,
+    steps: Vec<StepRecord>,
+}
+
+impl Observer for Collect {
+    fn wants_steps(&self) -> bool {
+        true
+    }
+    fn case(&mut self, record: &CaseRecord) {
+        self.cases.push(record.clone());
+    }
+    fn step(&mut self, record: &StepRecord) {
+        self.steps.push(record.clone());
+    }
+}
+
+type Observed = (Run, Vec<(u32, Collect)>);
+
+/// Runs with `threads` workers, collecting records; a watchdog interrupts
+/// a run that takes longer than `RUN_TIMEOUT`.
+fn run_observed(model: &Model, threads: usize) -> Result<Observed, String> {
+    let mut settings = RunSettings::from_model(model);
+    settings.threads = threads;
+    let stop = AtomicBool::new(false);
+    let mut observed = Vec::new();
+    let result = std::thread::scope(|s| {
+        let (done, wait) = mpsc::channel::<()>();
+        let stop = &stop;
+        s.spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(RUN_TIMEOUT) {
+                stop.store(true, Ordering::Relaxed);
+            }
+        });
+        let result = simulate_observed(
+            model,
+            &settings,
+            |_| Collect::default(),
+            |r, o| {
+                observed.push((r, o));
+                Ok(())
+            },
+            &|_| {},
+            stop,
+        );
+        drop(done);
+        result
+    });
+    match result {
+        Ok(run) => Ok((run, observed)),
+        Err(EngineError::Interrupted) => Err(format!(
+            "the run ({threads} threads) did not finish within {RUN_TIMEOUT:?}: a hang?"
+        )),
+        Err(e) => Err(format!("the run ({threads} threads) failed: {e}")),
+    }
+}
+
+/// A comparable image of a case record.
+fn case_key(r: &CaseRecord) -> (u32, u64, usize, u64, u32, u64, u64, Outcome, bool) {
+    (
+        r.replication,
+        r.case,
+        r.process,
+        r.arrival.to_bits(),
+        r.visits,
+        r.wait.to_bits(),
+        r.lead_time.to_bits(),
+        r.outcome,
+        r.counted,
+    )
+}
+
+fn all_cases(obs: &[(u32, Collect)]) -> Vec<(u32, u64, usize, u64, u32, u64, u64, Outcome, bool)> {
+    obs.iter()
+        .flat_map(|(_, c)| c.cases.iter().map(case_key))
+        .collect()
+}
+
+/// Total measure of a union of intervals.
+fn union_length(mut iv: Vec<(f64, f64)>) -> f64 {
+    iv.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut total = 0.0;
+    let mut current: Option<(f64, f64)> = None;
+    for (a, b) in iv {
+        match current {
+            Some((ca, cb)) if a <= cb => current = Some((ca, cb.max(b))),
+            Some((ca, cb)) => {
+                total += cb - ca;
+                current = Some((a, b));
+            }
+            None => current = Some((a, b)),
+        }
+    }
+    if let Some((a, b)) = current {
+        total += b - a;
+    }
+    total
+}
+
+/// Tolerance for comparing instants in seconds.
+fn eps(t: f64) -> f64 {
+    1e-6 * t.abs().max(1.0)
+}
+
+macro_rules! ensure {
+    ($cond:expr, $($fmt:tt)+) => {
+        if !$cond {
+            return Err(format!($($fmt)+));
+        }
+    };
+}
+
+/// Every invariant of one observed run.
+fn check_run(model: &Model, run: &Run, observed: &[(u32, Collect)]) -> Result<(), String> {
+    let keys = procsim::summary::kpi_keys(model);
+    let idx = |k: &str| keys.iter().position(|x| x == k).expect("a KPI key");
+    ensure!(
+        run.data.values.len() == model.replications as usize,
+        "{} replications of values, expected {}",
+        run.data.values.len(),
+        model.replications
+    );
+    ensure!(
+        observed.len() == model.replications as usize,
+        "{} observers handed back",
+        observed.len()
+    );
+    let has_serve: Vec<bool> = model
+        .processes
+        .iter()
+        .map(|p| model.route_has_serve(p.route))
+        .collect();
+    let has_parallel: Vec<bool> = model
+        .processes
+        .iter()
+        .map(|p| {
+            model
+                .routes
+                .iter()
+                .filter(|r| r.process == model.routes[p.route].process)
+                .flat_map(|r| &r.steps)
+                .any(|s| matches!(s.kind, StepKind::Parallel { .. }))
+        })
+        .collect();
+    let mut total_cases = 0u64;
+    for (rep, (values, (obs_rep, obs))) in run.data.values.iter().zip(observed).enumerate() {
+        let rep = rep as u32;
+        ensure!(
+            *obs_rep == rep,
+            "observer of replication {obs_rep} handed back as {rep}"
+        );
+        let get = |k: &str| values[idx(k)].unwrap_or_else(|| panic!("no value for {k}"));
+        // Every KPI: finite, >= 0; shares in [0, 1].
+        for (k, v) in keys.iter().zip(values) {
+            let Some(v) = *v else { continue };
+            ensure!(v.is_finite(), "rep {rep}: {k} = {v}");
+            ensure!(v >= 0.0, "rep {rep}: {k} = {v} < 0");
+            let share = k.ends_with("utilization")
+                || k.ends_with("abandon_rate")
+                || k.ends_with("on_time_rate");
+            ensure!(!share || v <= 1.0 + 1e-9, "rep {rep}: {k} = {v} > 1");
+        }
+        // Conservation, overall and per process.
+        let (arrived, completed, abandoned, unfinished) = (
+            get("arrived"),
+            get("completed"),
+            get("abandoned"),
+            get("unfinished"),
+        );
+        ensure!(
+            arrived == completed + abandoned + unfinished,
+            "rep {rep}: arrived {arrived} != completed {completed} + abandoned {abandoned} + unfinished {unfinished}"
+        );
+        let sum = |kpi: &str| -> f64 {
+            model
+                .processes
+                .iter()
+                .map(|p| get(&format!("processes.{}.{kpi}", p.name)))
+                .sum()
+        };
+        ensure!(
+            sum("arrived") == arrived,
+            "rep {rep}: processes arrived sum {} != {arrived}",
+            sum("arrived")
+        );
+        ensure!(
+            sum("completed") == completed,
+            "rep {rep}: processes completed sum {} != {completed}",
+            sum("completed")
+        );
+        // Case records: one per case, agreeing with the counts.
+        total_cases += obs.cases.len() as u64;
+        let mut seen = BTreeSet::new();
+        let mut by_outcome = [0u64; 3];
+        let mut counted = 0u64;
+        let mut cases: HashMap<u64, &CaseRecord> = HashMap::new();
+        for c in &obs.cases {
+            ensure!(
+                seen.insert(c.case),
+                "rep {rep}: case {} reported twice",
+                c.case
+            );
+            ensure!(
+                c.replication == rep,
+                "rep {rep}: a record of replication {}",
+                c.replication
+            );
+            ensure!(
+                c.wait.is_finite() && c.wait >= 0.0,
+                "rep {rep}: case {} waited {}",
+                c.case,
+                c.wait
+            );
+            ensure!(
+                c.lead_time.is_finite() && c.lead_time >= 0.0,
+                "rep {rep}: case {} lead time {}",
+                c.case,
+                c.lead_time
+            );
+            ensure!(
+                c.counted == (c.arrival >= model.warmup),
+                "rep {rep}: case {} arrived at {} counted {}",
+                c.case,
+                c.arrival,
+                c.counted
+            );
+            ensure!(
+                has_serve[c.process] || c.visits == 0,
+                "rep {rep}: case {} of a process without serve steps has {} visits",
+                c.case,
+                c.visits
+            );
+            ensure!(
+                c.outcome != Outcome::Completed
+                    || has_parallel[c.process]
+                    || c.wait <= c.lead_time + eps(c.lead_time),
+                "rep {rep}: completed case {} waited {} s in a lead time of {} s",
+                c.case,
+                c.wait,
+                c.lead_time
+            );
+            if c.counted {
+                counted += 1;
+                by_outcome[c.outcome as usize] += 1;
+                cases.insert(c.case, c);
+            }
+        }
+        let outcome_count = |o: Outcome| by_outcome[o as usize] as f64;
+        ensure!(
+            counted as f64 == arrived,
+            "rep {rep}: {counted} counted case records, {arrived} arrived"
+        );
+        ensure!(
+            outcome_count(Outcome::Completed) == completed
+                && outcome_count(Outcome::Abandoned) == abandoned
+                && outcome_count(Outcome::Unfinished) == unfinished,
+            "rep {rep}: case records by outcome {by_outcome:?} vs completed {completed}, abandoned {abandoned}, unfinished {unfinished}"
+        );
+        // Step records: inside their case's life; service covered by the lead time.
+        let mut serve_intervals: HashMap<u64, Vec<(f64, f64)>> = HashMap::new();
+        for s in &obs.steps {
+            let Some(c) = cases.get(&s.case) else {
+                return Err(format!(
+                    "rep {rep}: a step record of case {}, which has no counted case record",
+                    s.case
+                ));
+            };
+            ensure!(
+                s.process == c.process,
+                "rep {rep}: step of case {} in another process",
+                s.case
+            );
+            ensure!(
+                s.start.is_finite() && s.start <= s.end + eps(s.end),
+                "rep {rep}: step {s:?} ends before it starts"
+            );
+            ensure!(
+                s.start + eps(s.start) >= c.arrival,
+                "rep {rep}: step {s:?} starts before the case arrives at {}",
+                c.arrival
+            );
+            let end = c.arrival + c.lead_time;
+            ensure!(
+                c.outcome != Outcome::Completed || s.end <= end + eps(end),
+                "rep {rep}: step {s:?} ends after its completed case (arrival {}, lead time {})",
+                c.arrival,
+                c.lead_time
+            );
+            let step = &model.routes[s.route].steps[s.position];
+            if let StepKind::Serve { pools, .. } = &step.kind {
+                let pool = s
+                    .pool
+                    .ok_or_else(|| format!("rep {rep}: serve step {s:?} without a pool"))?;
+                ensure!(
+                    pools.contains(&pool),
+                    "rep {rep}: step {s:?} served at pool {pool}, not one of {pools:?}"
+                );
+                serve_intervals
+                    .entry(s.case)
+                    .or_default()
+                    .push((s.start, s.end));
+            }
+        }
+        for (case, iv) in serve_intervals {
+            let c = cases[&case];
+            if c.outcome != Outcome::Completed {
+                continue;
+            }
+            ensure!(
+                c.visits >= 1,
+                "rep {rep}: completed case {case} was served {} times but has 0 visits",
+                iv.len()
+            );
+            let service = union_length(iv);
+            ensure!(
+                c.lead_time + eps(c.lead_time) >= service,
+                "rep {rep}: completed case {case} has lead time {} s < {} s of service",
+                c.lead_time,
+                service
+            );
+        }
+    }
+    ensure!(
+        total_cases == run.data.cases,
+        "{total_cases} case records for {} cases generated",
+        run.data.cases
+    );
+    // The summary: finite, ordered.
+    for (k, e) in run.summary.entries() {
+        let Some(e) = e else { continue };
+        ensure!(
+            e.mean.is_finite() && e.ci95.is_finite() && e.min.is_finite() && e.max.is_finite(),
+            "summary {k}: {e:?}"
+        );
+        ensure!(e.ci95 >= 0.0, "summary {k}: {e:?}");
+        ensure!(
+            e.min <= e.mean + 1e-9 * e.mean.abs().max(1.0)
+                && e.mean <= e.max + 1e-9 * e.mean.abs().max(1.0),
+            "summary {k}: mean outside [min, max]: {e:?}"
+        );
+    }
+    Ok(())
+}
+
+/// Outcome of checking one scenario text.
+enum Checked {
+    Ok,
+    /// Too many expected arrivals.
+    Skipped,
+}
+
+/// Loads, runs three times (1, 1 and 2 threads) and checks everything.
+fn check_text(yaml: &str) -> Result<Checked, String> {
+    let model = procsim::scenario::load_str(yaml, "generated.yaml")
+        .map_err(|e| format!("the generated scenario does not load (generator bug):\n{e}"))?;
+    let expected = model.arrivals.iter().map(|a| a.mean_rate).sum::<f64>() * model.horizon;
+    if expected > MAX_ARRIVALS {
+        return Ok(Checked::Skipped);
+    }
+    let (a, obs_a) = run_observed(&model, 1)?;
+    check_run(&model, &a, &obs_a)?;
+    let (b, obs_b) = run_observed(&model, 1)?;
+    ensure!(a.summary == b.summary, "the same seed gave another summary");
+    ensure!(
+        all_cases(&obs_a) == all_cases(&obs_b),
+        "the same seed gave other case records"
+    );
+    let (c, obs_c) = run_observed(&model, 2)?;
+    ensure!(
+        a.summary == c.summary,
+        "2 threads gave another summary than 1 thread"
+    );
+    ensure!(
+        a.data.values == c.data.values,
+        "2 threads gave other KPI values than 1 thread"
+    );
+    ensure!(
+        all_cases(&obs_a) == all_cases(&obs_c),
+        "2 threads gave other case records than 1 thread"
+    );
+    Ok(Checked::Ok)
+}
+
+/// `check_text`, with panics turned into failures that show the scenario.
+fn check_or_report(yaml: &str) -> Result<Checked, String> {
+    let result = std::panic::catch_unwind(|| check_text(yaml)).unwrap_or_else(|panic| {
+        let msg = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Err(format!("panicked: {msg}"))
+    });
+    result.map_err(|e| format!("{e}\n--- scenario ---\n{yaml}"))
+}
+
+fn config() -> Config {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(64);
+    Config {
+        cases,
+        failure_persistence: None,
+        max_shrink_iters: 400,
+        ..Config::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn every_run_keeps_the_invariants(s in scenario()) {
+        let yaml = s.yaml();
+        match check_or_report(&yaml) {
+            Ok(Checked::Ok) => {}
+            Ok(Checked::Skipped) => return Err(TestCaseError::reject("too many arrivals")),
+            Err(e) => return Err(TestCaseError::fail(e)),
+        }
+    }
+}
+
+/// The generator's output loads: a handful of scenarios, checked by hand
+/// once, stay valid (guards the generator against drifting into invalid
+/// designs silently skipped).
+#[test]
+fn generated_scenarios_mostly_run() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let strategy = scenario();
+    let mut ran = 0;
+    for _ in 0..40 {
+        let s = strategy.new_tree(&mut runner).unwrap().current();
+        let yaml = s.yaml();
+        match check_or_report(&yaml) {
+            Ok(Checked::Ok) => ran += 1,
+            Ok(Checked::Skipped) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(
+        ran >= 30,
+        "only {ran} of 40 generated scenarios were small enough to run"
+    );
+}
