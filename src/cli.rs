@@ -405,6 +405,11 @@ pub fn load_model(path: &Path, o: &OverrideSettings) -> Result<(Model, RunSettin
 
 /// Applies overrides and the up-front guards (case count, overload warning) to a loaded model.
 pub fn settings_for(model: &Model, o: &OverrideSettings) -> Result<RunSettings, Failure> {
+    settings_checked(model, o, true)
+}
+
+/// As [`settings_for`]; `warn` prints the overload warnings.
+pub fn settings_checked(model: &Model, o: &OverrideSettings, warn: bool) -> Result<RunSettings, Failure> {
     let mut settings = RunSettings::from_model(model);
     if let Some(r) = o.reps {
         if r == 0 {
@@ -428,7 +433,7 @@ pub fn settings_for(model: &Model, o: &OverrideSettings) -> Result<RunSettings, 
     }
     for (i, pool) in model.pools.iter().enumerate() {
         let (offered, capacity) = model.pool_load(i);
-        if offered > capacity {
+        if warn && offered > capacity {
             eprintln!(
                 "warning: {}: pool `{}` may be overloaded: offered load {:.2} servers vs {:.2} available on average",
                 model.file, pool.name, offered, capacity

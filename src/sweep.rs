@@ -145,7 +145,7 @@ pub fn cli_sweep(
     };
     // Guards (case count, --reps) before any simulation.
     for m in &models {
-        cli::settings_for(m, o)?;
+        cli::settings_checked(m, o, false)?;
     }
     let reps = o.reps.unwrap_or(models[0].replications);
     let progress = Progress::new(
