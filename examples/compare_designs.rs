@@ -40,6 +40,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The same citizens came to both designs, so the arrivals are identical...
     assert_eq!(comparison.designs[0].vs_baseline["arrived"].diff, 0.0);
     // ...and one more window shortens the wait, significantly.
-    assert!(wait.paired && wait.verdict("wait_min") == Verdict::Better, "{wait:?}");
+    assert!(
+        wait.paired && wait.verdict("wait_min") == Verdict::Better,
+        "{wait:?}"
+    );
     Ok(())
 }

@@ -409,7 +409,11 @@ pub fn settings_for(model: &Model, o: &OverrideSettings) -> Result<RunSettings, 
 }
 
 /// As [`settings_for`]; `warn` prints the overload warnings.
-pub fn settings_checked(model: &Model, o: &OverrideSettings, warn: bool) -> Result<RunSettings, Failure> {
+pub fn settings_checked(
+    model: &Model,
+    o: &OverrideSettings,
+    warn: bool,
+) -> Result<RunSettings, Failure> {
     let mut settings = RunSettings::from_model(model);
     if let Some(r) = o.reps {
         if r == 0 {

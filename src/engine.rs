@@ -15,7 +15,7 @@ pub mod arrivals;
 
 use crate::model::*;
 use crate::rng::{StreamKey, StreamRng};
-use crate::stats::{Quantiles, Tally};
+use crate::stats::{Mean, Quantiles};
 use crate::time::{Duration, Seconds, DAY, HOUR, MINUTE};
 use arrivals::StreamState;
 use std::cmp::{Ordering, Reverse};
@@ -155,7 +155,7 @@ pub struct PoolResult {
     /// Largest number waiting in [warmup, horizon].
     pub queue_max: u32,
     /// Waits (minutes) of counted cases, serve and work.
-    pub wait: Tally,
+    pub wait: Mean,
     /// Their quantiles.
     pub wait_quantiles: Quantiles,
     /// Services started for counted cases.
@@ -174,13 +174,13 @@ pub struct ProcessResult {
     /// Of those, completed.
     pub completed: u64,
     /// Serve waits (minutes).
-    pub wait: Tally,
+    pub wait: Mean,
     /// Lead times of completed cases (minutes).
-    pub lead_min: Tally,
+    pub lead_min: Mean,
     /// Lead times in working days.
-    pub lead_wd: Tally,
+    pub lead_wd: Mean,
     /// Visits per completed case.
-    pub visits: Tally,
+    pub visits: Mean,
     /// Completed cases with a time limit.
     pub limited: u64,
     /// Of those, within the limit.
@@ -201,7 +201,7 @@ pub struct ReplicationResult {
     /// Open at the drain limit.
     pub unfinished: u64,
     /// Serve waits in minutes.
-    pub wait: Tally,
+    pub wait: Mean,
     /// Their quantiles.
     pub wait_quantiles: Quantiles,
     /// Minutes in the hall (wait + service at serve steps), summed.
@@ -209,13 +209,13 @@ pub struct ReplicationResult {
     /// Visits of cases whose hall time is summed.
     pub hall_visits: u64,
     /// Visits per completed case.
-    pub visits: Tally,
+    pub visits: Mean,
     /// Visits histogram of completed cases (index = visits, last bin = 20+).
     pub visit_counts: [u64; 21],
     /// Lead time of completed cases, minutes.
-    pub lead_min: Tally,
+    pub lead_min: Mean,
     /// Lead time in working days.
-    pub lead_wd: Tally,
+    pub lead_wd: Mean,
     /// Their quantiles.
     pub lead_wd_quantiles: Quantiles,
     /// Completed cases with a time limit, and those on time.
@@ -262,9 +262,12 @@ impl PartialOrd for Event {
     }
 }
 impl Ord for Event {
-    /// Reversed, so the max-heap pops the earliest (time, seq) first.
+    /// Reversed, so the max-heap pops the earliest (time, seq) first. Event
+    /// times are never negative, and the bit patterns of non-negative
+    /// floats sort like their values, so integer comparison suffices.
+    #[inline]
     fn cmp(&self, o: &Self) -> Ordering {
-        o.time.total_cmp(&self.time).then(o.seq.cmp(&self.seq))
+        (o.time.to_bits(), o.seq).cmp(&(self.time.to_bits(), self.seq))
     }
 }
 
@@ -324,6 +327,8 @@ struct PoolState {
     closed_at: Seconds,
     overtime_end: Seconds,
     last_change: Seconds,
+    hour_end: Seconds,
+    hour_bin: usize,
 }
 
 /// The simulation of one replication.
@@ -387,6 +392,8 @@ pub fn run_replication<O: Observer>(
                 closed_at: 0.0,
                 overtime_end: 0.0,
                 last_change: 0.0,
+                hour_end: 0.0,
+                hour_bin: 0,
             })
             .collect(),
         streams: model
@@ -418,6 +425,9 @@ pub fn run_replication<O: Observer>(
 
 impl<'m, O: Observer> Sim<'m, O> {
     fn schedule(&mut self, time: Seconds, ev: Ev) {
+        // Never schedule into the past (and keep times non-negative, which
+        // the event ordering relies on).
+        let time = if time >= self.now { time } else { self.now };
         self.seq += 1;
         self.agenda.push(Event {
             time,
@@ -825,6 +835,10 @@ impl<'m, O: Observer> Sim<'m, O> {
         if ps.waiting as usize > self.limits.max_queue {
             return Err(self.overloaded(pool));
         }
+        if now >= self.model.warmup && now <= self.model.horizon {
+            let qmax = &mut self.result.pools[pool].queue_max;
+            *qmax = (*qmax).max(ps.waiting);
+        }
         self.dispatch(pool)
     }
 
@@ -1173,13 +1187,12 @@ impl<'m, O: Observer> Sim<'m, O> {
     fn integrate(&mut self, pool: usize, now: Seconds) {
         let model = self.model;
         let ps = &mut self.pools[pool];
+        if ps.last_change == now {
+            return;
+        }
         let from = ps.last_change.max(model.warmup);
         let to = now.min(model.horizon);
         ps.last_change = now;
-        let qmax = &mut self.result.pools[pool].queue_max;
-        if now >= model.warmup && now <= model.horizon {
-            *qmax = (*qmax).max(ps.waiting);
-        }
         if to <= from {
             return;
         }
@@ -1193,11 +1206,16 @@ impl<'m, O: Observer> Sim<'m, O> {
         pr.capacity_area += cap * dt;
         let mut t = from;
         while t < to {
-            let hour = crate::calendar::floor_i64(t / HOUR);
-            let end = ((hour + 1) as f64 * HOUR).min(to);
-            let h = hour.rem_euclid(24) as usize;
+            // The hour of day is cached: most level changes fall in the same
+            // hour as the previous one, so no division is needed.
+            if t >= ps.hour_end || t < ps.hour_end - HOUR {
+                let hour = crate::calendar::floor_i64(t / HOUR);
+                ps.hour_end = (hour + 1) as f64 * HOUR;
+                ps.hour_bin = hour.rem_euclid(24) as usize;
+            }
+            let end = ps.hour_end.min(to);
             let span = end - t;
-            let bin = &mut pr.hourly[h];
+            let bin = &mut pr.hourly[ps.hour_bin];
             bin[0] += queue * span;
             bin[1] += busy * span;
             bin[2] += cap * span;

@@ -56,6 +56,35 @@ impl Tally {
     }
 }
 
+/// Count and sum: the mean of many observations at the cost of one
+/// addition each. The engine's per-observation accumulators need only the
+/// mean (confidence intervals come from the spread *between* replications),
+/// so they skip Welford's division per observation.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Mean {
+    n: u64,
+    sum: f64,
+}
+
+impl Mean {
+    /// Adds one observation.
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        self.n += 1;
+        self.sum += x;
+    }
+
+    /// Number of observations.
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+
+    /// The mean, or `None` without observations.
+    pub fn mean(&self) -> Option<f64> {
+        (self.n > 0).then(|| self.sum / self.n as f64)
+    }
+}
+
 /// Quantiles of non-negative values, kept in an HDR histogram of
 /// thousandths of a unit (3 significant digits).
 #[derive(Debug, Clone)]
