@@ -61,6 +61,7 @@ pub fn scenario_schema() -> Value {
                 "id": step_common["id"], "wait": {"$ref": "#/definitions/dist"}}},
             {"required": ["rework"], "additionalProperties": false, "properties": {
                 "id": step_common["id"],
+                "max_rework": {"type": "integer", "minimum": 0, "description": "may also go inside `rework:`"},
                 "rework": {"type": "object", "additionalProperties": false, "required": ["p", "after", "to"], "properties": {
                     "p": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
                     "after": {"$ref": "#/definitions/dist"},

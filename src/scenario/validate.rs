@@ -1085,7 +1085,7 @@ fn step(
     pos: usize,
     earlier: &[(String, usize)],
 ) -> Option<Step> {
-    let mut allowed: Vec<&str> = vec!["id", "time", "patience", "balk_at"];
+    let mut allowed: Vec<&str> = vec!["id", "time", "patience", "balk_at", "max_rework"];
     allowed.extend_from_slice(STEP_KINDS);
     let f = c.map(node, path, &allowed)?;
     let kinds: Vec<&str> = STEP_KINDS.iter().copied().filter(|k| f.has(k)).collect();
@@ -1108,6 +1108,9 @@ fn step(
     let valid_extra: &[&str] = match kind {
         "serve" => &["id", "time", "patience", "balk_at"],
         "work" => &["id", "time"],
+        // `max_rework` is "a key of the rework step": accepted beside
+        // `rework:` as well as inside it.
+        "rework" => &["id", "max_rework"],
         _ => &["id"],
     };
     for (k, v) in &f.entries {
@@ -1270,11 +1273,22 @@ fn step(
                     }
                 }
             });
-            let max_rework = match rf.get("max_rework") {
-                Some(n) => c
+            let max_rework = match (rf.get("max_rework"), f.get("max_rework")) {
+                (Some(_), Some(n)) => {
+                    c.err(
+                        n,
+                        &join(path, "max_rework"),
+                        "`max_rework` is given twice; keep the one inside `rework:`",
+                    );
+                    None
+                }
+                (Some(n), None) => c
                     .integer(n, &join(&kp, "max_rework"), 0, 1000)
                     .map(|m| m as u32),
-                None => Some(10),
+                (None, Some(n)) => c
+                    .integer(n, &join(path, "max_rework"), 0, 1000)
+                    .map(|m| m as u32),
+                (None, None) => Some(10),
             };
             let index = rb.rework_count;
             rb.rework_count += 1;
