@@ -193,6 +193,11 @@ impl Calendar {
         Calendar::new(Arc::new(OpenDays::every_day()), Hours::all_day())
     }
 
+    /// Open every day around the clock (no calendar given).
+    pub fn is_always_open(&self) -> bool {
+        self.always
+    }
+
     /// The open days this calendar uses.
     pub fn days(&self) -> &Arc<OpenDays> {
         &self.days

@@ -353,6 +353,8 @@ struct Sim<'m, O: Observer> {
     observer: &'m mut O,
     limits: Limits,
     rework_steps: usize,
+    /// Per pool, serve waits of counted cases (minutes).
+    serve_waits: Vec<Quantiles>,
 }
 
 /// Runs one replication of `model`; `stop` is polled to interrupt.
@@ -418,6 +420,7 @@ pub fn run_replication<O: Observer>(
         observer,
         limits,
         rework_steps: model.rework_steps(),
+        serve_waits: vec![Quantiles::new(); model.pools.len()],
     };
     sim.run(stop)?;
     Ok(sim.result)
@@ -477,6 +480,11 @@ impl<'m, O: Observer> Sim<'m, O> {
         let end = self.now.max(model.horizon);
         for p in 0..self.pools.len() {
             self.integrate(p, end);
+            // Pool quantiles cover serve and work waits; the scenario's, serve waits.
+            self.result.pools[p]
+                .wait_quantiles
+                .merge(&self.serve_waits[p]);
+            self.result.wait_quantiles.merge(&self.serve_waits[p]);
         }
         // Cases still open at the drain limit.
         for i in 0..self.cases.len() {
@@ -927,11 +935,15 @@ impl<'m, O: Observer> Sim<'m, O> {
             let wait_min = wait / MINUTE;
             let pr = &mut self.result.pools[pool];
             pr.wait.add(wait_min);
-            pr.wait_quantiles.add(wait_min);
             pr.served += 1;
+            if !serve {
+                pr.wait_quantiles.add(wait_min);
+            }
             if serve {
+                // Serve waits go to the pool's serve histogram only; the
+                // scenario's histogram is their merge, made once at the end.
+                self.serve_waits[pool].add(wait_min);
                 self.result.wait.add(wait_min);
-                self.result.wait_quantiles.add(wait_min);
                 self.result.processes[case.process as usize]
                     .wait
                     .add(wait_min);

@@ -48,6 +48,16 @@ impl StreamState {
     ) -> Option<Seconds> {
         let online = arrival.channel == Channel::Online;
         let t = match &arrival.pattern {
+            ArrivalPattern::Poisson { segments }
+                if segments.len() == 1
+                    && segments[0].0 == 0.0
+                    && segments[0].1 == DAY
+                    && (online || hall.is_always_open()) =>
+            {
+                // Open around the clock at one rate: a homogeneous Poisson process.
+                let e = -(1.0 - self.rng.uniform()).ln();
+                self.last + e / segments[0].2
+            }
             ArrivalPattern::Poisson { segments } => {
                 let e = -(1.0 - self.rng.uniform()).ln();
                 poisson_next(
