@@ -466,7 +466,9 @@ impl<'m, O: Observer> Sim<'m, O> {
                 Ev::PoolTick(p) => self.pool_tick(p as usize, event.time),
             }
             self.drain_ready()?;
-            if self.arrivals_open == 0 && self.live_cases == 0 {
+            // Stop when nothing is left to do, but not before the horizon:
+            // the pools' opening and closing up to it count in utilization.
+            if self.arrivals_open == 0 && self.live_cases == 0 && self.now >= model.horizon {
                 break;
             }
         }
@@ -683,7 +685,7 @@ impl<'m, O: Observer> Sim<'m, O> {
                         // All closed: the citizen comes at the next opening.
                         let next = pools
                             .iter()
-                            .filter_map(|&p| model.pools[p].calendar.next_open(self.now))
+                            .filter_map(|&p| model.pools[p].next_available(self.now))
                             .fold(f64::INFINITY, f64::min);
                         let case = &mut self.cases[case_index];
                         case.in_hall = false;
@@ -843,10 +845,7 @@ impl<'m, O: Observer> Sim<'m, O> {
         if ps.waiting as usize > self.limits.max_queue {
             return Err(self.overloaded(pool));
         }
-        if now >= self.model.warmup && now <= self.model.horizon {
-            let qmax = &mut self.result.pools[pool].queue_max;
-            *qmax = (*qmax).max(ps.waiting);
-        }
+
         self.dispatch(pool)
     }
 
@@ -1146,45 +1145,68 @@ impl<'m, O: Observer> Sim<'m, O> {
     }
 
     fn send_home(&mut self, pool: usize) {
-        let mut keep = Vec::new();
-        while let Some(t) = self.pop_queue(pool) {
-            let tok = self.tokens[t as usize];
-            let step = &self.steps_of(t);
-            if matches!(step.kind, StepKind::Serve { .. }) {
-                let ps = &mut self.pools[pool];
-                ps.waiting -= 1;
-                ps.waiting_serve -= 1;
-                let tk = &mut self.tokens[t as usize];
-                tk.waiting = false;
-                tk.ticket = tk.ticket.wrapping_add(1);
-                tk.wait_acc += self.now - tok.queued_at;
-                self.cases[tok.case as usize].in_hall = false;
-                let next = self.model.pools[pool]
-                    .calendar
-                    .next_open(self.now + 1.0)
-                    .unwrap_or(f64::INFINITY);
-                if next.is_finite() {
-                    self.schedule(next, Ev::Resume(t));
+        // Queued citizens (serve entries) go home; queued back-office work
+        // (work entries) stays, with its place and priority.
+        let mut home = Vec::new();
+        let valid = |tokens: &[Token], t: u32, ticket: u32| {
+            let tok = &tokens[t as usize];
+            tok.waiting && tok.ticket == ticket && tok.pool == pool as u32
+        };
+        let is_serve = |sim: &Self, t: u32| matches!(sim.steps_of(t).kind, StepKind::Serve { .. });
+        match self.model.pools[pool].discipline {
+            Discipline::Fifo => {
+                let entries = std::mem::take(&mut self.pools[pool].fifo);
+                let mut keep = VecDeque::with_capacity(entries.len());
+                for (t, ticket) in entries {
+                    if !valid(&self.tokens, t, ticket) {
+                        continue;
+                    }
+                    if is_serve(self, t) {
+                        home.push(t)
+                    } else {
+                        keep.push_back((t, ticket))
+                    }
                 }
-            } else {
-                keep.push(t);
+                self.pools[pool].fifo = keep;
+            }
+            Discipline::Priority => {
+                let entries = std::mem::take(&mut self.pools[pool].priority).into_vec();
+                let mut keep = Vec::with_capacity(entries.len());
+                for e in entries {
+                    if !valid(&self.tokens, e.token, e.ticket) {
+                        continue;
+                    }
+                    if is_serve(self, e.token) {
+                        home.push(e.token)
+                    } else {
+                        keep.push(e)
+                    }
+                }
+                self.pools[pool].priority = BinaryHeap::from(keep);
             }
         }
-        // Work entries stay queued, in order.
-        for t in keep {
-            let ticket = self.tokens[t as usize].ticket;
+        // In arrival order, so they return in the order they queued.
+        home.sort_by(|a, b| {
+            self.tokens[*a as usize]
+                .queued_at
+                .total_cmp(&self.tokens[*b as usize].queued_at)
+                .then(a.cmp(b))
+        });
+        let next = self.model.pools[pool]
+            .next_available(self.now)
+            .unwrap_or(f64::INFINITY);
+        for t in home {
+            let tok = self.tokens[t as usize];
             let ps = &mut self.pools[pool];
-            match self.model.pools[pool].discipline {
-                Discipline::Fifo => ps.fifo.push_back((t, ticket)),
-                Discipline::Priority => {
-                    ps.order += 1;
-                    ps.priority.push(PriorityEntry {
-                        priority: 0,
-                        order: Reverse(ps.order),
-                        token: t,
-                        ticket,
-                    });
-                }
+            ps.waiting -= 1;
+            ps.waiting_serve -= 1;
+            let tk = &mut self.tokens[t as usize];
+            tk.waiting = false;
+            tk.ticket = tk.ticket.wrapping_add(1);
+            tk.wait_acc += self.now - tok.queued_at;
+            self.cases[tok.case as usize].in_hall = false;
+            if next.is_finite() {
+                self.schedule(next, Ev::Resume(t));
             }
         }
     }
@@ -1208,6 +1230,9 @@ impl<'m, O: Observer> Sim<'m, O> {
         if to <= from {
             return;
         }
+        // The level held over [from, to] lies inside the window.
+        let qmax = &mut self.result.pools[pool].queue_max;
+        *qmax = (*qmax).max(ps.waiting);
         let queue = f64::from(ps.waiting);
         let cap = f64::from(ps.capacity);
         let busy = f64::from(ps.busy.min(ps.capacity));

@@ -296,6 +296,32 @@ pub struct Target {
 /// Shared, cheap-to-clone handle to a model.
 pub type SharedModel = Arc<Model>;
 
+impl Pool {
+    /// The first instant at or after `t` when the pool is open with at least
+    /// one server (a schedule may hold 0 servers inside opening hours), if
+    /// any within about ten years.
+    pub fn next_available(&self, t: crate::time::Seconds) -> Option<crate::time::Seconds> {
+        use crate::time::DAY;
+        let mut t = t;
+        for _ in 0..40_000 {
+            let open = self.calendar.next_open(t)?;
+            let day = crate::calendar::floor_i64(open / DAY) as f64;
+            let tod = open - day * DAY;
+            if self.servers.at(tod) > 0 {
+                return Some(open);
+            }
+            let next = self
+                .breakpoints
+                .iter()
+                .copied()
+                .find(|&b| b > tod + 1e-9)
+                .unwrap_or(DAY);
+            t = day * DAY + next;
+        }
+        None
+    }
+}
+
 impl Model {
     /// Number of rework steps (for per-case counters).
     pub fn rework_steps(&self) -> usize {

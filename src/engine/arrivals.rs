@@ -75,7 +75,15 @@ impl StreamState {
                     // that reaches the horizon in clock time ends the stream.
                     self.last + gap
                 } else {
-                    hall.add_open_time(self.last, gap.max(0.0))
+                    let t = hall.add_open_time(self.last, gap.max(0.0));
+                    // A gap ending exactly at closing (or a zero gap while
+                    // closed) arrives at the next opening: hall streams
+                    // arrive only while the hall is open.
+                    if hall.is_open(t) {
+                        t
+                    } else {
+                        hall.next_open(t).unwrap_or(f64::INFINITY)
+                    }
                 }
             }
             ArrivalPattern::Appointments {

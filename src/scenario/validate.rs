@@ -902,7 +902,8 @@ fn pools(c: &mut Checker, node: &Node, hall: &Calendar, days: &Arc<OpenDays>) ->
         if let Servers::Schedule(s) = &servers {
             breakpoints.extend(s.iter().map(|&(t, _)| t));
         }
-        breakpoints.retain(|&t| t < DAY);
+        // 24:00 stays: it is the closing of a period that runs to midnight.
+        breakpoints.retain(|&t| t <= DAY);
         breakpoints.sort_by(f64::total_cmp);
         breakpoints.dedup();
         let open_servers = calendar.hours().periods().iter().any(|&(a, b)| {
