@@ -495,17 +495,7 @@ impl<'m, O: Observer> Sim<'m, O> {
                 if case.counted {
                     self.result.unfinished += 1;
                 }
-                let rec = CaseRecord {
-                    replication: self.replication,
-                    case: case.id,
-                    process: case.process as usize,
-                    arrival: case.arrival,
-                    visits: case.visits,
-                    wait: case.wait,
-                    lead_time: self.now - case.arrival,
-                    outcome: Outcome::Unfinished,
-                    counted: case.counted,
-                };
+                let rec = case_record(self.replication, case, self.now, Outcome::Unfinished);
                 self.observer.case(&rec);
             }
         }
@@ -1008,17 +998,7 @@ impl<'m, O: Observer> Sim<'m, O> {
             self.result.hall_minutes += case.hall / MINUTE;
             self.result.hall_visits += u64::from(case.visits);
         }
-        let rec = CaseRecord {
-            replication: self.replication,
-            case: case.id,
-            process: case.process as usize,
-            arrival: case.arrival,
-            visits: case.visits,
-            wait: case.wait,
-            lead_time: self.now - case.arrival,
-            outcome: Outcome::Abandoned,
-            counted: case.counted,
-        };
+        let rec = case_record(self.replication, case, self.now, Outcome::Abandoned);
         self.observer.case(&rec);
     }
 
@@ -1089,17 +1069,7 @@ impl<'m, O: Observer> Sim<'m, O> {
                 }
             }
         }
-        let rec = CaseRecord {
-            replication: self.replication,
-            case: case.id,
-            process: case.process as usize,
-            arrival: case.arrival,
-            visits: case.visits,
-            wait: case.wait,
-            lead_time: lead,
-            outcome: Outcome::Completed,
-            counted: case.counted,
-        };
+        let rec = case_record(self.replication, case, self.now, Outcome::Completed);
         self.observer.case(&rec);
     }
 
@@ -1259,6 +1229,21 @@ impl<'m, O: Observer> Sim<'m, O> {
             bin[3] += span;
             t = end;
         }
+    }
+}
+
+/// The record of a case that ended (or is still open) at `now`.
+fn case_record(replication: u32, case: &Case, now: Seconds, outcome: Outcome) -> CaseRecord {
+    CaseRecord {
+        replication,
+        case: case.id,
+        process: case.process as usize,
+        arrival: case.arrival,
+        visits: case.visits,
+        wait: case.wait,
+        lead_time: now - case.arrival,
+        outcome,
+        counted: case.counted,
     }
 }
 

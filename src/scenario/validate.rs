@@ -169,6 +169,32 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// One of a fixed set of words (the first is the default when absent).
+    fn choice<T: Copy>(
+        &mut self,
+        node: Option<&Node>,
+        path: &str,
+        options: &[(&str, T)],
+    ) -> Option<T> {
+        let Some(node) = node else {
+            return options.first().map(|o| o.1);
+        };
+        let word = self.string(node, path)?;
+        match options.iter().find(|o| o.0 == word) {
+            Some(o) => Some(o.1),
+            None => {
+                let names: Vec<&str> = options.iter().map(|o| o.0).collect();
+                let key = path.rsplit('.').next().unwrap_or(path);
+                self.err(
+                    node,
+                    path,
+                    format!("unknown {key} `{word}`; use {}", names.join(" or ")),
+                );
+                None
+            }
+        }
+    }
+
     fn number(&mut self, node: &Node, path: &str) -> Option<f64> {
         let v = match node.value {
             Value::Int(i) => i as f64,
@@ -854,40 +880,22 @@ fn pools(c: &mut Checker, node: &Node, hall: &Calendar, days: &Arc<OpenDays>) ->
                 .map(|h| Calendar::new(days.clone(), h)),
             None => Some(hall.clone()),
         };
-        let discipline = match f
-            .get("discipline")
-            .map(|n| (n, c.string(n, &join(&path, "discipline"))))
-        {
-            None => Some(Discipline::Fifo),
-            Some((_, Some("fifo"))) => Some(Discipline::Fifo),
-            Some((_, Some("priority"))) => Some(Discipline::Priority),
-            Some((n, Some(other))) => {
-                c.err(
-                    n,
-                    &join(&path, "discipline"),
-                    format!("unknown discipline `{other}`; use fifo or priority"),
-                );
-                None
-            }
-            Some((_, None)) => None,
-        };
-        let at_close = match f
-            .get("at_close")
-            .map(|n| (n, c.string(n, &join(&path, "at_close"))))
-        {
-            None => Some(AtClose::Finish),
-            Some((_, Some("finish"))) => Some(AtClose::Finish),
-            Some((_, Some("send_home"))) => Some(AtClose::SendHome),
-            Some((n, Some(other))) => {
-                c.err(
-                    n,
-                    &join(&path, "at_close"),
-                    format!("unknown at_close `{other}`; use finish or send_home"),
-                );
-                None
-            }
-            Some((_, None)) => None,
-        };
+        let discipline = c.choice(
+            f.get("discipline"),
+            &join(&path, "discipline"),
+            &[
+                ("fifo", Discipline::Fifo),
+                ("priority", Discipline::Priority),
+            ],
+        );
+        let at_close = c.choice(
+            f.get("at_close"),
+            &join(&path, "at_close"),
+            &[
+                ("finish", AtClose::Finish),
+                ("send_home", AtClose::SendHome),
+            ],
+        );
         let (Some(servers), Some(calendar), Some(discipline), Some(at_close)) =
             (servers, calendar, discipline, at_close)
         else {
@@ -1432,22 +1440,11 @@ fn arrivals(
                 c.err(n, &join(&path, "name"), format!("duplicate stream name `{nm}`; every stream needs its own name (it names the random stream)"));
             }
         }
-        let channel = match f
-            .get("channel")
-            .map(|n| (n, c.string(n, &join(&path, "channel"))))
-        {
-            None | Some((_, Some("hall"))) => Some(Channel::Hall),
-            Some((_, Some("online"))) => Some(Channel::Online),
-            Some((n, Some(other))) => {
-                c.err(
-                    n,
-                    &join(&path, "channel"),
-                    format!("unknown channel `{other}`; use hall or online"),
-                );
-                None
-            }
-            Some((_, None)) => None,
-        };
+        let channel = c.choice(
+            f.get("channel"),
+            &join(&path, "channel"),
+            &[("hall", Channel::Hall), ("online", Channel::Online)],
+        );
         let kinds: Vec<&str> = ["rate", "daily", "interarrival", "appointments"]
             .into_iter()
             .filter(|k| f.has(k))
