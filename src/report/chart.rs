@@ -198,22 +198,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
                 series.iter().flat_map(|s| s.points.iter().map(|p| p.1)),
                 true,
             );
-            let mut chart = ChartBuilder::on(root)
-                .caption(title, title_font)
-                .margin(16)
-                .x_label_area_size(48)
-                .y_label_area_size(70)
-                .build_cartesian_2d(x0..x1, y0..y1)
-                .map_err(err)?;
-            chart
-                .configure_mesh()
-                .x_desc(x_label.as_str())
-                .y_desc(y_label.as_str())
-                .axis_desc_style(label_font.clone())
-                .label_style(("sans-serif", 14))
-                .light_line_style(RGBColor(235, 235, 235))
-                .draw()
-                .map_err(err)?;
+            let mut chart = xy_chart(root, title, x_label, y_label, x0..x1, y0..y1)?;
             for (i, s) in series.iter().enumerate() {
                 let color = PALETTE[i % PALETTE.len()];
                 let pts: Vec<(f64, f64)> = if *steps {
@@ -409,22 +394,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
                     .chain(bounds.iter().map(|b| b.1)),
                 true,
             );
-            let mut chart = ChartBuilder::on(root)
-                .caption(title, title_font)
-                .margin(16)
-                .x_label_area_size(48)
-                .y_label_area_size(70)
-                .build_cartesian_2d(x0..x1, y0..y1)
-                .map_err(err)?;
-            chart
-                .configure_mesh()
-                .x_desc(x_label.as_str())
-                .y_desc(y_label.as_str())
-                .axis_desc_style(label_font.clone())
-                .label_style(("sans-serif", 14))
-                .light_line_style(RGBColor(235, 235, 235))
-                .draw()
-                .map_err(err)?;
+            let mut chart = xy_chart(root, title, x_label, y_label, x0..x1, y0..y1)?;
             for (i, (name, pts)) in series.iter().enumerate() {
                 let color = PALETTE[i % PALETTE.len()];
                 chart
@@ -471,6 +441,41 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
         }
     }
     Ok(())
+}
+
+/// A numeric x-y chart with title, axis labels and a light grid (lines, sweeps).
+fn xy_chart<'a, DB: DrawingBackend + 'a>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> Result<
+    ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    String,
+> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 24).into_font())
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x, y)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .axis_desc_style(("sans-serif", 17).into_font())
+        .label_style(("sans-serif", 14))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
 }
 
 fn legend<'a, DB: DrawingBackend + 'a>(
