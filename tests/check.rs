@@ -3,46 +3,9 @@
 //! against a baseline summary (file or directory matched by scenario name),
 //! and JUnit XML parsed back.
 
-use assert_cmd::Command;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-struct Outcome {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn procsim(args: &[&str]) -> Outcome {
-    let o = Command::cargo_bin("procsim")
-        .unwrap()
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    let out = Outcome {
-        code: o.status.code(),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    };
-    for text in [&out.stdout, &out.stderr] {
-        assert!(
-            !text.contains("panicked") && !text.contains("RUST_BACKTRACE"),
-            "procsim panicked on {args:?}:\n{text}"
-        );
-    }
-    out
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+mod common;
+use common::{procsim, s, write};
+use std::path::Path;
 
 /// An M/M/c hall: λ = 8/min, exponential service of 1 min, `c` windows.
 /// With c = 12 the mean wait is about 0.035 min; with c = 9 (ρ = 0.89)

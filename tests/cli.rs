@@ -3,48 +3,12 @@
 //! exit codes for bad output locations, overload, oversized scenarios,
 //! usage errors and Ctrl-C, and help and version output.
 
-use assert_cmd::Command;
-use std::path::{Path, PathBuf};
+mod common;
+use common::{procsim, s, write};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Output of one procsim invocation.
-struct Outcome {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn procsim(args: &[&str]) -> Outcome {
-    let o = Command::cargo_bin("procsim")
-        .unwrap()
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    let out = Outcome {
-        code: o.status.code(),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    };
-    for text in [&out.stdout, &out.stderr] {
-        assert!(
-            !text.contains("panicked") && !text.contains("RUST_BACKTRACE"),
-            "procsim panicked on {args:?}:\n{text}"
-        );
-    }
-    out
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 /// A small M/M/3 station with a calendar start date and no time limit.
 const SMALL: &str = r#"name: small station
 seed: 5

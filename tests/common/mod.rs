@@ -72,3 +72,47 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
     let last = term * a / f64::from(c) / (1.0 - rho);
     last / (sum + last)
 }
+
+// --- Running the binary ---------------------------------------------------
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What a run of the binary printed and returned.
+pub struct Outcome {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn procsim(args: &[&str]) -> Outcome {
+    let o = Command::cargo_bin("procsim")
+        .unwrap()
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let out = Outcome {
+        code: o.status.code(),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    };
+    for text in [&out.stdout, &out.stderr] {
+        assert!(
+            !text.contains("panicked") && !text.contains("RUST_BACKTRACE"),
+            "procsim panicked on {args:?}:\n{text}"
+        );
+    }
+    out
+}
+
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
