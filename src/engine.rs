@@ -234,20 +234,62 @@ pub struct ReplicationResult {
     pub cases_total: u64,
 }
 
-#[derive(Debug, Clone, Copy)]
+/// What an event does; packed into 64 bits inside [`Event`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ev {
+    /// The next arrival of an arrival stream.
     Arrive(u32),
+    /// A token continues its route.
     Resume(u32),
+    /// A token's service ends.
     Done(u32),
+    /// A waiting token gives up, if it still waits on this ticket (the
+    /// ticket's low [`TICKET_BITS`] bits).
     Renege(u32, u32),
+    /// A pool's capacity changes.
     PoolTick(u32),
 }
 
+/// Bits of a queue ticket kept in a renege event. A stale event would need
+/// 2^29 re-queues of one token slot within its patience to be mistaken for
+/// a live one.
+const TICKET_BITS: u32 = 29;
+const TICKET_MASK: u32 = (1 << TICKET_BITS) - 1;
+
+impl Ev {
+    /// Kind (3 bits) | ticket (29 bits) | index (32 bits).
+    #[inline]
+    fn pack(self) -> u64 {
+        let (kind, ticket, index) = match self {
+            Ev::Arrive(i) => (0u64, 0, i),
+            Ev::Resume(i) => (1, 0, i),
+            Ev::Done(i) => (2, 0, i),
+            Ev::Renege(i, ticket) => (3, ticket & TICKET_MASK, i),
+            Ev::PoolTick(i) => (4, 0, i),
+        };
+        kind << 61 | u64::from(ticket) << 32 | u64::from(index)
+    }
+
+    #[inline]
+    fn unpack(bits: u64) -> Ev {
+        let index = bits as u32;
+        match bits >> 61 {
+            0 => Ev::Arrive(index),
+            1 => Ev::Resume(index),
+            2 => Ev::Done(index),
+            3 => Ev::Renege(index, (bits >> 32) as u32 & TICKET_MASK),
+            _ => Ev::PoolTick(index),
+        }
+    }
+}
+
+/// An entry of the agenda: 24 bytes, ordered by (time, sequence number).
 #[derive(Debug, Clone, Copy)]
 struct Event {
-    time: Seconds,
+    /// The bits of the (non-negative) event time: they sort like the times.
+    time_bits: u64,
     seq: u64,
-    ev: Ev,
+    ev: u64,
 }
 
 impl PartialEq for Event {
@@ -262,20 +304,18 @@ impl PartialOrd for Event {
     }
 }
 impl Ord for Event {
-    /// Reversed, so the max-heap pops the earliest (time, seq) first. Event
-    /// times are never negative, and the bit patterns of non-negative
-    /// floats sort like their values, so integer comparison suffices.
+    /// Reversed, so the max-heap pops the earliest (time, seq) first.
     #[inline]
     fn cmp(&self, o: &Self) -> Ordering {
-        (o.time.to_bits(), o.seq).cmp(&(self.time.to_bits(), self.seq))
+        (o.time_bits, o.seq).cmp(&(self.time_bits, self.seq))
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Case {
     process: u32,
-    stream: u32,
-    number: u64,
+    /// The case's random stream: (arrival stream, number in it).
+    key: StreamKey,
     id: u64,
     arrival: Seconds,
     counted: bool,
@@ -326,9 +366,31 @@ struct PoolState {
     overtime_capacity: u32,
     closed_at: Seconds,
     overtime_end: Seconds,
+    /// When the levels were last integrated.
     last_change: Seconds,
+    /// The hour being integrated: [hour_start, hour_end), its hour of day,
+    /// and its areas so far (queue, busy, capacity, time), flushed to the
+    /// result's hourly bins when the integration moves to another hour.
+    hour_start: Seconds,
     hour_end: Seconds,
     hour_bin: usize,
+    hour_areas: [f64; 4],
+    /// Largest queue seen inside [warmup, horizon].
+    queue_max: u32,
+}
+
+impl PoolState {
+    /// Adds the current hour's areas to `hourly` and starts the hour holding `t`.
+    fn move_to_hour(&mut self, t: Seconds, hourly: &mut [[f64; 4]; 24]) {
+        for (bin, area) in hourly[self.hour_bin].iter_mut().zip(&mut self.hour_areas) {
+            *bin += *area;
+            *area = 0.0;
+        }
+        let hour = crate::calendar::floor_i64(t / HOUR);
+        self.hour_start = hour as f64 * HOUR;
+        self.hour_end = (hour + 1) as f64 * HOUR;
+        self.hour_bin = hour.rem_euclid(24) as usize;
+    }
 }
 
 /// The simulation of one replication.
@@ -337,7 +399,12 @@ struct Sim<'m, O: Observer> {
     replication: u32,
     now: Seconds,
     seq: u64,
+    /// Events other than arrivals.
     agenda: BinaryHeap<Event>,
+    /// The next arrival of each open arrival stream. Kept apart from the
+    /// agenda (whose events per case it would double) and merged with it by
+    /// (time, seq) when popping, so the order is that of one agenda.
+    arrivals_due: BinaryHeap<Event>,
     cases: Vec<Case>,
     free_cases: Vec<u32>,
     tokens: Vec<Token>,
@@ -372,6 +439,7 @@ pub fn run_replication<O: Observer>(
         now: 0.0,
         seq: 0,
         agenda: BinaryHeap::with_capacity(1024),
+        arrivals_due: BinaryHeap::with_capacity(model.arrivals.len()),
         cases: Vec::new(),
         free_cases: Vec::new(),
         tokens: Vec::new(),
@@ -394,8 +462,11 @@ pub fn run_replication<O: Observer>(
                 closed_at: 0.0,
                 overtime_end: 0.0,
                 last_change: 0.0,
+                hour_start: 0.0,
                 hour_end: 0.0,
                 hour_bin: 0,
+                hour_areas: [0.0; 4],
+                queue_max: 0,
             })
             .collect(),
         streams: model
@@ -427,16 +498,44 @@ pub fn run_replication<O: Observer>(
 }
 
 impl<'m, O: Observer> Sim<'m, O> {
-    fn schedule(&mut self, time: Seconds, ev: Ev) {
+    /// The next event at `time`, numbered in scheduling order.
+    #[inline]
+    fn event(&mut self, time: Seconds, ev: Ev) -> Event {
         // Never schedule into the past (and keep times non-negative, which
-        // the event ordering relies on).
-        let time = if time >= self.now { time } else { self.now };
+        // the event ordering relies on; adding 0.0 turns -0.0, whose bits
+        // would sort last, into 0.0).
+        let time = if time >= self.now {
+            time + 0.0
+        } else {
+            self.now
+        };
         self.seq += 1;
-        self.agenda.push(Event {
-            time,
+        Event {
+            time_bits: time.to_bits(),
             seq: self.seq,
-            ev,
-        });
+            ev: ev.pack(),
+        }
+    }
+
+    fn schedule(&mut self, time: Seconds, ev: Ev) {
+        let event = self.event(time, ev);
+        self.agenda.push(event);
+    }
+
+    /// Pops the earliest event of the agenda and the arrivals.
+    #[inline]
+    fn next_event(&mut self) -> Option<Event> {
+        let arrival_first = match (self.agenda.peek(), self.arrivals_due.peek()) {
+            // Reversed order: the greater event is the earlier one.
+            (Some(other), Some(arrival)) => arrival > other,
+            (None, Some(_)) => true,
+            _ => false,
+        };
+        if arrival_first {
+            self.arrivals_due.pop()
+        } else {
+            self.agenda.pop()
+        }
     }
 
     fn run(&mut self, stop: &AtomicBool) -> Result<(), EngineError> {
@@ -448,22 +547,23 @@ impl<'m, O: Observer> Sim<'m, O> {
             self.schedule_arrival(s);
         }
         let mut count: u64 = 0;
-        while let Some(event) = self.agenda.pop() {
-            if event.time > model.drain_limit {
+        while let Some(event) = self.next_event() {
+            let time = f64::from_bits(event.time_bits);
+            if time > model.drain_limit {
                 self.now = model.drain_limit;
                 break;
             }
-            self.now = event.time;
+            self.now = time;
             count += 1;
             if count & 0xFFFF == 0 && stop.load(AtomicOrdering::Relaxed) {
                 return Err(EngineError::Interrupted);
             }
-            match event.ev {
+            match Ev::unpack(event.ev) {
                 Ev::Arrive(s) => self.arrive(s as usize)?,
                 Ev::Resume(t) => self.ready.push(t),
                 Ev::Done(t) => self.service_done(t)?,
                 Ev::Renege(t, ticket) => self.renege(t, ticket),
-                Ev::PoolTick(p) => self.pool_tick(p as usize, event.time),
+                Ev::PoolTick(p) => self.pool_tick(p as usize, time),
             }
             self.drain_ready()?;
             // Stop when nothing is left to do, but not before the horizon:
@@ -482,11 +582,29 @@ impl<'m, O: Observer> Sim<'m, O> {
         let end = self.now.max(model.horizon);
         for p in 0..self.pools.len() {
             self.integrate(p, end);
+            let ps = &mut self.pools[p];
+            let pr = &mut self.result.pools[p];
+            ps.move_to_hour(end, &mut pr.hourly);
+            pr.queue_max = ps.queue_max;
+            pr.queue_area = pr.hourly.iter().map(|h| h[0]).sum();
+            pr.busy_area = pr.hourly.iter().map(|h| h[1]).sum();
+            pr.capacity_area = pr.hourly.iter().map(|h| h[2]).sum();
             // Pool quantiles cover serve and work waits; the scenario's, serve waits.
             self.result.pools[p]
                 .wait_quantiles
                 .merge(&self.serve_waits[p]);
             self.result.wait_quantiles.merge(&self.serve_waits[p]);
+        }
+        let r = &mut self.result;
+        for p in &r.processes {
+            r.arrived += p.arrived;
+            r.completed += p.completed;
+            r.wait.merge(&p.wait);
+            r.lead_min.merge(&p.lead_min);
+            r.lead_wd.merge(&p.lead_wd);
+            r.visits.merge(&p.visits);
+            r.limited += p.limited;
+            r.on_time += p.on_time;
         }
         // Cases still open at the drain limit.
         for i in 0..self.cases.len() {
@@ -516,7 +634,10 @@ impl<'m, O: Observer> Sim<'m, O> {
     fn schedule_arrival(&mut self, s: usize) {
         let model = self.model;
         match self.streams[s].next(&model.arrivals[s], &model.calendar, model.horizon) {
-            Some(t) => self.schedule(t.max(self.now), Ev::Arrive(s as u32)),
+            Some(t) => {
+                let event = self.event(t, Ev::Arrive(s as u32));
+                self.arrivals_due.push(event);
+            }
             None => self.arrivals_open -= 1,
         }
     }
@@ -540,32 +661,41 @@ impl<'m, O: Observer> Sim<'m, O> {
         self.next_case_id += 1;
         self.result.cases_total += 1;
         if counted {
-            self.result.arrived += 1;
             self.result.processes[process].arrived += 1;
         }
-        let reworks = self.rework_steps;
-        let case_index = match self.free_cases.pop() {
-            Some(i) => i,
-            None => {
-                self.cases.push(Case::default());
-                (self.cases.len() - 1) as u32
-            }
-        };
-        let case = &mut self.cases[case_index as usize];
-        let mut rework_buf = std::mem::take(&mut case.reworks);
-        rework_buf.clear();
-        rework_buf.resize(reworks, 0);
-        *case = Case {
+        let fresh = Case {
             process: process as u32,
-            stream: s as u32,
-            number,
+            key: self.stream_keys[s].child(number),
             id,
             arrival: self.now,
             counted,
-            limit_start: f64::NAN,
+            visits: 0,
+            in_hall: false,
+            passes: 0,
             live_tokens: 0,
-            reworks: rework_buf,
-            ..Default::default()
+            abandoned: false,
+            limit_start: f64::NAN,
+            wait: 0.0,
+            hall: 0.0,
+            reworks: Vec::new(),
+        };
+        let case_index = match self.free_cases.pop() {
+            Some(i) => {
+                // Reuse the slot and its rework counters' buffer.
+                let case = &mut self.cases[i as usize];
+                let mut reworks = std::mem::take(&mut case.reworks);
+                reworks.clear();
+                reworks.resize(self.rework_steps, 0);
+                *case = Case { reworks, ..fresh };
+                i
+            }
+            None => {
+                self.cases.push(Case {
+                    reworks: vec![0; self.rework_steps],
+                    ..fresh
+                });
+                (self.cases.len() - 1) as u32
+            }
         };
         self.live_cases += 1;
         let route = model.processes[process].route;
@@ -612,8 +742,7 @@ impl<'m, O: Observer> Sim<'m, O> {
 
     /// The random stream of a case at a step, on its current pass.
     fn step_rng(&self, case: &Case, step: &Step) -> StreamRng {
-        self.stream_keys[case.stream as usize]
-            .child(case.number)
+        case.key
             .child(step.stream ^ u64::from(case.passes).wrapping_mul(0x9E37_79B9))
             .rng()
     }
@@ -932,7 +1061,6 @@ impl<'m, O: Observer> Sim<'m, O> {
                 // Serve waits go to the pool's serve histogram only; the
                 // scenario's histogram is their merge, made once at the end.
                 self.serve_waits[pool].add(wait_min);
-                self.result.wait.add(wait_min);
                 self.result.processes[case.process as usize]
                     .wait
                     .add(wait_min);
@@ -970,7 +1098,7 @@ impl<'m, O: Observer> Sim<'m, O> {
 
     fn renege(&mut self, t: u32, ticket: u32) {
         let tok = self.tokens[t as usize];
-        if !tok.waiting || tok.ticket != ticket {
+        if !tok.waiting || tok.ticket & TICKET_MASK != ticket {
             return;
         }
         let pool = tok.pool as usize;
@@ -1035,12 +1163,9 @@ impl<'m, O: Observer> Sim<'m, O> {
         if case.counted {
             let lead_min = lead / MINUTE;
             let lead_wd = model.calendar.working_days_between(case.arrival, now);
+            // Scenario totals are the sums of the processes' (made in `finish`).
             let r = &mut self.result;
-            r.completed += 1;
-            r.lead_min.add(lead_min);
-            r.lead_wd.add(lead_wd);
             r.lead_wd_quantiles.add(lead_wd);
-            r.visits.add(f64::from(case.visits));
             r.visit_counts[(case.visits as usize).min(20)] += 1;
             r.hall_minutes += case.hall / MINUTE;
             r.hall_visits += u64::from(case.visits);
@@ -1061,10 +1186,8 @@ impl<'m, O: Observer> Sim<'m, O> {
                         model.calendar.working_days_between(from, now) <= d + 1e-9
                     }
                 };
-                r.limited += 1;
                 pr.limited += 1;
                 if ok {
-                    r.on_time += 1;
                     pr.on_time += 1;
                 }
             }
@@ -1187,7 +1310,9 @@ impl<'m, O: Observer> Sim<'m, O> {
     }
 
     /// Integrates the pool's levels from its last change to `now`, inside
-    /// [warmup, horizon], overall and by hour of day.
+    /// [warmup, horizon], by hour of day (the totals are the sums of the
+    /// hours, made in [`Sim::finish`]).
+    #[inline]
     fn integrate(&mut self, pool: usize, now: Seconds) {
         let model = self.model;
         let ps = &mut self.pools[pool];
@@ -1201,32 +1326,27 @@ impl<'m, O: Observer> Sim<'m, O> {
             return;
         }
         // The level held over [from, to] lies inside the window.
-        let qmax = &mut self.result.pools[pool].queue_max;
-        *qmax = (*qmax).max(ps.waiting);
+        ps.queue_max = ps.queue_max.max(ps.waiting);
         let queue = f64::from(ps.waiting);
-        let cap = f64::from(ps.capacity);
         let busy = f64::from(ps.busy.min(ps.capacity));
-        let pr = &mut self.result.pools[pool];
-        let dt = to - from;
-        pr.queue_area += queue * dt;
-        pr.busy_area += busy * dt;
-        pr.capacity_area += cap * dt;
+        let cap = f64::from(ps.capacity);
         let mut t = from;
-        while t < to {
-            // The hour of day is cached: most level changes fall in the same
-            // hour as the previous one, so no division is needed.
-            if t >= ps.hour_end || t < ps.hour_end - HOUR {
-                let hour = crate::calendar::floor_i64(t / HOUR);
-                ps.hour_end = (hour + 1) as f64 * HOUR;
-                ps.hour_bin = hour.rem_euclid(24) as usize;
+        loop {
+            // Most level changes fall in the same hour as the previous one:
+            // only the hot per-pool areas are touched then.
+            if t >= ps.hour_end || t < ps.hour_start {
+                ps.move_to_hour(t, &mut self.result.pools[pool].hourly);
             }
             let end = ps.hour_end.min(to);
             let span = end - t;
-            let bin = &mut pr.hourly[ps.hour_bin];
-            bin[0] += queue * span;
-            bin[1] += busy * span;
-            bin[2] += cap * span;
-            bin[3] += span;
+            let areas = &mut ps.hour_areas;
+            areas[0] += queue * span;
+            areas[1] += busy * span;
+            areas[2] += cap * span;
+            areas[3] += span;
+            if end >= to {
+                return;
+            }
             t = end;
         }
     }

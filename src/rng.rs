@@ -52,7 +52,10 @@ impl StreamKey {
     /// number, a pass count).
     #[inline]
     pub fn child(self, id: u64) -> Self {
-        StreamKey(mix64(self.0 ^ mix64(id.wrapping_add(GOLDEN))))
+        // One finalizer pass over the key and the spread-out id: distinct
+        // ids give distinct keys (the finalizer is a bijection), and keys
+        // land far apart on SplitMix64's cycle, so streams do not overlap.
+        StreamKey(mix64(self.0 ^ id.wrapping_add(1).wrapping_mul(GOLDEN)))
     }
 
     /// The generator of this stream.

@@ -79,6 +79,12 @@ impl Mean {
         self.n
     }
 
+    /// Adds the observations of another accumulator.
+    pub fn merge(&mut self, other: &Mean) {
+        self.n += other.n;
+        self.sum += other.sum;
+    }
+
     /// The mean, or `None` without observations.
     pub fn mean(&self) -> Option<f64> {
         (self.n > 0).then(|| self.sum / self.n as f64)
@@ -113,12 +119,10 @@ impl Quantiles {
     /// Adds one value (negative values count as 0).
     #[inline]
     pub fn add(&mut self, x: f64) {
-        let v = (x.max(0.0) * QUANTILE_SCALE).round();
-        let v = if v.is_finite() && v < 9.0e18 {
-            v as u64
-        } else {
-            u64::MAX / 4
-        };
+        // Adding one half and truncating (the cast) rounds a non-negative
+        // value to the nearest integer without a libm call.
+        let v = x.max(0.0) * QUANTILE_SCALE + 0.5;
+        let v = if v < 9.0e18 { v as u64 } else { u64::MAX / 4 };
         // Auto-resize makes recording infallible for values below u64::MAX / 2.
         let _ = self.hist.record(v);
     }

@@ -9,6 +9,8 @@ use crate::calendar::Calendar;
 use crate::model::{Arrival, ArrivalPattern, Channel};
 use crate::rng::StreamRng;
 use crate::time::{Seconds, DAY};
+use rand::RngExt;
+use rand_distr::Exp1;
 
 /// The state of one arrival stream in one replication.
 pub struct StreamState {
@@ -55,11 +57,11 @@ impl StreamState {
                     && (online || hall.is_always_open()) =>
             {
                 // Open around the clock at one rate: a homogeneous Poisson process.
-                let e = -(1.0 - self.rng.uniform()).ln();
+                let e: f64 = self.rng.sample(Exp1);
                 self.last + e / segments[0].2
             }
             ArrivalPattern::Poisson { segments } => {
-                let e = -(1.0 - self.rng.uniform()).ln();
+                let e: f64 = self.rng.sample(Exp1);
                 poisson_next(
                     self.last,
                     e,
