@@ -307,7 +307,8 @@ impl Ord for Event {
     /// Reversed, so the max-heap pops the earliest (time, seq) first.
     #[inline]
     fn cmp(&self, o: &Self) -> Ordering {
-        (o.time_bits, o.seq).cmp(&(self.time_bits, self.seq))
+        let key = |e: &Event| u128::from(e.time_bits) << 64 | u128::from(e.seq);
+        key(o).cmp(&key(self))
     }
 }
 
@@ -420,8 +421,10 @@ struct Sim<'m, O: Observer> {
     observer: &'m mut O,
     limits: Limits,
     rework_steps: usize,
-    /// Per pool, serve waits of counted cases (minutes).
+    /// Per pool, serve waits of counted cases (minutes); the zero waits
+    /// (often most of them) are counted apart and added at the end.
     serve_waits: Vec<Quantiles>,
+    zero_serve_waits: Vec<u64>,
 }
 
 /// Runs one replication of `model`; `stop` is polled to interrupt.
@@ -492,6 +495,7 @@ pub fn run_replication<O: Observer>(
         limits,
         rework_steps: model.rework_steps(),
         serve_waits: vec![Quantiles::new(); model.pools.len()],
+        zero_serve_waits: vec![0; model.pools.len()],
     };
     sim.run(stop)?;
     Ok(sim.result)
@@ -590,6 +594,7 @@ impl<'m, O: Observer> Sim<'m, O> {
             pr.busy_area = pr.hourly.iter().map(|h| h[1]).sum();
             pr.capacity_area = pr.hourly.iter().map(|h| h[2]).sum();
             // Pool quantiles cover serve and work waits; the scenario's, serve waits.
+            self.serve_waits[p].add_zeros(self.zero_serve_waits[p]);
             self.result.pools[p]
                 .wait_quantiles
                 .merge(&self.serve_waits[p]);
@@ -747,6 +752,31 @@ impl<'m, O: Observer> Sim<'m, O> {
             .rng()
     }
 
+    /// The open pool with the fewest waiting per open server (ties: the
+    /// first listed), `None` when all are closed. A pool with a free server
+    /// comes first, so no citizen queues while a listed window is idle.
+    #[inline]
+    fn choose_pool(&self, pools: &[PoolId]) -> Option<usize> {
+        let usable = |p: usize| self.pools[p].open && self.pools[p].capacity > 0;
+        if let [p] = *pools {
+            return usable(p).then_some(p);
+        }
+        let mut best: Option<(f64, usize)> = None;
+        for &p in pools.iter().filter(|&&p| usable(p)) {
+            let ps = &self.pools[p];
+            let free = ps.waiting == 0 && ps.busy < ps.capacity;
+            let load = if free {
+                -1.0
+            } else {
+                f64::from(ps.waiting) / f64::from(ps.capacity)
+            };
+            if best.is_none_or(|(b, _)| load < b) {
+                best = Some((load, p));
+            }
+        }
+        best.map(|(_, p)| p)
+    }
+
     /// Runs a token forward until it waits for something (a queue, a delay,
     /// its children) or ends.
     fn advance(&mut self, t: u32) -> Result<(), EngineError> {
@@ -781,26 +811,7 @@ impl<'m, O: Observer> Sim<'m, O> {
                     patience,
                     ..
                 } => {
-                    // Pick the open pool with the fewest waiting per open
-                    // server (ties: the first listed); a pool with a free
-                    // server comes first, so no citizen queues while a
-                    // listed window is idle.
-                    let mut best: Option<(f64, usize)> = None;
-                    for &p in pools {
-                        let ps = &self.pools[p];
-                        if ps.open && ps.capacity > 0 {
-                            let free = ps.waiting == 0 && ps.busy < ps.capacity;
-                            let load = if free {
-                                -1.0
-                            } else {
-                                f64::from(ps.waiting) / f64::from(ps.capacity)
-                            };
-                            if best.is_none_or(|(b, _)| load < b) {
-                                best = Some((load, p));
-                            }
-                        }
-                    }
-                    let Some((_, pool)) = best else {
+                    let Some(pool) = self.choose_pool(pools) else {
                         // All closed: the citizen comes at the next opening.
                         let next = pools
                             .iter()
@@ -1060,7 +1071,11 @@ impl<'m, O: Observer> Sim<'m, O> {
             if serve {
                 // Serve waits go to the pool's serve histogram only; the
                 // scenario's histogram is their merge, made once at the end.
-                self.serve_waits[pool].add(wait_min);
+                if wait_min > 0.0 {
+                    self.serve_waits[pool].add(wait_min);
+                } else {
+                    self.zero_serve_waits[pool] += 1;
+                }
                 self.result.processes[case.process as usize]
                     .wait
                     .add(wait_min);
@@ -1312,7 +1327,7 @@ impl<'m, O: Observer> Sim<'m, O> {
     /// Integrates the pool's levels from its last change to `now`, inside
     /// [warmup, horizon], by hour of day (the totals are the sums of the
     /// hours, made in [`Sim::finish`]).
-    #[inline]
+    #[inline(always)]
     fn integrate(&mut self, pool: usize, now: Seconds) {
         let model = self.model;
         let ps = &mut self.pools[pool];

@@ -127,6 +127,13 @@ impl Quantiles {
         let _ = self.hist.record(v);
     }
 
+    /// Adds `n` values of 0 at once.
+    pub fn add_zeros(&mut self, n: u64) {
+        if n > 0 {
+            let _ = self.hist.record_n(0, n);
+        }
+    }
+
     /// The q-quantile (0..=1), or `None` when empty.
     pub fn quantile(&self, q: f64) -> Option<f64> {
         (!self.hist.is_empty()).then(|| self.hist.value_at_quantile(q) as f64 / QUANTILE_SCALE)
