@@ -312,7 +312,7 @@ impl Ord for Event {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct Case {
     process: u32,
     /// The case's random stream: (arrival stream, number in it).
@@ -328,7 +328,6 @@ struct Case {
     limit_start: Seconds,
     wait: Seconds,
     hall: Seconds,
-    reworks: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -408,6 +407,8 @@ struct Sim<'m, O: Observer> {
     arrivals_due: BinaryHeap<Event>,
     cases: Vec<Case>,
     free_cases: Vec<u32>,
+    /// Reworks done per case and rework step: `rework_steps` counters per case slot.
+    rework_counts: Vec<u8>,
     tokens: Vec<Token>,
     free_tokens: Vec<u32>,
     ready: Vec<u32>,
@@ -445,6 +446,7 @@ pub fn run_replication<O: Observer>(
         arrivals_due: BinaryHeap::with_capacity(model.arrivals.len()),
         cases: Vec::new(),
         free_cases: Vec::new(),
+        rework_counts: Vec::new(),
         tokens: Vec::new(),
         free_tokens: Vec::new(),
         ready: Vec::new(),
@@ -682,23 +684,18 @@ impl<'m, O: Observer> Sim<'m, O> {
             limit_start: f64::NAN,
             wait: 0.0,
             hall: 0.0,
-            reworks: Vec::new(),
         };
+        let steps = self.rework_steps;
         let case_index = match self.free_cases.pop() {
             Some(i) => {
-                // Reuse the slot and its rework counters' buffer.
-                let case = &mut self.cases[i as usize];
-                let mut reworks = std::mem::take(&mut case.reworks);
-                reworks.clear();
-                reworks.resize(self.rework_steps, 0);
-                *case = Case { reworks, ..fresh };
+                self.cases[i as usize] = fresh;
+                let at = i as usize * steps;
+                self.rework_counts[at..at + steps].fill(0);
                 i
             }
             None => {
-                self.cases.push(Case {
-                    reworks: vec![0; self.rework_steps],
-                    ..fresh
-                });
+                self.cases.push(fresh);
+                self.rework_counts.resize(self.cases.len() * steps, 0);
                 (self.cases.len() - 1) as u32
             }
         };
@@ -876,9 +873,10 @@ impl<'m, O: Observer> Sim<'m, O> {
                 } => {
                     let mut rng = self.step_rng(&self.cases[case_index], step);
                     let u = rng.uniform();
-                    let case = &mut self.cases[case_index];
-                    if u < *p && u32::from(case.reworks[*index]) < *max_rework {
-                        case.reworks[*index] = case.reworks[*index].saturating_add(1);
+                    let count = &mut self.rework_counts[case_index * self.rework_steps + index];
+                    if u < *p && u32::from(*count) < *max_rework {
+                        *count = count.saturating_add(1);
+                        let case = &mut self.cases[case_index];
                         case.passes += 1;
                         case.in_hall = false;
                         let d = after.sample(&mut rng);
