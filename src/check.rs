@@ -4,7 +4,7 @@
 
 use crate::cli::{self, Context, Failure, OverrideSettings, Progress};
 use crate::kpi::{better, Better};
-use crate::model::Model;
+use crate::model::{Model, Target};
 use crate::report::format_value;
 use crate::simulate::{self, RunSettings};
 use crate::stats::{t975, Estimate};
@@ -73,10 +73,9 @@ impl ScenarioCheck {
     }
 }
 
-/// Tests a model's targets against its summary.
-pub fn check_targets(model: &Model, summary: &Summary) -> Vec<TargetResult> {
-    model
-        .targets
+/// Tests targets (a model's, or a merged sweep point's) against a summary.
+pub fn check_targets(targets: &[Target], summary: &Summary) -> Vec<TargetResult> {
+    targets
         .iter()
         .map(|t| {
             let value = summary.get(&t.kpi).copied().flatten();
@@ -419,7 +418,7 @@ pub fn cli_check(
         let mut c = ScenarioCheck {
             scenario: model.name.clone(),
             file: model.file.clone(),
-            targets: check_targets(model, &run.summary),
+            targets: check_targets(&model.targets, &run.summary),
             baseline: Vec::new(),
             baseline_file: None,
         };

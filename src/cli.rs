@@ -147,7 +147,7 @@ enum Command {
     },
     /// Run a scenario for each value of one parameter.
     #[command(
-        after_help = "Example:\n  procsim sweep scenarios/textbook/mmc.yaml --set pools.window.servers=10..14 --out sweep/\n\nKeys: pools.NAME.servers, replications, seed, arrivals.N.daily. Values: a,b,c or a range a..b."
+        after_help = "Examples:\n  procsim sweep scenarios/textbook/mmc.yaml --set pools.window.servers=10..14 --out sweep/\n  procsim sweep s.yaml --set pools.w.servers=8..14 --shard 3/8 --out part3/   one of 8 shares\n  procsim merge part*/ --out sweep/        the 8 shares: the files and table of the whole sweep\n\nKeys: pools.NAME.servers, replications, seed, arrivals.N.daily. Values: a,b,c or a range a..b."
     )]
     Sweep {
         /// Scenario file.
@@ -164,6 +164,12 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Run only shard I of N (I from 0, or `auto/N` from the batch system's array index) and
+        /// write sweep-partial.json to --out for `procsim merge`. The sweep's (value, replication)
+        /// pairs are numbered value by value and shard I takes pairs TOTAL*I/N up to
+        /// TOTAL*(I+1)/N, so shares are equal within one pair however many values there are.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
         #[command(flatten)]
         overrides: Overrides,
     },
@@ -172,16 +178,18 @@ enum Command {
         after_help = "Example:\n  procsim schema > scenario.schema.json\n  # then first line of a scenario: # yaml-language-server: $schema=./scenario.schema.json"
     )]
     Schema,
-    /// Combine the partial results of a sharded run.
-    #[command(after_help = "Example:\n  procsim merge part-*/ --out merged/")]
+    /// Combine the partial results of a sharded run or sweep.
+    #[command(
+        after_help = "Example:\n  procsim merge part-*/ --out merged/\n\nThe output (files, table, --json) is what the run or sweep gives on one machine."
+    )]
     Merge {
-        /// Directories written by `run --shard I/N --out DIR`.
+        /// Directories written by `run --shard I/N --out DIR` or `sweep --shard I/N --out DIR`.
         #[arg(required = true)]
         parts: Vec<PathBuf>,
         /// Write the merged output here.
         #[arg(long, value_name = "DIR", required = true)]
         out: PathBuf,
-        /// Print the merged summary JSON instead of the table.
+        /// Print the merged summary (or sweep) JSON instead of the table.
         #[arg(long)]
         json: bool,
     },
@@ -338,6 +346,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             kpi,
             out,
             json,
+            shard,
             overrides,
         } => crate::sweep::cli_sweep(
             &ctx,
@@ -346,9 +355,10 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             &kpi,
             out.as_deref(),
             json,
+            shard.as_deref(),
             &overrides_settings(&overrides),
         ),
-        Command::Merge { parts, out, json } => merge(&ctx, &parts, &out, json),
+        Command::Merge { parts, out, json } => merge(&parts, &out, json),
     }
 }
 
@@ -527,6 +537,18 @@ pub fn parse_shard(text: &str) -> Result<(u32, u32), Failure> {
     Ok((i, n))
 }
 
+/// Parses an optional `--shard`; a shard writes its partial result to `--out`, so it needs one.
+pub fn shard_arg(shard: Option<&str>, out: Option<&Path>) -> Result<Option<(u32, u32)>, Failure> {
+    let Some(text) = shard else {
+        return Ok(None);
+    };
+    let shard = parse_shard(text)?;
+    if out.is_none() {
+        return Err(Failure::usage("error: --shard needs --out DIR (the partial result is written there for `procsim merge`)"));
+    }
+    Ok(Some(shard))
+}
+
 fn io_failure(what: &str, e: std::io::Error) -> Failure {
     Failure::usage(format!("error: {what}: {e}"))
 }
@@ -545,15 +567,11 @@ fn run(
     let started = std::time::Instant::now();
     let (model, mut settings) = load_model(path, &overrides_settings(overrides))?;
     settings.threads = ctx.threads;
-    let mut shard_index = None;
-    if let Some(s) = shard {
-        let (i, n) = parse_shard(s)?;
-        shard_index = Some((i, n));
-        if out.is_none() {
-            return Err(Failure::usage("error: --shard needs --out DIR (the partial result is written there for `procsim merge`)"));
-        }
-        let total = settings.replications;
-        settings.range = (total * i / n)..(total * (i + 1) / n);
+    let shard_index = shard_arg(shard, out)?;
+    if let Some(shard) = shard_index {
+        let range = crate::merge::share(u64::from(settings.replications), shard);
+        // Within 0..=replications, so a u32.
+        settings.range = range.start as u32..range.end as u32;
     }
     if events && out.is_none() {
         return Err(Failure::usage(
@@ -626,16 +644,38 @@ fn run(
     Ok(0)
 }
 
-fn merge(ctx: &Context, parts: &[PathBuf], out: &Path, json: bool) -> Result<i32, Failure> {
-    let mut partials = Vec::new();
+fn merge(parts: &[PathBuf], out: &Path, json: bool) -> Result<i32, Failure> {
+    use crate::merge::Part;
+    let mut runs = Vec::new();
+    let mut sweeps = Vec::new();
     for p in parts {
-        partials.push(
-            crate::merge::read_partial(p).map_err(|e| Failure::usage(format!("error: {e}")))?,
-        );
+        match crate::merge::read_part(p).map_err(|e| Failure::usage(format!("error: {e}")))? {
+            Part::Run(partial) => runs.push((partial, p)),
+            Part::Sweep(partial) => sweeps.push((partial, p)),
+        }
     }
+    match (runs.first(), sweeps.first()) {
+        (Some((_, run)), Some((_, sweep))) => Err(Failure::usage(format!(
+            "error: {} is a shard of `run` but {} is a shard of `sweep`; merge each command's shards on their own",
+            run.display(),
+            sweep.display()
+        ))),
+        (None, Some(_)) => {
+            crate::sweep::cli_merge(sweeps.into_iter().map(|s| s.0).collect(), out, json)
+        }
+        _ => merge_run(runs, out, json),
+    }
+}
+
+fn merge_run(
+    parts: Vec<(crate::merge::Partial, &PathBuf)>,
+    out: &Path,
+    json: bool,
+) -> Result<i32, Failure> {
     // Keep the part directories in shard order for the case files.
-    let mut dirs: Vec<(u32, &PathBuf)> = partials.iter().map(|p| p.shard.0).zip(parts).collect();
+    let mut dirs: Vec<(u32, &PathBuf)> = parts.iter().map(|(p, d)| (p.shard.0, *d)).collect();
     dirs.sort_by_key(|d| d.0);
+    let partials = parts.into_iter().map(|p| p.0).collect();
     let merged =
         crate::merge::merge(partials).map_err(|e| Failure::usage(format!("error: {e}")))?;
     let mut dir = OutDir::prepare(out)
@@ -675,9 +715,10 @@ fn merge(ctx: &Context, parts: &[PathBuf], out: &Path, json: bool) -> Result<i32
             .map_err(|e| io_failure("writing output", e))?;
     }
     dir.commit().map_err(|e| io_failure("writing output", e))?;
+    // As `run` prints: --quiet silences progress output, not the result.
     if json {
         emit(&format!("{}\n", summary_json(&merged.summary)));
-    } else if !ctx.quiet {
+    } else {
         emit(&report::table::summary_table(&merged.summary));
     }
     Ok(0)

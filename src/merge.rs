@@ -1,18 +1,67 @@
-//! Scale-out: a sharded run writes a partial result, `merge` combines the
-//! partials into the output a single-machine run gives.
+//! Scale-out: a sharded run or sweep writes a partial result, `merge`
+//! combines the partials into the output a single-machine run gives.
 //!
 //! Replication r's random streams depend only on (seed, r, source), so
 //! running replications 0..5 on one machine and 5..10 on another draws the
 //! same numbers as running 0..10 on one; merging the per-replication KPI
 //! values in replication order then gives a byte-identical `summary.json`,
 //! `replications.csv` and `cases.csv`.
+//!
+//! A sweep is sharded over its (sweep point, replication) pairs rather than
+//! its points, so N shards get near-equal work whether the sweep has 3
+//! points or 300 (see [`sweep_shares`]). Each shard writes, for every point,
+//! a run [`Partial`] of its replications of that point (empty when its share
+//! lies elsewhere); merging is then [`merge`] per point.
 
-use crate::simulate::Run;
+use crate::model::{Model, Target};
+use crate::simulate::{Run, RunData, RunSettings};
 use crate::summary::{kpi_keys, KpiValues, Summary};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 use std::path::Path;
 
-/// What one shard writes (`partial.json`).
+/// The file a shard of `run` writes.
+pub const PARTIAL_FILE: &str = "partial.json";
+/// The file a shard of `sweep` writes.
+pub const SWEEP_PARTIAL_FILE: &str = "sweep-partial.json";
+
+/// The units (replications, or a sweep's (point, replication) pairs) that
+/// shard `i` of `n` runs: `total*i/n .. total*(i+1)/n`. The shares are
+/// contiguous, cover every unit once in order, and differ in size by at
+/// most one.
+pub fn share(total: u64, (i, n): (u32, u32)) -> Range<u64> {
+    // u128: total * i overflows u64 for a large sweep split many ways.
+    let bound = |k: u32| (u128::from(total) * u128::from(k) / u128::from(n)) as u64;
+    bound(i)..bound(i + 1)
+}
+
+/// The replications of each sweep point that a shard runs. The sweep's
+/// (point, replication) pairs are numbered point by point (point 0's
+/// replications, then point 1's, ...) and split with [`share`]; `replications`
+/// holds each point's replication count.
+pub fn sweep_shares(replications: &[u32], shard: (u32, u32)) -> Vec<Range<u32>> {
+    let total = replications.iter().map(|&r| u64::from(r)).sum();
+    let mine = share(total, shard);
+    let mut start = 0u64;
+    replications
+        .iter()
+        .map(|&r| {
+            let point = start..start + u64::from(r);
+            start = point.end;
+            let lo = mine.start.clamp(point.start, point.end) - point.start;
+            let hi = mine.end.clamp(point.start, point.end) - point.start;
+            // Both are at most r, a u32; an empty share is written 0..0.
+            if lo < hi {
+                lo as u32..hi as u32
+            } else {
+                0..0
+            }
+        })
+        .collect()
+}
+
+/// What one shard of a run writes (`partial.json`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Partial {
     /// Program version (merging across versions is refused).
@@ -42,20 +91,92 @@ pub struct Partial {
 impl Partial {
     /// The partial result of a shard's run.
     pub fn of(run: &Run, shard: (u32, u32)) -> Partial {
+        Partial::new(&run.model, &run.settings, &run.data, shard)
+    }
+
+    /// The partial result of running `settings.range` of a model (`data`
+    /// may be empty: a sweep shard that runs none of a point's replications).
+    pub fn new(
+        model: &Model,
+        settings: &RunSettings,
+        data: &RunData,
+        shard: (u32, u32),
+    ) -> Partial {
         Partial {
             procsim: env!("CARGO_PKG_VERSION").to_string(),
-            scenario: run.model.name.clone(),
-            file: run.model.file.clone(),
-            seed: run.settings.seed,
-            replications_total: run.settings.replications,
+            scenario: model.name.clone(),
+            file: model.file.clone(),
+            seed: settings.seed,
+            replications_total: settings.replications,
             shard,
-            keys: kpi_keys(&run.model),
-            replications: run.data.replications.clone(),
-            values: run.data.values.clone(),
-            pools: run.model.pools.iter().map(|p| p.name.clone()).collect(),
-            hourly: run.data.hourly.iter().map(|h| h.to_vec()).collect(),
+            keys: kpi_keys(model),
+            replications: data.replications.clone(),
+            values: data.values.clone(),
+            pools: model.pools.iter().map(|p| p.name.clone()).collect(),
+            hourly: data.hourly.iter().map(|h| h.to_vec()).collect(),
         }
     }
+}
+
+/// What one shard of a sweep writes (`sweep-partial.json`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SweepPartial {
+    /// Program version (merging across versions is refused).
+    pub procsim: String,
+    /// Scenario name (of the first point: the sweep's title).
+    pub scenario: String,
+    /// Scenario file as given.
+    pub file: String,
+    /// The swept key.
+    pub key: String,
+    /// Its values, in the order given.
+    pub values: Vec<String>,
+    /// KPI keys the sweep tabulates.
+    pub kpis: Vec<String>,
+    /// This shard's index and the shard count.
+    pub shard: (u32, u32),
+    /// Per value, in the same order.
+    pub points: Vec<PointShare>,
+}
+
+/// A sweep shard's share of one point.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PointShare {
+    /// The point's targets (a `--set` may change them), to judge the merged summary.
+    pub targets: Vec<Target>,
+    /// This shard's replications of the point; empty when its share lies
+    /// elsewhere, but with the point's seed and replication count either way.
+    pub part: Partial,
+}
+
+/// A part directory's content.
+pub enum Part {
+    /// Written by `run --shard`.
+    Run(Partial),
+    /// Written by `sweep --shard`.
+    Sweep(SweepPartial),
+}
+
+/// One point of a merged sweep.
+pub struct MergedPoint {
+    /// The value as written.
+    pub value: String,
+    /// The point's targets.
+    pub targets: Vec<Target>,
+    /// Summary over all the point's replications.
+    pub summary: Summary,
+}
+
+/// A merged sweep: what `sweep` needs to tabulate and write it.
+pub struct MergedSweep {
+    /// Scenario name.
+    pub scenario: String,
+    /// The swept key.
+    pub key: String,
+    /// KPI keys tabulated.
+    pub kpis: Vec<String>,
+    /// Points in the order given.
+    pub points: Vec<MergedPoint>,
 }
 
 /// The merged result.
@@ -68,17 +189,51 @@ pub struct Merged {
     pub hourly_csv: String,
 }
 
-/// Reads a part directory's `partial.json`.
-pub fn read_partial(dir: &Path) -> Result<Partial, String> {
-    let p = dir.join("partial.json");
-    let text = std::fs::read_to_string(&p).map_err(|e| {
+fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
         format!(
-            "{}: {e} (is this a directory written by `run --shard I/N --out DIR`?)",
-            p.display()
+            "{}: {e} (is this a directory written by `run --shard I/N --out DIR` or `sweep --shard I/N --out DIR`?)",
+            path.display()
         )
     })?;
     serde_json::from_str(&text)
-        .map_err(|e| format!("{}: not a procsim partial result: {e}", p.display()))
+        .map_err(|e| format!("{}: not a procsim partial result: {e}", path.display()))
+}
+
+/// Reads a part directory: a run shard's `partial.json` or a sweep shard's
+/// `sweep-partial.json`.
+pub fn read_part(dir: &Path) -> Result<Part, String> {
+    let run = dir.join(PARTIAL_FILE);
+    let sweep = dir.join(SWEEP_PARTIAL_FILE);
+    match (run.is_file(), sweep.is_file()) {
+        (true, true) => Err(format!(
+            "{}: holds both {PARTIAL_FILE} (a shard of `run`) and {SWEEP_PARTIAL_FILE} (a shard of `sweep`); give each shard its own --out directory",
+            dir.display()
+        )),
+        (false, true) => read_json(&sweep).map(Part::Sweep),
+        _ => read_json(&run).map(Part::Run),
+    }
+}
+
+fn check_version(shard: u32, procsim: &str) -> Result<(), String> {
+    if procsim != env!("CARGO_PKG_VERSION") {
+        return Err(format!(
+            "part {shard} was written by procsim {procsim}, this is {}",
+            env!("CARGO_PKG_VERSION")
+        ));
+    }
+    Ok(())
+}
+
+/// Each shard 0..n once (`shards` sorted); `what` is "run" or "sweep".
+fn check_complete(shards: &[u32], n: u32, what: &str) -> Result<(), String> {
+    let expected: Vec<u32> = (0..n).collect();
+    if shards != expected {
+        return Err(format!(
+            "shards {shards:?} given; a complete {what} needs each of {expected:?} once"
+        ));
+    }
+    Ok(())
 }
 
 /// Merges partials (any order) into one result; checks they belong together.
@@ -97,22 +252,10 @@ pub fn merge(mut parts: Vec<Partial>) -> Result<Merged, String> {
         {
             return Err(format!("part {} of `{}` does not belong with part {} of `{}` (scenario, seed, replications or shard count differ)", p.shard.0, p.scenario, first.shard.0, first.scenario));
         }
-        if p.procsim != env!("CARGO_PKG_VERSION") {
-            return Err(format!(
-                "part {} was written by procsim {}, this is {}",
-                p.shard.0,
-                p.procsim,
-                env!("CARGO_PKG_VERSION")
-            ));
-        }
+        check_version(p.shard.0, &p.procsim)?;
     }
     let shards: Vec<u32> = parts.iter().map(|p| p.shard.0).collect();
-    let expected: Vec<u32> = (0..first.shard.1).collect();
-    if shards != expected {
-        return Err(format!(
-            "shards {shards:?} given; a complete run needs each of {expected:?} once"
-        ));
-    }
+    check_complete(&shards, first.shard.1, "run")?;
     let mut replications = Vec::new();
     let mut values = Vec::new();
     let mut hourly = vec![vec![[0i64; 4]; 24]; first.pools.len()];
@@ -146,4 +289,135 @@ pub fn merge(mut parts: Vec<Partial>) -> Result<Merged, String> {
         replications_csv,
         hourly_csv,
     })
+}
+
+/// Merges the partials of a sharded sweep (any order): checks they belong
+/// together, then [`merge`]s each point's shares.
+pub fn merge_sweep(mut parts: Vec<SweepPartial>) -> Result<MergedSweep, String> {
+    if parts.is_empty() {
+        return Err("no parts to merge".into());
+    }
+    parts.sort_by_key(|p| p.shard.0);
+    let first = &parts[0];
+    // Per value: seed, replications, targets.
+    let per_value = |p: &SweepPartial| -> (Vec<u64>, Vec<u32>, Vec<Vec<Target>>) {
+        (
+            p.points.iter().map(|x| x.part.seed).collect(),
+            p.points.iter().map(|x| x.part.replications_total).collect(),
+            p.points.iter().map(|x| x.targets.clone()).collect(),
+        )
+    };
+    let (seeds, replications, targets) = per_value(first);
+    for p in &parts {
+        check_version(p.shard.0, &p.procsim)?;
+        if p.points.len() != p.values.len() {
+            return Err(format!(
+                "sweep part {}: {} values but {} points; the file is damaged",
+                p.shard.0,
+                p.values.len(),
+                p.points.len()
+            ));
+        }
+        // Per-value fields are compared only for the same values (otherwise
+        // "values" already says it).
+        let same_values = p.values == first.values;
+        let (s, r, t) = per_value(p);
+        let differ: Vec<&str> = [
+            ("scenario names", p.scenario != first.scenario),
+            ("scenario files", p.file != first.file),
+            ("swept keys", p.key != first.key),
+            ("values", !same_values),
+            ("KPIs", p.kpis != first.kpis),
+            ("seeds", same_values && s != seeds),
+            ("replications", same_values && r != replications),
+            ("targets", same_values && t != targets),
+            ("shard counts", p.shard.1 != first.shard.1),
+        ]
+        .into_iter()
+        .filter_map(|(what, differs)| differs.then_some(what))
+        .collect();
+        if !differ.is_empty() {
+            return Err(format!(
+                "sweep part {} of `{}` does not belong with part {} of `{}`: their {} differ",
+                p.shard.0,
+                p.scenario,
+                first.shard.0,
+                first.scenario,
+                differ.join(", ")
+            ));
+        }
+    }
+    let shards: Vec<u32> = parts.iter().map(|p| p.shard.0).collect();
+    check_complete(&shards, first.shard.1, "sweep")?;
+    let (scenario, key, kpis, values) = (
+        first.scenario.clone(),
+        first.key.clone(),
+        first.kpis.clone(),
+        first.values.clone(),
+    );
+    // Turn shard-major into point-major: each point's shares in shard order.
+    let mut shares: Vec<Vec<Partial>> = vec![Vec::new(); values.len()];
+    for p in parts {
+        for (column, point) in shares.iter_mut().zip(p.points) {
+            column.push(point.part);
+        }
+    }
+    let mut points = Vec::new();
+    for ((value, targets), column) in values.into_iter().zip(targets).zip(shares) {
+        let merged = merge(column).map_err(|e| format!("sweep point {key}={value}: {e}"))?;
+        points.push(MergedPoint {
+            value,
+            targets,
+            summary: merged.summary,
+        });
+    }
+    Ok(MergedSweep {
+        scenario,
+        key,
+        kpis,
+        points,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_cover_every_unit_once_and_differ_by_at_most_one() {
+        for total in [0u64, 1, 7, 10, 11, 1000] {
+            for n in 1..=9 {
+                let shares: Vec<Range<u64>> = (0..n).map(|i| share(total, (i, n))).collect();
+                let all: Vec<u64> = shares.iter().flat_map(|r| r.clone()).collect();
+                assert_eq!(all, (0..total).collect::<Vec<_>>());
+                let sizes: Vec<u64> = shares.iter().map(|r| r.end - r.start).collect();
+                let (lo, hi) = (sizes.iter().min(), sizes.iter().max());
+                assert!(hi.unwrap() - lo.unwrap() <= 1, "{total}/{n}: {sizes:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_sweep_is_split_over_its_point_replication_pairs() {
+        // 3 points of 5 replications, 4 shards: 15 pairs, shares of 3, 4, 4, 4.
+        let reps = [5, 5, 5];
+        let got: Vec<Vec<Range<u32>>> = (0..4).map(|i| sweep_shares(&reps, (i, 4))).collect();
+        assert_eq!(got[0], vec![0..3, 0..0, 0..0]);
+        assert_eq!(got[1], vec![3..5, 0..2, 0..0]);
+        assert_eq!(got[2], vec![0..0, 2..5, 0..1]);
+        assert_eq!(got[3], vec![0..0, 0..0, 1..5]);
+        // Points of different sizes (a sweep of `replications`).
+        let reps = [2, 9, 1];
+        for n in 1..=13 {
+            let mut per_point = vec![Vec::new(); 3];
+            for i in 0..n {
+                for (p, r) in sweep_shares(&reps, (i, n)).into_iter().enumerate() {
+                    per_point[p].extend(r);
+                }
+            }
+            for (p, got) in per_point.iter().enumerate() {
+                assert_eq!(got, &(0..reps[p]).collect::<Vec<_>>(), "{n} shards");
+            }
+        }
+    }
 }

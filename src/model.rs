@@ -280,8 +280,9 @@ pub struct Arrival {
     pub mean_rate: f64,
 }
 
-/// A bound on a KPI's mean, checked by `procsim check`.
-#[derive(Debug, Clone, PartialEq)]
+/// A bound on a KPI's mean, checked by `procsim check`. Serializable so a
+/// sweep shard can hand its points' targets to `merge`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Target {
     /// Dotted KPI key (`wait_min`, `pools.x.utilization`).
     pub kpi: String,

@@ -66,7 +66,8 @@ pub struct RunData {
 }
 
 impl RunData {
-    fn new(pools: usize) -> Self {
+    /// No replications yet, for a model with `pools` pools.
+    pub fn new(pools: usize) -> Self {
         RunData {
             replications: Vec::new(),
             values: Vec::new(),

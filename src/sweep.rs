@@ -1,14 +1,24 @@
 //! `procsim sweep`: run a scenario once per value of one parameter (same
 //! seed, so every point sees the same citizens), and find the smallest value
 //! that meets every target.
+//!
+//! With `--shard I/N` a process runs only its share of the sweep's
+//! (point, replication) pairs (the rule is [`merge::sweep_shares`]) and
+//! writes `sweep-partial.json`; `procsim merge` turns the shards' partials
+//! into per-point summaries, and from there the sharded and the whole sweep
+//! share one path (`Sweep::new`, then `publish`), so their files and
+//! printed output are the same bytes.
 
 use crate::check::check_targets;
 use crate::cli::{self, Context, Failure, OverrideSettings, Progress};
+use crate::merge::{self, Partial, PointShare, SweepPartial};
+use crate::model::{Model, Target};
 use crate::report::chart::{self, ChartSpec};
 use crate::report::files::OutDir;
 use crate::report::format_value;
-use crate::simulate;
+use crate::simulate::{self, RunData, RunSettings};
 use crate::stats::Estimate;
+use crate::summary::Summary;
 use serde::Serialize;
 use std::path::Path;
 
@@ -84,16 +94,24 @@ fn leading_number(v: &str) -> Option<f64> {
     v[..end].parse().ok()
 }
 
-/// Runs `sweep` from the CLI.
-pub fn cli_sweep(
+/// A sweep ready to run: one validated model and its settings per value.
+struct Plan {
+    key: String,
+    values: Vec<String>,
+    models: Vec<Model>,
+    settings: Vec<RunSettings>,
+    kpis: Vec<String>,
+}
+
+/// Parses `--set`, loads the scenario once per value, resolves the KPIs to
+/// tabulate and applies the guards, all before any simulation.
+fn plan(
     ctx: &Context,
     path: &Path,
     set: &str,
     kpis: &[String],
-    out: Option<&Path>,
-    json: bool,
     o: &OverrideSettings,
-) -> Result<i32, Failure> {
+) -> Result<Plan, Failure> {
     let (key, values) = parse_set(set).map_err(|e| Failure {
         code: 2,
         message: format!("error: --set {set}: {e}"),
@@ -136,73 +154,223 @@ pub fn cli_sweep(
         })?;
     }
     kpi_keys.dedup();
-    let mut outdir = match out {
-        Some(dir) => Some(OutDir::prepare(dir).map_err(|e| Failure {
-            code: 2,
-            message: format!("error: cannot write to {}: {e}", dir.display()),
-        })?),
-        None => None,
-    };
-    // Guards (case count, --reps) before any simulation.
+    // Guards (case count, --reps) for every point before any warning or simulation.
     for m in &models {
         cli::settings_checked(m, o, false)?;
     }
-    let reps = o.reps.unwrap_or(models[0].replications);
-    let progress = Progress::new(
-        ctx,
-        &format!("sweep {key}"),
-        u64::from(reps) * models.len() as u64,
-    );
-    let mut points = Vec::new();
-    for (v, m) in values.iter().zip(&models) {
+    let mut settings = Vec::new();
+    for m in &models {
         let mut s = cli::settings_for(m, o)?;
         s.threads = ctx.threads;
-        let run = simulate::simulate(m, &s, &|r| progress.tick(r), cli::stop_flag())?;
-        let targets = check_targets(m, &run.summary);
-        points.push(SweepPoint {
-            value: v.clone(),
-            number: leading_number(v),
-            kpis: kpi_keys
-                .iter()
-                .map(|k| run.summary.get(k).copied().flatten())
-                .collect(),
-            meets_targets: (!targets.is_empty()).then(|| targets.iter().all(|t| t.passed)),
+        settings.push(s);
+    }
+    Ok(Plan {
+        key,
+        values,
+        models,
+        settings,
+        kpis: kpi_keys,
+    })
+}
+
+/// One point of the sweep from its summary over all replications.
+fn point(value: &str, kpis: &[String], targets: &[Target], summary: &Summary) -> SweepPoint {
+    let results = check_targets(targets, summary);
+    SweepPoint {
+        value: value.to_string(),
+        number: leading_number(value),
+        kpis: kpis
+            .iter()
+            .map(|k| summary.get(k).copied().flatten())
+            .collect(),
+        meets_targets: (!results.is_empty()).then(|| results.iter().all(|t| t.passed)),
+    }
+}
+
+impl Sweep {
+    /// The sweep of these points, with the planner's answer.
+    fn new(scenario: &str, key: &str, kpis: &[String], points: Vec<SweepPoint>) -> Sweep {
+        let smallest = points
+            .iter()
+            .filter(|p| p.meets_targets == Some(true))
+            .min_by(|a, b| {
+                a.number
+                    .unwrap_or(f64::INFINITY)
+                    .total_cmp(&b.number.unwrap_or(f64::INFINITY))
+            })
+            .map(|p| p.value.clone());
+        Sweep {
+            scenario: scenario.to_string(),
+            key: key.to_string(),
+            kpis: kpis.to_vec(),
+            points,
+            smallest_meeting_targets: smallest,
+        }
+    }
+}
+
+fn prepare(out: Option<&Path>) -> Result<Option<OutDir>, Failure> {
+    out.map(|dir| {
+        OutDir::prepare(dir).map_err(|e| Failure {
+            code: 2,
+            message: format!("error: cannot write to {}: {e}", dir.display()),
+        })
+    })
+    .transpose()
+}
+
+fn write_failure(e: std::io::Error) -> Failure {
+    Failure {
+        code: 2,
+        message: format!("error: writing output: {e}"),
+    }
+}
+
+/// Runs `sweep` from the CLI: the whole sweep, or with `shard` one share
+/// of it written as a partial result for `procsim merge`.
+#[allow(clippy::too_many_arguments)]
+pub fn cli_sweep(
+    ctx: &Context,
+    path: &Path,
+    set: &str,
+    kpis: &[String],
+    out: Option<&Path>,
+    json: bool,
+    shard: Option<&str>,
+    o: &OverrideSettings,
+) -> Result<i32, Failure> {
+    let shard = cli::shard_arg(shard, out)?;
+    let plan = plan(ctx, path, set, kpis, o)?;
+    let outdir = match (shard, prepare(out)?) {
+        // `shard_arg` made sure a shard has an output directory.
+        (Some(shard), Some(dir)) => return run_shard(ctx, &plan, shard, dir),
+        (_, outdir) => outdir,
+    };
+    let total = plan
+        .settings
+        .iter()
+        .map(|s| u64::from(s.replications))
+        .sum();
+    let progress = Progress::new(ctx, &format!("sweep {}", plan.key), total);
+    let mut points = Vec::new();
+    for ((v, m), s) in plan.values.iter().zip(&plan.models).zip(&plan.settings) {
+        let run = simulate::simulate(m, s, &|r| progress.tick(r), cli::stop_flag())?;
+        points.push(point(v, &plan.kpis, &m.targets, &run.summary));
+    }
+    progress.finish();
+    let sweep = Sweep::new(&plan.models[0].name, &plan.key, &plan.kpis, points);
+    publish(&sweep, &plan.models[0].targets, outdir, json)
+}
+
+/// Runs one shard's share of the (point, replication) pairs and writes
+/// `sweep-partial.json`.
+fn run_shard(
+    ctx: &Context,
+    plan: &Plan,
+    shard: (u32, u32),
+    mut dir: OutDir,
+) -> Result<i32, Failure> {
+    let replications: Vec<u32> = plan.settings.iter().map(|s| s.replications).collect();
+    let ranges = merge::sweep_shares(&replications, shard);
+    let mine: u64 = ranges.iter().map(|r| u64::from(r.end - r.start)).sum();
+    let progress = Progress::new(
+        ctx,
+        &format!("sweep {} shard {}/{}", plan.key, shard.0, shard.1),
+        mine,
+    );
+    let mut points = Vec::new();
+    for ((m, s), range) in plan.models.iter().zip(&plan.settings).zip(&ranges) {
+        let settings = RunSettings {
+            range: range.clone(),
+            ..s.clone()
+        };
+        let part = if range.is_empty() {
+            Partial::new(m, &settings, &RunData::new(m.pools.len()), shard)
+        } else {
+            let run = simulate::simulate(m, &settings, &|r| progress.tick(r), cli::stop_flag())?;
+            Partial::of(&run, shard)
+        };
+        points.push(PointShare {
+            targets: m.targets.clone(),
+            part,
         });
     }
     progress.finish();
-    let smallest = points
-        .iter()
-        .filter(|p| p.meets_targets == Some(true))
-        .min_by(|a, b| {
-            a.number
-                .unwrap_or(f64::INFINITY)
-                .total_cmp(&b.number.unwrap_or(f64::INFINITY))
-        })
-        .map(|p| p.value.clone());
-    let sweep = Sweep {
-        scenario: models[0].name.clone(),
-        key: key.clone(),
-        kpis: kpi_keys.clone(),
+    let partial = SweepPartial {
+        procsim: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: plan.models[0].name.clone(),
+        file: plan.models[0].file.clone(),
+        key: plan.key.clone(),
+        values: plan.values.clone(),
+        kpis: plan.kpis.clone(),
+        shard,
         points,
-        smallest_meeting_targets: smallest,
     };
-    let table = sweep_table(&sweep, !models[0].targets.is_empty());
-    if let Some(dir) = &mut outdir {
-        write_sweep(dir, &sweep, &models[0]).map_err(|e| Failure {
-            code: 2,
-            message: format!("error: writing output: {e}"),
-        })?;
+    let text = serde_json::to_string(&partial).unwrap_or_default();
+    let written = dir.path().display().to_string();
+    dir.write(merge::SWEEP_PARTIAL_FILE, text.as_bytes())
+        .map_err(write_failure)?;
+    if cli::stop_flag().load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(crate::engine::EngineError::Interrupted.into());
     }
-    if let Some(dir) = outdir {
-        dir.commit().map_err(|e| Failure {
-            code: 2,
-            message: format!("error: writing output: {e}"),
-        })?;
+    dir.commit().map_err(write_failure)?;
+    if !ctx.quiet {
+        let total: u64 = replications.iter().map(|&r| u64::from(r)).sum();
+        let ran: Vec<String> = plan
+            .values
+            .iter()
+            .zip(&ranges)
+            .filter(|(_, r)| !r.is_empty())
+            .map(|(v, r)| format!("{}={v} replications {}..{}", plan.key, r.start, r.end))
+            .collect();
+        // A shard of a long sweep spans many values: name the first and last.
+        let what = match ran.as_slice() {
+            [] => "none: there are fewer pairs than shards".to_string(),
+            [_] | [_, _] | [_, _, _] => ran.join(", "),
+            [first, .., last] => format!("{first} through {last}, {} values", ran.len()),
+        };
+        eprintln!(
+            "shard {}/{}: {mine} of the sweep's {total} (value, replication) pairs ({what}) written to {written}; combine the shards with `procsim merge`",
+            shard.0, shard.1
+        );
+    }
+    Ok(0)
+}
+
+/// Runs `merge` on the partials of a sharded sweep: writes and prints what
+/// the whole sweep would have.
+pub fn cli_merge(parts: Vec<SweepPartial>, out: &Path, json: bool) -> Result<i32, Failure> {
+    let merged = merge::merge_sweep(parts).map_err(|e| Failure {
+        code: 2,
+        message: format!("error: {e}"),
+    })?;
+    let points = merged
+        .points
+        .iter()
+        .map(|p| point(&p.value, &merged.kpis, &p.targets, &p.summary))
+        .collect();
+    let sweep = Sweep::new(&merged.scenario, &merged.key, &merged.kpis, points);
+    let chart_targets = merged.points.first().map_or(&[][..], |p| &p.targets[..]);
+    publish(&sweep, chart_targets, prepare(Some(out))?, json)
+}
+
+/// Writes the sweep's files (if asked) and prints its table or JSON;
+/// `targets` are the first point's (bounds in the charts, the targets column).
+fn publish(
+    sweep: &Sweep,
+    targets: &[Target],
+    outdir: Option<OutDir>,
+    json: bool,
+) -> Result<i32, Failure> {
+    let table = sweep_table(sweep, !targets.is_empty());
+    if let Some(mut dir) = outdir {
+        write_sweep(&mut dir, sweep, targets).map_err(write_failure)?;
+        dir.commit().map_err(write_failure)?;
     }
     if json {
         cli::print(&format!(
             "{}\n",
-            serde_json::to_string_pretty(&sweep).unwrap_or_default()
+            serde_json::to_string_pretty(sweep).unwrap_or_default()
         ));
     } else {
         cli::print(&table);
@@ -251,7 +419,7 @@ pub fn sweep_table(s: &Sweep, has_targets: bool) -> String {
     out
 }
 
-fn write_sweep(dir: &mut OutDir, s: &Sweep, model: &crate::model::Model) -> std::io::Result<()> {
+fn write_sweep(dir: &mut OutDir, s: &Sweep, targets: &[Target]) -> std::io::Result<()> {
     dir.write(
         "sweep.json",
         format!("{}\n", serde_json::to_string_pretty(s).unwrap_or_default()).as_bytes(),
@@ -281,8 +449,7 @@ fn write_sweep(dir: &mut OutDir, s: &Sweep, model: &crate::model::Model) -> std:
                 .iter()
                 .filter_map(|p| Some((p.number?, p.kpis[i]?.mean, p.kpis[i]?.ci95)))
                 .collect();
-            let bounds: Vec<(String, f64)> = model
-                .targets
+            let bounds: Vec<(String, f64)> = targets
                 .iter()
                 .filter(|t| &t.kpi == k)
                 .flat_map(|t| {
