@@ -238,7 +238,7 @@ impl From<scenario::ScenarioErrors> for Failure {
 }
 
 /// Prints to stdout; a closed pipe (e.g. `| head`) ends the program quietly.
-/// Prints to stdout (see [`emit`]).
+/// Prints to stdout (see `emit`).
 pub fn print(text: &str) {
     emit(text)
 }
