@@ -143,6 +143,28 @@ pub trait Observer {
 pub struct NoObserver;
 impl Observer for NoObserver {}
 
+/// What the level integration sums per hour of day (seconds x level): the
+/// index of each area in [`PoolResult::hourly`].
+pub mod area {
+    /// Number waiting.
+    pub const QUEUE: usize = 0;
+    /// Busy servers (at most the servers present).
+    pub const BUSY: usize = 1;
+    /// Servers present.
+    pub const CAPACITY: usize = 2;
+    /// Time (level 1).
+    pub const TIME: usize = 3;
+    /// Number waiting while the pool is open.
+    pub const QUEUE_OPEN: usize = 4;
+    /// Time the pool is open.
+    pub const TIME_OPEN: usize = 5;
+    /// How many areas there are.
+    pub const COUNT: usize = 6;
+}
+
+/// Areas per hour of day, indexed by the constants of [`area`].
+pub type HourAreas = [f64; area::COUNT];
+
 /// Per-pool results of one replication.
 #[derive(Debug, Clone, Default)]
 pub struct PoolResult {
@@ -160,8 +182,8 @@ pub struct PoolResult {
     pub wait_quantiles: Quantiles,
     /// Services started for counted cases.
     pub served: u64,
-    /// By hour of day: queue area, busy area, capacity area, time.
-    pub hourly: [[f64; 4]; 24],
+    /// By hour of day: the level areas of [`area`].
+    pub hourly: [HourAreas; 24],
     /// Seconds served past closing (for closes in the window).
     pub overtime: f64,
 }
@@ -369,19 +391,19 @@ struct PoolState {
     /// When the levels were last integrated.
     last_change: Seconds,
     /// The hour being integrated: [hour_start, hour_end), its hour of day,
-    /// and its areas so far (queue, busy, capacity, time), flushed to the
-    /// result's hourly bins when the integration moves to another hour.
+    /// and its areas so far, flushed to the result's hourly bins when the
+    /// integration moves to another hour.
     hour_start: Seconds,
     hour_end: Seconds,
     hour_bin: usize,
-    hour_areas: [f64; 4],
+    hour_areas: HourAreas,
     /// Largest queue seen inside [warmup, horizon].
     queue_max: u32,
 }
 
 impl PoolState {
     /// Adds the current hour's areas to `hourly` and starts the hour holding `t`.
-    fn move_to_hour(&mut self, t: Seconds, hourly: &mut [[f64; 4]; 24]) {
+    fn move_to_hour(&mut self, t: Seconds, hourly: &mut [HourAreas; 24]) {
         for (bin, area) in hourly[self.hour_bin].iter_mut().zip(&mut self.hour_areas) {
             *bin += *area;
             *area = 0.0;
@@ -470,7 +492,7 @@ pub fn run_replication<O: Observer>(
                 hour_start: 0.0,
                 hour_end: 0.0,
                 hour_bin: 0,
-                hour_areas: [0.0; 4],
+                hour_areas: [0.0; area::COUNT],
                 queue_max: 0,
             })
             .collect(),
@@ -592,9 +614,9 @@ impl<'m, O: Observer> Sim<'m, O> {
             let pr = &mut self.result.pools[p];
             ps.move_to_hour(end, &mut pr.hourly);
             pr.queue_max = ps.queue_max;
-            pr.queue_area = pr.hourly.iter().map(|h| h[0]).sum();
-            pr.busy_area = pr.hourly.iter().map(|h| h[1]).sum();
-            pr.capacity_area = pr.hourly.iter().map(|h| h[2]).sum();
+            pr.queue_area = pr.hourly.iter().map(|h| h[area::QUEUE]).sum();
+            pr.busy_area = pr.hourly.iter().map(|h| h[area::BUSY]).sum();
+            pr.capacity_area = pr.hourly.iter().map(|h| h[area::CAPACITY]).sum();
             // Pool quantiles cover serve and work waits; the scenario's, serve waits.
             self.serve_waits[p].add_zeros(self.zero_serve_waits[p]);
             self.result.pools[p]
@@ -1358,11 +1380,14 @@ impl<'m, O: Observer> Sim<'m, O> {
             }
             let end = ps.hour_end.min(to);
             let span = end - t;
+            let open_span = if ps.open { span } else { 0.0 };
             let areas = &mut ps.hour_areas;
-            areas[0] += queue * span;
-            areas[1] += busy * span;
-            areas[2] += cap * span;
-            areas[3] += span;
+            areas[area::QUEUE] += queue * span;
+            areas[area::BUSY] += busy * span;
+            areas[area::CAPACITY] += cap * span;
+            areas[area::TIME] += span;
+            areas[area::QUEUE_OPEN] += queue * open_span;
+            areas[area::TIME_OPEN] += open_span;
             if end >= to {
                 return;
             }

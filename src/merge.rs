@@ -13,6 +13,7 @@
 //! a run [`Partial`] of its replications of that point (empty when its share
 //! lies elsewhere); merging is then [`merge`] per point.
 
+use crate::engine::area;
 use crate::model::{Model, Target};
 use crate::simulate::{Run, RunData, RunSettings};
 use crate::summary::{kpi_keys, KpiValues, Summary};
@@ -84,8 +85,8 @@ pub struct Partial {
     pub values: Vec<KpiValues>,
     /// Pool names (rows of `hourly`).
     pub pools: Vec<String>,
-    /// Per pool and hour: queue area, busy area, capacity area, time (summed over the shard).
-    pub hourly: Vec<Vec<[i64; 4]>>,
+    /// Per pool and hour: the level areas of [`area`] (summed over the shard).
+    pub hourly: Vec<Vec<[i64; area::COUNT]>>,
 }
 
 impl Partial {
@@ -258,14 +259,14 @@ pub fn merge(mut parts: Vec<Partial>) -> Result<Merged, String> {
     check_complete(&shards, first.shard.1, "run")?;
     let mut replications = Vec::new();
     let mut values = Vec::new();
-    let mut hourly = vec![vec![[0i64; 4]; 24]; first.pools.len()];
+    let mut hourly = vec![vec![[0i64; area::COUNT]; 24]; first.pools.len()];
     for p in &parts {
         replications.extend(p.replications.iter().copied());
         values.extend(p.values.iter().cloned());
         for (acc, h) in hourly.iter_mut().zip(&p.hourly) {
             for (a, b) in acc.iter_mut().zip(h) {
-                for k in 0..4 {
-                    a[k] += b[k];
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x += y;
                 }
             }
         }
@@ -279,7 +280,7 @@ pub fn merge(mut parts: Vec<Partial>) -> Result<Merged, String> {
     );
     let replications_csv =
         crate::report::csv::replications_from(&first.keys, &replications, &values);
-    let hourly_arrays: Vec<[[i64; 4]; 24]> = hourly
+    let hourly_arrays: Vec<[[i64; area::COUNT]; 24]> = hourly
         .iter()
         .map(|h| std::array::from_fn(|i| h[i]))
         .collect();

@@ -28,6 +28,7 @@ pub fn format_value(v: f64) -> String {
 pub mod html;
 
 use crate::compare::Comparison;
+use crate::engine::area;
 use crate::simulate::Run;
 use chart::{ChartSpec, ForestRow, Series};
 use files::OutDir;
@@ -108,31 +109,15 @@ pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec
     charts.push((
         "queue_by_hour".to_string(),
         ChartSpec::Lines {
-            title: "Citizens waiting in the hall, by hour of day".into(),
+            title: "Citizens waiting in the hall while it is open, by hour of day".into(),
             x_label: "hour of day".into(),
-            y_label: "mean number waiting".into(),
+            y_label: "mean number waiting (open days)".into(),
             series: runs
                 .iter()
                 .zip(&names)
                 .map(|(r, n)| Series {
                     name: n.clone(),
-                    points: (0..24)
-                        .filter_map(|h| {
-                            let time = r.data.hourly.first()?[h][3] as f64;
-                            let hall = r.model.hall_pools();
-                            (time > 0.0).then(|| {
-                                let waiting: f64 = r
-                                    .data
-                                    .hourly
-                                    .iter()
-                                    .zip(&hall)
-                                    .filter(|(_, &is_hall)| is_hall)
-                                    .map(|(p, _)| p[h][0] as f64)
-                                    .sum();
-                                (h as f64 + 0.5, waiting / time)
-                            })
-                        })
-                        .collect(),
+                    points: hall_queue_by_hour(r),
                 })
                 .collect(),
             steps: false,
@@ -266,6 +251,28 @@ pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec
         },
     ));
     charts
+}
+
+/// Citizens waiting in the hall pools by hour of day, averaged over the time
+/// the hall is open at that hour (the longest open time of its pools), so
+/// closed days and nights do not dilute the profile. Hours the hall never
+/// opens have no point.
+fn hall_queue_by_hour(r: &Run) -> Vec<(f64, f64)> {
+    let hall: Vec<&[[i64; area::COUNT]; 24]> = r
+        .data
+        .hourly
+        .iter()
+        .zip(r.model.hall_pools())
+        .filter(|(_, is_hall)| *is_hall)
+        .map(|(bins, _)| bins)
+        .collect();
+    (0..24)
+        .filter_map(|h| {
+            let open = hall.iter().map(|b| b[h][area::TIME_OPEN]).max()? as f64;
+            let waiting: f64 = hall.iter().map(|b| b[h][area::QUEUE_OPEN] as f64).sum();
+            (open > 0.0).then(|| (h as f64 + 0.5, waiting / open))
+        })
+        .collect()
 }
 
 fn comparison_csv(c: &Comparison) -> String {

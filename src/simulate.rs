@@ -5,7 +5,7 @@
 //! byte-identical for any thread count and memory stays flat however many
 //! replications are asked for.
 
-use crate::engine::{self, EngineError, Limits, NoObserver, Observer, ReplicationResult};
+use crate::engine::{self, area, EngineError, Limits, NoObserver, Observer, ReplicationResult};
 use crate::model::Model;
 use crate::stats::Quantiles;
 use crate::summary::{kpi_values, KpiValues, Summary};
@@ -55,10 +55,10 @@ pub struct RunData {
     pub lead_wd: Quantiles,
     /// Completed cases by number of visits (last bin: 20 or more).
     pub visit_counts: [u64; 21],
-    /// Per pool, per hour of day: queue area, busy area, capacity area, time.
+    /// Per pool, per hour of day: the level areas of [`engine::area`].
     /// In thousandths, as integers, so sums are exact in any order (and a
     /// merged sharded run equals a single run).
-    pub hourly: Vec<[[i64; 4]; 24]>,
+    pub hourly: Vec<[[i64; area::COUNT]; 24]>,
     /// Events processed.
     pub events: u64,
     /// Cases generated (including warm-up).
@@ -74,7 +74,7 @@ impl RunData {
             wait: Quantiles::new(),
             lead_wd: Quantiles::new(),
             visit_counts: [0; 21],
-            hourly: vec![[[0; 4]; 24]; pools],
+            hourly: vec![[[0; area::COUNT]; 24]; pools],
             events: 0,
             cases: 0,
         }

@@ -1,7 +1,7 @@
 //! From replication results to KPIs: one value per KPI key per replication,
 //! then the summary across replications (the summary JSON of `cli.md`).
 
-use crate::engine::ReplicationResult;
+use crate::engine::{area, ReplicationResult};
 use crate::kpi;
 use crate::model::Model;
 use crate::stats::Estimate;
@@ -60,7 +60,7 @@ pub fn kpi_values(model: &Model, r: &ReplicationResult) -> KpiValues {
     ];
     debug_assert_eq!(v.len(), kpi::SCENARIO_KPIS.len());
     for p in &r.pools {
-        let window = p.hourly.iter().map(|h| h[3]).sum::<f64>();
+        let window = p.hourly.iter().map(|h| h[area::TIME]).sum::<f64>();
         v.extend([
             (p.capacity_area > 0.0).then(|| p.busy_area / p.capacity_area),
             p.wait.mean(),

@@ -168,3 +168,31 @@ fn send_home_returns_queued_citizens_next_day_and_finish_serves_overtime() {
         "visits {visits}"
     );
 }
+
+#[test]
+fn hourly_queue_while_open_leaves_out_closed_days() {
+    // One window open 16:00-17:00 on weekdays, `finish` at closing; 20
+    // citizens booked at 16:00 each open day, 10 min each. Seven days from
+    // Monday 2019-01-07: five open days. Between 16:00 and 17:00 the queue
+    // holds 19, 18, 17, 16, 15, 14 for 10 min each: 16.5 on average while
+    // open. From 17:00 (closed, overtime) 13 down to 8: 10.5. Averaged over
+    // all seven days, each is 5/7 of that.
+    let yaml = "name: hourly\nreplications: 1\nhorizon: 7d\ncalendar:\n  start: 2019-01-07\n  hours: [\"16:00-17:00\"]\n  days: [mon, tue, wed, thu, fri]\npools:\n  w: {servers: 1, at_close: finish}\nprocesses:\n  p:\n    steps: [{serve: w, time: 10min}]\narrivals:\n  - appointments: {every: 8h, per_slot: 20}\n    process: p\n";
+    let run = run_text(yaml);
+    let csv = procsim::report::csv::hourly(&run);
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let at = |hour: &str, column: &str| -> Option<f64> {
+        let c = header.iter().position(|h| *h == column).unwrap();
+        let row = rows.iter().find(|r| r[1] == hour).unwrap();
+        (!row[c].is_empty()).then(|| row[c].parse().unwrap())
+    };
+    let close = |a: Option<f64>, b: f64| a.is_some_and(|a| (a - b).abs() < 1e-9);
+    assert!(close(at("16", "queue_mean_open"), 16.5), "{csv}");
+    assert!(close(at("16", "open_share"), 5.0 / 7.0), "{csv}");
+    assert!(close(at("16", "queue_mean"), 16.5 * 5.0 / 7.0), "{csv}");
+    assert!(close(at("17", "queue_mean"), 10.5 * 5.0 / 7.0), "{csv}");
+    assert_eq!(at("17", "queue_mean_open"), None, "{csv}");
+    assert!(close(at("17", "open_share"), 0.0), "{csv}");
+}

@@ -1358,7 +1358,12 @@ fn check_run(model: &Model, run: &Run, observed: &[(u32, Collect)]) -> Result<()
         for (p, def) in model.pools.iter().enumerate() {
             let expected = expected_capacity(model, p);
             for (h, (bins, seconds)) in run.data.hourly[p].iter().zip(expected).enumerate() {
-                let [_, busy, cap, _] = bins.map(|x| x as f64);
+                let [queue, busy, cap, time, queue_open, time_open] = bins.map(|x| x as f64);
+                ensure!(
+                    queue_open <= queue + 2.0 * reps && time_open <= time + 2.0 * reps,
+                    "pool {}, hour {h}: the open-time areas ({queue_open}, {time_open}) exceed the whole ({queue}, {time})",
+                    def.name
+                );
                 let want = seconds * 1000.0 * reps;
                 ensure!(
                     (cap - want).abs() <= 2.0 * reps + 1e-7 * want,

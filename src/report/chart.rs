@@ -190,9 +190,10 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
             series,
             steps,
         } => {
+            // ECDFs (step lines) start at 0; profiles fit their data.
             let (x0, x1) = range_of(
                 series.iter().flat_map(|s| s.points.iter().map(|p| p.0)),
-                true,
+                *steps,
             );
             let (y0, y1) = range_of(
                 series.iter().flat_map(|s| s.points.iter().map(|p| p.1)),
@@ -212,6 +213,10 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
                     }
                     v
                 } else {
+                    // A profile marks its points, so gaps (closed hours) show.
+                    chart
+                        .draw_series(s.points.iter().map(|p| Circle::new(*p, 4, color.filled())))
+                        .map_err(err)?;
                     s.points.clone()
                 };
                 chart

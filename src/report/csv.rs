@@ -1,6 +1,7 @@
 //! CSV exporters (UTF-8, header row, `NA`-free: empty cells for missing values,
 //! which pandas and R read as missing).
 
+use crate::engine::area;
 use crate::simulate::Run;
 use crate::summary::kpi_keys;
 
@@ -44,33 +45,36 @@ pub fn replications_from(
 }
 
 /// `hourly.csv`: per pool and hour of day, mean queue length and utilization
-/// over the replications' [warmup, horizon] windows.
+/// over the replications' [warmup, horizon] windows, and the mean queue
+/// while the pool is open (closed days and hours left out).
 pub fn hourly(run: &Run) -> String {
     let names: Vec<String> = run.model.pools.iter().map(|p| p.name.clone()).collect();
     hourly_from(&names, &run.data.hourly)
 }
 
-/// `hourly.csv` from pool names and summed areas.
-pub fn hourly_from(pools: &[String], hourly: &[[[i64; 4]; 24]]) -> String {
+/// `hourly.csv` from pool names and summed areas (see [`area`]).
+pub fn hourly_from(pools: &[String], hourly: &[[[i64; area::COUNT]; 24]]) -> String {
     let mut rows = vec![vec![
         "pool".into(),
         "hour".into(),
         "queue_mean".into(),
         "utilization".into(),
         "servers_mean".into(),
+        "queue_mean_open".into(),
+        "open_share".into(),
     ]];
+    let ratio = |a: f64, b: f64| (b > 0.0).then(|| a / b);
     for (pool, bins) in pools.iter().zip(hourly) {
         for (h, b) in bins.iter().enumerate() {
             let b = b.map(|x| x as f64);
-            let queue = (b[3] > 0.0).then(|| b[0] / b[3]);
-            let util = (b[2] > 0.0).then(|| b[1] / b[2]);
-            let servers = (b[3] > 0.0).then(|| b[2] / b[3]);
             rows.push(vec![
                 pool.clone(),
                 h.to_string(),
-                cell(queue),
-                cell(util),
-                cell(servers),
+                cell(ratio(b[area::QUEUE], b[area::TIME])),
+                cell(ratio(b[area::BUSY], b[area::CAPACITY])),
+                cell(ratio(b[area::CAPACITY], b[area::TIME])),
+                cell(ratio(b[area::QUEUE_OPEN], b[area::TIME_OPEN])),
+                cell(ratio(b[area::TIME_OPEN], b[area::TIME])),
             ]);
         }
     }
