@@ -127,11 +127,22 @@ pub fn welch_half_width(a: &Estimate, n_a: u32, b: &Estimate, n_b: u32) -> f64 {
     t975(df) * se2.sqrt()
 }
 
+/// How much worsening a baseline check lets pass: a significant worsening
+/// fails only when it exceeds both bounds.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Tolerance {
+    /// Percent of the baseline mean (`--tolerance`).
+    pub pct: f64,
+    /// In the KPI's own unit (`--tolerance-abs`); the one bound that helps
+    /// when a baseline mean is 0.
+    pub abs: f64,
+}
+
 /// Compares every KPI with a better-direction against the baseline.
 pub fn check_baseline(
     current: &Summary,
     baseline: &Summary,
-    tolerance_pct: f64,
+    tolerance: Tolerance,
 ) -> Vec<BaselineResult> {
     let mut out = Vec::new();
     for (key, after) in current.entries() {
@@ -149,7 +160,8 @@ pub fn check_baseline(
             Better::Higher => diff < 0.0,
             Better::Neutral => false,
         };
-        let beyond_tolerance = diff.abs() > tolerance_pct / 100.0 * before.mean.abs();
+        let beyond_tolerance =
+            diff.abs() > tolerance.pct / 100.0 * before.mean.abs() && diff.abs() > tolerance.abs;
         out.push(BaselineResult {
             kpi: key,
             before,
@@ -336,7 +348,7 @@ pub fn cli_check(
     ctx: &Context,
     scenarios: &[PathBuf],
     baseline: Option<&Path>,
-    tolerance: f64,
+    tolerance: Tolerance,
     junit: Option<&Path>,
     json: bool,
     o: &OverrideSettings,

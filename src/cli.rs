@@ -127,6 +127,9 @@ enum Command {
         /// Worsening (percent of the baseline mean) tolerated before a significant regression fails.
         #[arg(long, value_name = "PCT", default_value_t = 0.0)]
         tolerance: f64,
+        /// Worsening in the KPI's own unit tolerated as well (a regression must exceed both); helps where a baseline mean is 0.
+        #[arg(long, value_name = "X", default_value_t = 0.0)]
+        tolerance_abs: f64,
         /// Write JUnit XML here.
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
@@ -312,6 +315,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             scenarios,
             baseline,
             tolerance,
+            tolerance_abs,
             junit,
             json,
             overrides,
@@ -319,7 +323,10 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             &ctx,
             &scenarios,
             baseline.as_deref(),
-            tolerance,
+            crate::check::Tolerance {
+                pct: tolerance,
+                abs: tolerance_abs,
+            },
             junit.as_deref(),
             json,
             &overrides_settings(&overrides),

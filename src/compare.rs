@@ -49,6 +49,20 @@ pub enum Verdict {
 }
 
 impl Diff {
+    /// The 95% interval of the change in percent of `before` (`None` when
+    /// before is 0). Every KPI is non-negative, so none can fall by more
+    /// than 100%: the lower end is cut there (the interval of `diff` can
+    /// reach past it when a KPI falls to about 0).
+    pub fn change_pct_ci95(&self) -> Option<(f64, f64)> {
+        (self.before != 0.0).then(|| {
+            let pct = |d: f64| 100.0 * d / self.before.abs();
+            (
+                pct(self.diff - self.diff_ci95).max(-100.0),
+                pct(self.diff + self.diff_ci95),
+            )
+        })
+    }
+
     /// The verdict for a KPI key.
     pub fn verdict(&self, key: &str) -> Verdict {
         if !self.significant {
@@ -166,12 +180,8 @@ pub fn sentence(label: &str, unit: &str, d: &Diff) -> String {
     } else {
         format!(" {unit}")
     };
-    let pct = match d.change_pct {
-        Some(p) if d.before != 0.0 => {
-            let lo = 100.0 * (d.diff - d.diff_ci95) / d.before.abs();
-            let hi = 100.0 * (d.diff + d.diff_ci95) / d.before.abs();
-            format!(" ({p:+.0}%, 95% CI {lo:+.0}% to {hi:+.0}%)")
-        }
+    let pct = match (d.change_pct, d.change_pct_ci95()) {
+        (Some(p), Some((lo, hi))) => format!(" ({p:+.0}%, 95% CI {lo:+.0}% to {hi:+.0}%)"),
         _ => format!(
             " (diff {} ± {})",
             format_value(d.diff),
@@ -288,4 +298,35 @@ pub fn cli_compare(
         ));
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diff(before: f64, diff: f64, diff_ci95: f64) -> Diff {
+        Diff {
+            before,
+            after: before + diff,
+            diff,
+            diff_ci95,
+            change_pct: (before != 0.0).then(|| 100.0 * diff / before),
+            significant: diff.abs() > diff_ci95,
+            paired: true,
+        }
+    }
+
+    #[test]
+    fn percent_intervals_stop_at_minus_100() {
+        // A wait of 20 min falling to about 0.1 (± 0.4): -99.5%, the
+        // interval of the difference reaches -101.5%, cut at -100%.
+        let (lo, hi) = diff(20.0, -19.9, 0.4).change_pct_ci95().unwrap();
+        assert_eq!(lo, -100.0);
+        assert!((hi - -97.5).abs() < 1e-9, "{hi}");
+        // Away from -100% the interval is the difference's, in percent.
+        let (lo, hi) = diff(10.0, -5.0, 1.0).change_pct_ci95().unwrap();
+        assert!((lo - -60.0).abs() < 1e-9 && (hi - -40.0).abs() < 1e-9);
+        // No percent of a baseline of 0.
+        assert_eq!(diff(0.0, 0.3, 0.1).change_pct_ci95(), None);
+    }
 }

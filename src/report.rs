@@ -220,9 +220,9 @@ pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec
     for (di, d) in c.designs.iter().enumerate() {
         for k in keys {
             if let Some(diff) = d.vs_baseline.get(k) {
-                if diff.before == 0.0 {
+                let (Some(mean), Some(interval)) = (diff.change_pct, diff.change_pct_ci95()) else {
                     continue;
-                }
+                };
                 let label = if c.designs.len() > 1 {
                     format!("{}: {k}", names[1 + di])
                 } else {
@@ -230,8 +230,8 @@ pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec
                 };
                 rows.push(ForestRow {
                     label,
-                    mean: 100.0 * diff.diff / diff.before.abs(),
-                    half: 100.0 * diff.diff_ci95 / diff.before.abs(),
+                    mean,
+                    interval,
                     verdict: match diff.verdict(k) {
                         crate::compare::Verdict::Better => 1,
                         crate::compare::Verdict::Worse => -1,

@@ -198,9 +198,51 @@ fn baseline_regression_fails_and_own_baseline_passes() {
         "-q",
     ]);
     assert!(!out.stdout.contains("FAIL  wait_min:"), "{}", out.stdout);
+    let zero_baseline_failures = out.stdout.lines().filter(|l| l.contains("FAIL")).count();
     for line in out.stdout.lines().filter(|l| l.contains("FAIL")) {
         assert!(line.contains(": 0 -> "), "only zero baselines fail: {line}");
     }
+    assert!(zero_baseline_failures > 0, "{}", out.stdout);
+    // An absolute tolerance as well lets those pass too: nothing fails.
+    let out = procsim(&[
+        "check",
+        s(&after),
+        "--baseline",
+        s(&summary),
+        "--tolerance",
+        "1000000",
+        "--tolerance-abs",
+        "1000",
+        "-q",
+    ]);
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    let (_, failed) = tally(&out.stdout);
+    assert_eq!(failed, 0, "{}", out.stdout);
+}
+
+#[test]
+fn an_absolute_tolerance_lets_a_zero_baseline_move_a_little() {
+    use procsim::check::{check_baseline, Tolerance};
+    use procsim::summary::Summary;
+    let keys = vec!["wait_min".to_string()];
+    let summary = |values: &[f64]| {
+        let rows: Vec<Vec<Option<f64>>> = values.iter().map(|v| vec![Some(*v)]).collect();
+        Summary::from_values("s", "s.yaml", 1, &keys, &rows)
+    };
+    // A baseline wait of exactly 0 and a current one of about 0.2 min:
+    // significantly worse, and beyond any percentage of 0.
+    let before = summary(&[0.0; 5]);
+    let after = summary(&[0.18, 0.2, 0.22, 0.19, 0.21]);
+    let regressed = |tolerance| check_baseline(&after, &before, tolerance)[0].regressed;
+    assert!(regressed(Tolerance { pct: 1e6, abs: 0.0 }));
+    assert!(
+        regressed(Tolerance { pct: 1e6, abs: 0.1 }),
+        "0.2 is beyond 0.1"
+    );
+    assert!(!regressed(Tolerance { pct: 1e6, abs: 0.5 }));
+    // Both bounds must be exceeded: with a wide absolute bound a zero
+    // percentage lets it pass too.
+    assert!(!regressed(Tolerance { pct: 0.0, abs: 0.5 }));
 }
 
 #[test]

@@ -47,8 +47,8 @@ pub struct ForestRow {
     pub label: String,
     /// Point estimate.
     pub mean: f64,
-    /// Interval half-width.
-    pub half: f64,
+    /// Interval, low and high end.
+    pub interval: (f64, f64),
     /// +1 better, -1 worse, 0 neither.
     pub verdict: i8,
 }
@@ -329,7 +329,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
             let n = rows.len().max(1) as f64;
             let (x0, x1) = range_of(
                 rows.iter()
-                    .flat_map(|r| [r.mean - r.half, r.mean + r.half])
+                    .flat_map(|r| [r.interval.0, r.interval.1])
                     .chain([0.0]),
                 false,
             );
@@ -375,7 +375,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
                 };
                 chart
                     .draw_series(std::iter::once(PathElement::new(
-                        vec![(r.mean - r.half, y), (r.mean + r.half, y)],
+                        vec![(r.interval.0, y), (r.interval.1, y)],
                         color.stroke_width(3),
                     )))
                     .map_err(err)?;

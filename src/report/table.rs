@@ -145,15 +145,8 @@ pub fn comparison_markdown(c: &crate::compare::Comparison, keys: &[String]) -> S
         for d in &c.designs {
             match d.vs_baseline.get(key) {
                 Some(x) => {
-                    let change = match x.change_pct {
-                        Some(_) if x.before != 0.0 => {
-                            let lo = 100.0 * (x.diff - x.diff_ci95) / x.before.abs();
-                            let hi = 100.0 * (x.diff + x.diff_ci95) / x.before.abs();
-                            format!(
-                                " ({:+.0}%, {lo:+.0}% to {hi:+.0}%)",
-                                x.change_pct.unwrap_or(0.0)
-                            )
-                        }
+                    let change = match (x.change_pct, x.change_pct_ci95()) {
+                        (Some(p), Some((lo, hi))) => format!(" ({p:+.0}%, {lo:+.0}% to {hi:+.0}%)"),
                         _ => String::new(),
                     };
                     let mark = match x.verdict(key) {
