@@ -455,8 +455,17 @@ pub fn settings_checked(
     for (i, pool) in model.pools.iter().enumerate() {
         let (offered, capacity) = model.pool_load(i);
         if warn && offered > capacity {
+            let relief = model.overload_relief(i);
+            let outlook = if relief.is_empty() {
+                "; its queue may grow until the run stops (exit 3)".to_string()
+            } else {
+                format!(
+                    "; the run can still settle ({}), expect long waits",
+                    relief.join(", ")
+                )
+            };
             eprintln!(
-                "warning: {}: pool `{}` may be overloaded: offered load {:.2} servers vs {:.2} available on average",
+                "warning: {}: pool `{}` may be overloaded: offered load {:.2} servers vs {:.2} available on average{outlook}",
                 model.file, pool.name, offered, capacity
             );
         }

@@ -338,6 +338,36 @@ impl Model {
         self.routes.iter().map(|r| r.steps.len()).sum()
     }
 
+    /// What can keep a pool's queue bounded when more work is offered than
+    /// its average capacity: citizens who renege or balk at its `serve`
+    /// steps, and overtime at closing (`at_close: finish`). Phrases for the
+    /// overload warning.
+    pub fn overload_relief(&self, pool: PoolId) -> Vec<&'static str> {
+        let mut leave = false;
+        for route in &self.routes {
+            for step in &route.steps {
+                if let StepKind::Serve {
+                    pools,
+                    patience,
+                    balk_at,
+                    ..
+                } = &step.kind
+                {
+                    leave |= pools.contains(&pool) && (patience.is_some() || balk_at.is_some());
+                }
+            }
+        }
+        let mut relief = Vec::new();
+        if leave {
+            relief.push("citizens who give up leave the queue");
+        }
+        let def = &self.pools[pool];
+        if def.at_close == AtClose::Finish && !def.calendar.is_always_open() {
+            relief.push("overtime at closing serves what is left");
+        }
+        relief
+    }
+
     /// Whether a process's route (with its branches) has any `serve` step.
     pub fn route_has_serve(&self, route: RouteId) -> bool {
         self.routes[route].steps.iter().any(|s| match &s.kind {

@@ -366,11 +366,53 @@ arrivals:
     assert_eq!(out.code, Some(3), "stderr:\n{}", out.stderr);
     assert!(out.stderr.contains("front_desk"), "{}", out.stderr);
     assert!(out.stderr.contains("overloaded"), "{}", out.stderr);
+    // Warned before simulating: offered 10 servers vs 1, nothing bounds the queue.
+    assert!(
+        out.stderr
+            .contains("offered load 10.00 servers vs 1.00 available on average; its queue may grow until the run stops (exit 3)"),
+        "{}",
+        out.stderr
+    );
     assert!(
         !dir.join("summary.json").exists(),
         "no output for a failed run"
     );
     assert!(temporaries(&dir).is_empty(), "{:?}", temporaries(&dir));
+}
+
+#[test]
+fn an_overload_that_reneging_absorbs_is_warned_as_such() {
+    // Offered 10 servers on 1, but citizens leave after about 5 min: the
+    // queue stays bounded (about 5 min x 10/min), the run finishes.
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(
+        tmp.path(),
+        "renege.yaml",
+        r#"name: reneging
+seed: 1
+replications: 2
+horizon: 1d
+pools:
+  front_desk: {servers: 1}
+processes:
+  p:
+    steps:
+      - serve: front_desk
+        time: {exp: 1min}
+        patience: {exp: 5min}
+arrivals:
+  - {name: a, rate: 10/min, process: p}
+"#,
+    );
+    let out = procsim(&["run", s(&file), "-q"]);
+    assert_eq!(out.code, Some(0), "stderr:\n{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "may be overloaded: offered load 10.00 servers vs 1.00 available on average; the run can still settle (citizens who give up leave the queue), expect long waits"
+        ),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
