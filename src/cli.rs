@@ -510,13 +510,26 @@ impl Progress {
 
     /// One replication finished.
     pub fn tick(&self, replication: u32) {
+        self.tick_of(None, replication);
+    }
+
+    /// One replication of a part of the job finished (`part`: e.g. the
+    /// sweep value `pools.window.servers=11`), named in the line or bar.
+    pub fn tick_of(&self, part: Option<&str>, replication: u32) {
         let n = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        let label = match part {
+            Some(part) => format!("{} {part}", self.label),
+            None => self.label.clone(),
+        };
         if let Some(b) = &self.bar {
+            if part.is_some() {
+                b.set_message(label);
+            }
             b.inc(1);
         } else if self.plain {
             eprintln!(
-                "{}: replication {} done ({n}/{})",
-                self.label, replication, self.total
+                "{label}: replication {replication} done ({n}/{})",
+                self.total
             );
         }
     }

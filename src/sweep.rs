@@ -251,10 +251,12 @@ pub fn cli_sweep(
         .iter()
         .map(|s| u64::from(s.replications))
         .sum();
-    let progress = Progress::new(ctx, &format!("sweep {}", plan.key), total);
+    let progress = Progress::new(ctx, "sweep", total);
     let mut points = Vec::new();
     for ((v, m), s) in plan.values.iter().zip(&plan.models).zip(&plan.settings) {
-        let run = simulate::simulate(m, s, &|r| progress.tick(r), cli::stop_flag())?;
+        let part = format!("{}={v}", plan.key);
+        let tick = |r| progress.tick_of(Some(&part), r);
+        let run = simulate::simulate(m, s, &tick, cli::stop_flag())?;
         points.push(point(v, &plan.kpis, &m.targets, &run.summary));
     }
     progress.finish();
@@ -273,13 +275,16 @@ fn run_shard(
     let replications: Vec<u32> = plan.settings.iter().map(|s| s.replications).collect();
     let ranges = merge::sweep_shares(&replications, shard);
     let mine: u64 = ranges.iter().map(|r| u64::from(r.end - r.start)).sum();
-    let progress = Progress::new(
-        ctx,
-        &format!("sweep {} shard {}/{}", plan.key, shard.0, shard.1),
-        mine,
-    );
+    let progress = Progress::new(ctx, &format!("sweep shard {}/{}", shard.0, shard.1), mine);
     let mut points = Vec::new();
-    for ((m, s), range) in plan.models.iter().zip(&plan.settings).zip(&ranges) {
+    for (((v, m), s), range) in plan
+        .values
+        .iter()
+        .zip(&plan.models)
+        .zip(&plan.settings)
+        .zip(&ranges)
+    {
+        let value = format!("{}={v}", plan.key);
         let settings = RunSettings {
             range: range.clone(),
             ..s.clone()
@@ -287,7 +292,8 @@ fn run_shard(
         let part = if range.is_empty() {
             Partial::new(m, &settings, &RunData::new(m.pools.len()), shard)
         } else {
-            let run = simulate::simulate(m, &settings, &|r| progress.tick(r), cli::stop_flag())?;
+            let tick = |r| progress.tick_of(Some(&value), r);
+            let run = simulate::simulate(m, &settings, &tick, cli::stop_flag())?;
             Partial::of(&run, shard)
         };
         points.push(PointShare {
