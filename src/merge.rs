@@ -197,6 +197,21 @@ fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, String> {
             path.display()
         )
     })?;
+    // The version first: another version's partial may not parse as this one's.
+    #[derive(Deserialize)]
+    struct Version {
+        procsim: String,
+    }
+    if let Ok(v) = serde_json::from_str::<Version>(&text) {
+        if v.procsim != env!("CARGO_PKG_VERSION") {
+            return Err(format!(
+                "{}: written by procsim {}, this is {}; run every shard with the same version",
+                path.display(),
+                v.procsim,
+                env!("CARGO_PKG_VERSION")
+            ));
+        }
+    }
     serde_json::from_str(&text)
         .map_err(|e| format!("{}: not a procsim partial result: {e}", path.display()))
 }

@@ -85,6 +85,50 @@ fn merge_refuses_an_incomplete_set() {
 }
 
 #[test]
+fn merge_refuses_a_part_of_another_version_before_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.yaml");
+    std::fs::write(&file, SCENARIO).unwrap();
+    let mut parts = Vec::new();
+    for i in 0..2 {
+        let part = dir.path().join(format!("part{i}"));
+        procsim()
+            .args(["run", "-q", "--shard", &format!("{i}/2"), "--out"])
+            .arg(&part)
+            .arg(&file)
+            .assert()
+            .success();
+        parts.push(part);
+    }
+    // Part 1 as an older procsim wrote it: another version, and a layout
+    // (4 hourly areas instead of 6) this version cannot read.
+    let path = parts[1].join("partial.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    json["procsim"] = "0.1.0".into();
+    for pool in json["hourly"].as_array_mut().unwrap() {
+        for hour in pool.as_array_mut().unwrap() {
+            hour.as_array_mut().unwrap().truncate(4);
+        }
+    }
+    std::fs::write(&path, json.to_string()).unwrap();
+    let merged = dir.path().join("m");
+    let out = procsim()
+        .args(["merge", "--out"])
+        .arg(&merged)
+        .args(&parts)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("written by procsim 0.1.0, this is ")
+            && stderr.contains("run every shard with the same version"),
+        "{stderr}"
+    );
+    assert!(!merged.exists(), "nothing written");
+}
+
+#[test]
 fn shard_index_from_the_batch_system() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("s.yaml");
