@@ -68,12 +68,12 @@ struct Overrides {
 enum Command {
     /// Simulate one scenario and print its KPI table.
     #[command(
-        after_help = "Example:\n  procsim run scenarios/textbook/mmc.yaml --reps 20 --out out/\n\nWith --out DIR: summary.json, replications.csv, hourly.csv, cases.csv (and events.csv with --events, PM4Py's column names)."
+        after_help = "Example:\n  procsim run scenarios/textbook/mmc.yaml --reps 20 --out out/\n\nWith --out DIR: summary.json, replications.csv, hourly.csv, cases.csv, charts/ (waits, queue by hour, utilization, lead times, visits; SVG and PNG), and events.csv with --events (PM4Py's column names)."
     )]
     Run {
         /// Scenario file (YAML).
         scenario: PathBuf,
-        /// Write summary.json, replications.csv, hourly.csv and cases.csv here.
+        /// Write summary.json, replications.csv, hourly.csv, cases.csv and charts/ here.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Print the summary JSON instead of the table.
@@ -679,7 +679,7 @@ fn merge(parts: &[PathBuf], out: &Path, json: bool) -> Result<i32, Failure> {
     let mut sweeps = Vec::new();
     for p in parts {
         match crate::merge::read_part(p).map_err(|e| Failure::usage(format!("error: {e}")))? {
-            Part::Run(partial) => runs.push((partial, p)),
+            Part::Run(partial) => runs.push((*partial, p)),
             Part::Sweep(partial) => sweeps.push((partial, p)),
         }
     }
@@ -717,6 +717,15 @@ fn merge_run(
     dir.write("replications.csv", merged.replications_csv.as_bytes())
         .map_err(|e| io_failure("writing output", e))?;
     dir.write("hourly.csv", merged.hourly_csv.as_bytes())
+        .map_err(|e| io_failure("writing output", e))?;
+    let chart_input = report::ChartInput {
+        name: &merged.summary.scenario,
+        pools: merged.pools.iter().map(String::as_str).collect(),
+        hall: merged.hall.clone(),
+        summary: &merged.summary,
+        data: &merged.data,
+    };
+    report::write_charts(&mut dir, report::run_charts(&[chart_input]))
         .map_err(|e| io_failure("writing output", e))?;
     for name in ["cases.csv", "events.csv"] {
         let files: Vec<PathBuf> = dirs
@@ -841,7 +850,8 @@ fn run_with_files(
     Ok(run)
 }
 
-/// Writes summary.json, replications.csv and hourly.csv.
+/// Writes summary.json, replications.csv, hourly.csv and charts/ (the
+/// run's distributions and profiles as SVG and PNG).
 pub fn write_run_files(run: &Run, dir: &mut OutDir) -> std::io::Result<()> {
     dir.write(
         "summary.json",
@@ -852,6 +862,7 @@ pub fn write_run_files(run: &Run, dir: &mut OutDir) -> std::io::Result<()> {
         report::csv::replications(run).as_bytes(),
     )?;
     dir.write("hourly.csv", report::csv::hourly(run).as_bytes())?;
+    report::write_charts(dir, report::run_charts(&[report::ChartInput::from(run)]))?;
     Ok(())
 }
 

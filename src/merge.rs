@@ -16,6 +16,7 @@
 use crate::engine::area;
 use crate::model::{Model, Target};
 use crate::simulate::{Run, RunData, RunSettings};
+use crate::stats::Quantiles;
 use crate::summary::{kpi_keys, KpiValues, Summary};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -87,6 +88,14 @@ pub struct Partial {
     pub pools: Vec<String>,
     /// Per pool and hour: the level areas of [`area`] (summed over the shard).
     pub hourly: Vec<Vec<[i64; area::COUNT]>>,
+    /// Per pool, whether citizens queue there in person (for the charts).
+    pub hall: Vec<bool>,
+    /// Serve waits in minutes (the shard's histogram, for the charts).
+    pub wait: Quantiles,
+    /// Lead times in working days (the shard's histogram).
+    pub lead_wd: Quantiles,
+    /// Completed cases by number of visits (last bin: 20 or more).
+    pub visit_counts: Vec<u64>,
 }
 
 impl Partial {
@@ -115,6 +124,10 @@ impl Partial {
             values: data.values.clone(),
             pools: model.pools.iter().map(|p| p.name.clone()).collect(),
             hourly: data.hourly.iter().map(|h| h.to_vec()).collect(),
+            hall: model.hall_pools(),
+            wait: data.wait.clone(),
+            lead_wd: data.lead_wd.clone(),
+            visit_counts: data.visit_counts.to_vec(),
         }
     }
 }
@@ -153,7 +166,7 @@ pub struct PointShare {
 /// A part directory's content.
 pub enum Part {
     /// Written by `run --shard`.
-    Run(Partial),
+    Run(Box<Partial>),
     /// Written by `sweep --shard`.
     Sweep(SweepPartial),
 }
@@ -184,6 +197,12 @@ pub struct MergedSweep {
 pub struct Merged {
     /// Summary over all replications.
     pub summary: Summary,
+    /// The merged distributions and hourly areas, as a single run keeps them.
+    pub data: RunData,
+    /// Pool names.
+    pub pools: Vec<String>,
+    /// Per pool, whether citizens queue there in person.
+    pub hall: Vec<bool>,
     /// `replications.csv`.
     pub replications_csv: String,
     /// `hourly.csv`.
@@ -227,7 +246,7 @@ pub fn read_part(dir: &Path) -> Result<Part, String> {
             dir.display()
         )),
         (false, true) => read_json(&sweep).map(Part::Sweep),
-        _ => read_json(&run).map(Part::Run),
+        _ => read_json(&run).map(|p| Part::Run(Box::new(p))),
     }
 }
 
@@ -275,9 +294,15 @@ pub fn merge(mut parts: Vec<Partial>) -> Result<Merged, String> {
     let mut replications = Vec::new();
     let mut values = Vec::new();
     let mut hourly = vec![vec![[0i64; area::COUNT]; 24]; first.pools.len()];
+    let mut data = RunData::new(first.pools.len());
     for p in &parts {
         replications.extend(p.replications.iter().copied());
         values.extend(p.values.iter().cloned());
+        data.wait.merge(&p.wait);
+        data.lead_wd.merge(&p.lead_wd);
+        for (a, b) in data.visit_counts.iter_mut().zip(&p.visit_counts) {
+            *a += b;
+        }
         for (acc, h) in hourly.iter_mut().zip(&p.hourly) {
             for (a, b) in acc.iter_mut().zip(h) {
                 for (x, y) in a.iter_mut().zip(b) {
@@ -300,8 +325,14 @@ pub fn merge(mut parts: Vec<Partial>) -> Result<Merged, String> {
         .map(|h| std::array::from_fn(|i| h[i]))
         .collect();
     let hourly_csv = crate::report::csv::hourly_from(&first.pools, &hourly_arrays);
+    data.hourly = hourly_arrays;
+    data.replications = replications;
+    data.values = values;
     Ok(Merged {
         summary,
+        data,
+        pools: first.pools.clone(),
+        hall: first.hall.clone(),
         replications_csv,
         hourly_csv,
     })

@@ -77,14 +77,52 @@ pub fn short_names(names: &[String]) -> Vec<String> {
     }
 }
 
-/// The charts of a comparison, from its runs (baseline first).
+/// What the charts of one run need: a view of a [`Run`], or of the merged
+/// partial results of a sharded run (which has no model).
+pub struct ChartInput<'a> {
+    /// Scenario name.
+    pub name: &'a str,
+    /// Pool names, in the model's order.
+    pub pools: Vec<&'a str>,
+    /// Per pool, whether citizens queue there in person (see [`crate::model::Model::hall_pools`]).
+    pub hall: Vec<bool>,
+    /// The run's summary.
+    pub summary: &'a crate::summary::Summary,
+    /// The run's distributions and hourly areas.
+    pub data: &'a crate::simulate::RunData,
+}
+
+impl<'a> From<&'a Run> for ChartInput<'a> {
+    fn from(run: &'a Run) -> Self {
+        ChartInput {
+            name: &run.model.name,
+            pools: run.model.pools.iter().map(|p| p.name.as_str()).collect(),
+            hall: run.model.hall_pools(),
+            summary: &run.summary,
+            data: &run.data,
+        }
+    }
+}
+
+/// The charts of a comparison, from its runs (baseline first): every
+/// design's [`run_charts`], then the KPI changes with their intervals.
 pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec)> {
-    let names: Vec<String> = short_names(
-        &runs
-            .iter()
-            .map(|r| r.model.name.clone())
-            .collect::<Vec<_>>(),
-    );
+    let inputs: Vec<ChartInput> = runs.iter().map(ChartInput::from).collect();
+    let mut charts = run_charts(&inputs);
+    charts.push(kpi_changes_chart(c, &legend_names(&inputs)));
+    charts
+}
+
+/// The scenario names, shortened for legends.
+fn legend_names(runs: &[ChartInput]) -> Vec<String> {
+    short_names(&runs.iter().map(|r| r.name.to_string()).collect::<Vec<_>>())
+}
+
+/// The charts of one or more runs, one series per run: wait distribution,
+/// queue by hour, utilization by pool, lead-time distribution, visits per
+/// case (what `run --out` writes to `charts/`).
+pub fn run_charts(runs: &[ChartInput]) -> Vec<(String, ChartSpec)> {
+    let names = legend_names(runs);
     let ecdf = |q: &crate::stats::Quantiles| -> Vec<(f64, f64)> {
         q.ecdf(200).into_iter().filter(|p| p.1 <= 0.99).collect()
     };
@@ -125,9 +163,9 @@ pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec
     ));
     let mut pools: Vec<String> = Vec::new();
     for r in runs {
-        for p in &r.model.pools {
-            if !pools.contains(&p.name) {
-                pools.push(p.name.clone());
+        for &p in &r.pools {
+            if !pools.iter().any(|known| known == p) {
+                pools.push(p.to_string());
             }
         }
     }
@@ -206,6 +244,11 @@ pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec
                 .collect(),
         },
     ));
+    charts
+}
+
+/// The forest chart of a comparison's changes against the baseline.
+fn kpi_changes_chart(c: &Comparison, names: &[String]) -> (String, ChartSpec) {
     let keys = [
         "wait_min",
         "wait_p90_min",
@@ -241,7 +284,7 @@ pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec
             }
         }
     }
-    charts.push((
+    (
         "kpi_changes".to_string(),
         ChartSpec::Forest {
             title: "Change against the baseline, with 95% intervals (green: better, red: worse)"
@@ -249,21 +292,20 @@ pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec
             x_label: "change (% of the baseline)".into(),
             rows,
         },
-    ));
-    charts
+    )
 }
 
 /// Citizens waiting in the hall pools by hour of day, averaged over the time
 /// the hall is open at that hour (the longest open time of its pools), so
 /// closed days and nights do not dilute the profile. Hours the hall never
 /// opens have no point.
-fn hall_queue_by_hour(r: &Run) -> Vec<(f64, f64)> {
+fn hall_queue_by_hour(r: &ChartInput) -> Vec<(f64, f64)> {
     let hall: Vec<&[[i64; area::COUNT]; 24]> = r
         .data
         .hourly
         .iter()
-        .zip(r.model.hall_pools())
-        .filter(|(_, is_hall)| *is_hall)
+        .zip(&r.hall)
+        .filter(|(_, is_hall)| **is_hall)
         .map(|(bins, _)| bins)
         .collect();
     (0..24)
@@ -339,17 +381,15 @@ fn base64(bytes: &[u8]) -> String {
     s
 }
 
-/// Writes comparison.json, comparison.csv, charts/ and report.html.
-pub fn write_comparison(dir: &mut OutDir, c: &Comparison, runs: &[Run]) -> std::io::Result<()> {
-    let io = |e: String| std::io::Error::other(e);
-    dir.write(
-        "comparison.json",
-        format!("{}\n", serde_json::to_string_pretty(c).unwrap_or_default()).as_bytes(),
-    )?;
-    dir.write("comparison.csv", comparison_csv(c).as_bytes())?;
+/// Renders charts into `charts/STEM.svg` and `charts/STEM.png` under `dir`;
+/// returns them for a page.
+pub fn write_charts(
+    dir: &mut OutDir,
+    charts: Vec<(String, ChartSpec)>,
+) -> std::io::Result<Vec<html::PageChart>> {
     let mut page_charts = Vec::new();
-    for (stem, spec) in comparison_charts(c, runs) {
-        let r = chart::render(&spec).map_err(io)?;
+    for (stem, spec) in charts {
+        let r = chart::render(&spec).map_err(std::io::Error::other)?;
         dir.write(&format!("charts/{stem}.svg"), r.svg.as_bytes())?;
         dir.write(&format!("charts/{stem}.png"), &r.png)?;
         let title = match &spec {
@@ -364,6 +404,17 @@ pub fn write_comparison(dir: &mut OutDir, c: &Comparison, runs: &[Run]) -> std::
             svg: r.svg,
         });
     }
+    Ok(page_charts)
+}
+
+/// Writes comparison.json, comparison.csv, charts/ and report.html.
+pub fn write_comparison(dir: &mut OutDir, c: &Comparison, runs: &[Run]) -> std::io::Result<()> {
+    dir.write(
+        "comparison.json",
+        format!("{}\n", serde_json::to_string_pretty(c).unwrap_or_default()).as_bytes(),
+    )?;
+    dir.write("comparison.csv", comparison_csv(c).as_bytes())?;
+    let page_charts = write_charts(dir, comparison_charts(c, runs))?;
     let descriptions: Vec<String> = runs
         .iter()
         .map(|r| r.model.description.trim().to_string())

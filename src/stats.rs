@@ -92,8 +92,11 @@ impl Mean {
 }
 
 /// Quantiles of non-negative values, kept in an HDR histogram of
-/// thousandths of a unit (3 significant digits).
-#[derive(Debug, Clone)]
+/// thousandths of a unit (3 significant digits). Serialized as its
+/// non-empty buckets, `[[value, count], ...]` (for sharded runs' partials);
+/// reading them back gives the same quantiles.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(into = "Vec<[u64; 2]>", from = "Vec<[u64; 2]>")]
 pub struct Quantiles {
     hist: Histogram<u64>,
 }
@@ -106,6 +109,26 @@ impl Default for Quantiles {
 
 /// Resolution of [`Quantiles`]: values are stored in thousandths.
 const QUANTILE_SCALE: f64 = 1000.0;
+
+impl From<Quantiles> for Vec<[u64; 2]> {
+    fn from(q: Quantiles) -> Self {
+        q.hist
+            .iter_recorded()
+            .map(|v| [v.value_iterated_to(), v.count_at_value()])
+            .collect()
+    }
+}
+
+impl From<Vec<[u64; 2]>> for Quantiles {
+    fn from(buckets: Vec<[u64; 2]>) -> Self {
+        let mut q = Quantiles::new();
+        for [value, count] in buckets {
+            // Values beyond the auto-resizing range of a damaged file are dropped.
+            let _ = q.hist.record_n(value.min(u64::MAX / 4), count);
+        }
+        q
+    }
+}
 
 impl Quantiles {
     /// An empty histogram.
@@ -229,6 +252,32 @@ impl Estimate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantiles_survive_json_and_merge_alike() {
+        let values: Vec<f64> = (0..5000)
+            .map(|i| ((i * 7919) % 1000) as f64 * 0.731)
+            .collect();
+        let mut whole = Quantiles::new();
+        let (mut a, mut b) = (Quantiles::new(), Quantiles::new());
+        for (i, &x) in values.iter().enumerate() {
+            whole.add(x);
+            if i % 3 == 0 {
+                a.add(x)
+            } else {
+                b.add(x)
+            }
+        }
+        let text = serde_json::to_string(&a).unwrap();
+        assert!(text.starts_with("[["), "{}", &text[..20]);
+        let mut back: Quantiles = serde_json::from_str(&text).unwrap();
+        back.merge(&b);
+        assert_eq!(back.count(), whole.count());
+        assert_eq!(back.ecdf(200), whole.ecdf(200));
+        for q in [0.0, 0.1, 0.5, 0.9, 0.99, 1.0] {
+            assert_eq!(back.quantile(q), whole.quantile(q), "q = {q}");
+        }
+    }
 
     #[test]
     fn tally_merge_equals_one_pass() {

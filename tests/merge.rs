@@ -1,5 +1,5 @@
 //! Scale-out: a run split into 4 shards and merged equals the single run,
-//! byte for byte.
+//! byte for byte (data files and charts).
 
 use assert_cmd::Command;
 
@@ -47,14 +47,26 @@ fn four_shards_merged_equal_the_single_run() {
         .arg(&parts[1])
         .assert()
         .success();
-    for name in [
+    let charts = [
+        "wait_distribution",
+        "queue_by_hour",
+        "utilization_by_pool",
+        "lead_time_distribution",
+        "visits_per_case",
+    ]
+    .iter()
+    .flat_map(|c| [format!("charts/{c}.svg"), format!("charts/{c}.png")]);
+    let data = [
         "summary.json",
         "replications.csv",
         "hourly.csv",
         "cases.csv",
-    ] {
-        let a = std::fs::read(full.join(name)).unwrap();
-        let b = std::fs::read(merged.join(name)).unwrap();
+    ]
+    .iter()
+    .map(|n| n.to_string());
+    for name in data.chain(charts) {
+        let a = std::fs::read(full.join(&name)).unwrap();
+        let b = std::fs::read(merged.join(&name)).unwrap();
         assert!(
             a == b,
             "{name} differs between the single run and the merged shards"
