@@ -104,6 +104,16 @@ impl Partial {
         Partial::new(&run.model, &run.settings, &run.data, shard)
     }
 
+    /// The same without the wait and lead-time histograms (a merge of such
+    /// partials has empty distributions: enough for summaries and sweeps).
+    pub fn without_distributions(self) -> Partial {
+        Partial {
+            wait: Quantiles::new(),
+            lead_wd: Quantiles::new(),
+            ..self
+        }
+    }
+
     /// The partial result of running `settings.range` of a model (`data`
     /// may be empty: a sweep shard that runs none of a point's replications).
     pub fn new(
