@@ -332,27 +332,18 @@ fn unwritable_out_is_exit_2_before_simulating() {
     );
 }
 
+/// One front desk offered 10 servers' worth of work (10 a minute, 1 min
+/// each), with `extra` lines added to its serve step.
+fn front_desk(horizon: &str, extra: &str) -> String {
+    format!(
+        "name: front desk\nseed: 1\nreplications: 2\nhorizon: {horizon}\npools:\n  front_desk: {{servers: 1}}\nprocesses:\n  p:\n    steps:\n      - serve: front_desk\n        time: {{exp: 1min}}\n{extra}arrivals:\n  - {{name: a, rate: 10/min, process: p}}\n"
+    )
+}
+
 #[test]
 fn overloaded_design_is_exit_3_naming_the_pool() {
     let tmp = tempfile::tempdir().unwrap();
-    let file = write(
-        tmp.path(),
-        "over.yaml",
-        r#"name: overloaded
-seed: 1
-replications: 2
-horizon: 2d
-pools:
-  front_desk: {servers: 1}
-processes:
-  p:
-    steps:
-      - serve: front_desk
-        time: {exp: 1min}
-arrivals:
-  - {name: a, rate: 10/min, process: p}
-"#,
-    );
+    let file = write(tmp.path(), "over.yaml", &front_desk("2d", ""));
     let dir = tmp.path().join("out");
     let out = procsim(&[
         "run",
@@ -388,21 +379,7 @@ fn an_overload_that_reneging_absorbs_is_warned_as_such() {
     let file = write(
         tmp.path(),
         "renege.yaml",
-        r#"name: reneging
-seed: 1
-replications: 2
-horizon: 1d
-pools:
-  front_desk: {servers: 1}
-processes:
-  p:
-    steps:
-      - serve: front_desk
-        time: {exp: 1min}
-        patience: {exp: 5min}
-arrivals:
-  - {name: a, rate: 10/min, process: p}
-"#,
+        &front_desk("1d", "        patience: {exp: 5min}\n"),
     );
     let out = procsim(&["run", s(&file), "-q"]);
     assert_eq!(out.code, Some(0), "stderr:\n{}", out.stderr);
