@@ -168,12 +168,6 @@ pub type HourAreas = [f64; area::COUNT];
 /// Per-pool results of one replication.
 #[derive(Debug, Clone, Default)]
 pub struct PoolResult {
-    /// Integral of min(busy, servers) over [warmup, horizon].
-    pub busy_area: f64,
-    /// Integral of servers over [warmup, horizon].
-    pub capacity_area: f64,
-    /// Integral of the number waiting over [warmup, horizon].
-    pub queue_area: f64,
     /// Largest number waiting in [warmup, horizon].
     pub queue_max: u32,
     /// Waits (minutes) of counted cases, serve and work.
@@ -186,6 +180,14 @@ pub struct PoolResult {
     pub hourly: [HourAreas; 24],
     /// Seconds served past closing (for closes in the window).
     pub overtime: f64,
+}
+
+impl PoolResult {
+    /// The integral over [warmup, horizon] of one level of [`area`] (e.g.
+    /// `area::BUSY`: min(busy, servers)): the sum of its hours.
+    pub fn total(&self, which: usize) -> f64 {
+        self.hourly.iter().map(|h| h[which]).sum()
+    }
 }
 
 /// Per-process results of one replication.
@@ -614,9 +616,6 @@ impl<'m, O: Observer> Sim<'m, O> {
             let pr = &mut self.result.pools[p];
             ps.move_to_hour(end, &mut pr.hourly);
             pr.queue_max = ps.queue_max;
-            pr.queue_area = pr.hourly.iter().map(|h| h[area::QUEUE]).sum();
-            pr.busy_area = pr.hourly.iter().map(|h| h[area::BUSY]).sum();
-            pr.capacity_area = pr.hourly.iter().map(|h| h[area::CAPACITY]).sum();
             // Pool quantiles cover serve and work waits; the scenario's, serve waits.
             self.serve_waits[p].add_zeros(self.zero_serve_waits[p]);
             self.result.pools[p]

@@ -60,12 +60,13 @@ pub fn kpi_values(model: &Model, r: &ReplicationResult) -> KpiValues {
     ];
     debug_assert_eq!(v.len(), kpi::SCENARIO_KPIS.len());
     for p in &r.pools {
-        let window = p.hourly.iter().map(|h| h[area::TIME]).sum::<f64>();
+        let capacity = p.total(area::CAPACITY);
+        let window = p.total(area::TIME);
         v.extend([
-            (p.capacity_area > 0.0).then(|| p.busy_area / p.capacity_area),
+            (capacity > 0.0).then(|| p.total(area::BUSY) / capacity),
             p.wait.mean(),
             p.wait_quantiles.quantile(0.9),
-            (window > 0.0).then(|| p.queue_area / window),
+            (window > 0.0).then(|| p.total(area::QUEUE) / window),
             Some(f64::from(p.queue_max)),
             Some(p.served as f64),
         ]);
