@@ -33,19 +33,51 @@ fn scaled(path: &str, customers: f64) -> Model {
 fn bench_model(bencher: Bencher, model: &Model) {
     let stop = AtomicBool::new(false);
     // Count the cases and events of one replication once, for the counters.
-    let probe = run_replication(model, 0, Limits::default(), &mut NoObserver, &stop).expect("runs");
+    let probe = run_replication(
+        model,
+        model.seed,
+        0,
+        Limits::default(),
+        &mut NoObserver,
+        &stop,
+    )
+    .expect("runs");
     bencher
         .counter(ItemsCount::new(probe.cases_total))
         .bench(|| {
-            run_replication(model, 0, Limits::default(), &mut NoObserver, &stop).expect("runs")
+            run_replication(
+                model,
+                model.seed,
+                0,
+                Limits::default(),
+                &mut NoObserver,
+                &stop,
+            )
+            .expect("runs")
         });
 }
 
 fn bench_events(bencher: Bencher, model: &Model) {
     let stop = AtomicBool::new(false);
-    let probe = run_replication(model, 0, Limits::default(), &mut NoObserver, &stop).expect("runs");
+    let probe = run_replication(
+        model,
+        model.seed,
+        0,
+        Limits::default(),
+        &mut NoObserver,
+        &stop,
+    )
+    .expect("runs");
     bencher.counter(ItemsCount::new(probe.events)).bench(|| {
-        run_replication(model, 0, Limits::default(), &mut NoObserver, &stop).expect("runs")
+        run_replication(
+            model,
+            model.seed,
+            0,
+            Limits::default(),
+            &mut NoObserver,
+            &stop,
+        )
+        .expect("runs")
     });
 }
 

@@ -803,12 +803,10 @@ fn run_with_files(
     };
     let root = dir.path().to_path_buf();
     let mut io_error: Option<std::io::Error> = None;
-    let mut model_seeded = model.clone();
-    model_seeded.seed = settings.seed;
     let run = simulate::simulate_observed(
         model,
         settings,
-        |r| CsvObserver::new(&model_seeded, &labels, &root, r, true, events),
+        |r| CsvObserver::new(model, &labels, &root, r, true, events),
         |_, mut obs| {
             let res = (|| -> std::io::Result<()> {
                 obs.close()?;

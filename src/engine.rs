@@ -452,15 +452,17 @@ struct Sim<'m, O: Observer> {
     zero_serve_waits: Vec<u64>,
 }
 
-/// Runs one replication of `model`; `stop` is polled to interrupt.
+/// Runs replication `replication` of `model` with master seed `seed` (the
+/// file's, or an override); `stop` is polled to interrupt.
 pub fn run_replication<O: Observer>(
     model: &Model,
+    seed: u64,
     replication: u32,
     limits: Limits,
     observer: &mut O,
     stop: &AtomicBool,
 ) -> Result<ReplicationResult, EngineError> {
-    let root = StreamKey::replication(model.seed, u64::from(replication));
+    let root = StreamKey::replication(seed, u64::from(replication));
     let mut sim = Sim {
         model,
         replication,

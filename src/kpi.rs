@@ -101,7 +101,7 @@ pub fn check_key(key: &str, pools: &[&str], processes: &[&str]) -> Result<(), St
         }
     }
     if !kpis.contains(&kpi) {
-        let hint = crate::scenario::did_you_mean(kpi, kpis)
+        let hint = crate::suggest::did_you_mean(kpi, kpis)
             .map(|s| format!(" (did you mean `{s}`?)"))
             .unwrap_or_default();
         let level = if level == "kpis" { "scenario" } else { level };

@@ -14,6 +14,7 @@ pub mod scenario;
 pub mod schema;
 pub mod simulate;
 pub mod stats;
+pub mod suggest;
 pub mod summary;
 pub mod sweep;
 pub mod time;

@@ -127,16 +127,6 @@ pub fn load(path: &std::path::Path) -> Result<Model, ScenarioErrors> {
     load_bytes(&bytes, &file)
 }
 
-/// The closest of `candidates` to `word`, if close enough to suggest.
-pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (strsim::jaro_winkler(word, c), *c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}
-
 /// Parses and validates scenario text after setting `key` (a dotted path
 /// such as `pools.hall.servers`, `arrivals[0].daily`,
 /// `arrivals.walk_ins.rate` or `processes.p.steps[1].time`) to `value`,

@@ -179,8 +179,6 @@ where
                 "cannot start {threads} worker threads: {e}; try a smaller --threads"
             ))
         })?;
-    let mut model = model.clone();
-    model.seed = settings.seed;
     let mut data = RunData::new(model.pools.len());
     let reps: Vec<u32> = settings.range.clone().collect();
     let chunk = (threads * 2).max(1);
@@ -190,8 +188,14 @@ where
                 .par_iter()
                 .map(|&r| {
                     let mut observer = make(r);
-                    let result =
-                        engine::run_replication(&model, r, settings.limits, &mut observer, stop)?;
+                    let result = engine::run_replication(
+                        model,
+                        settings.seed,
+                        r,
+                        settings.limits,
+                        &mut observer,
+                        stop,
+                    )?;
                     progress(r);
                     Ok((result, observer))
                 })
@@ -199,13 +203,13 @@ where
         });
         for item in results {
             let (result, observer) = item?;
-            data.add(&model, &result);
+            data.add(model, &result);
             finish(result.replication, observer)?;
         }
     }
-    let summary = Summary::new(&model, settings.seed, &data.values);
+    let summary = Summary::new(model, settings.seed, &data.values);
     Ok(Run {
-        model,
+        model: model.clone(),
         settings: settings.clone(),
         data,
         summary,

@@ -50,7 +50,7 @@ pub fn simulate_and_check(model: &Model) -> Option<ReplicationResult> {
     let limits = Limits {
         max_queue: MAX_QUEUE,
     };
-    let result = match run_replication(model, 0, limits, &mut NoObserver, &stop) {
+    let result = match run_replication(model, model.seed, 0, limits, &mut NoObserver, &stop) {
         Ok(r) => r,
         Err(EngineError::Overloaded { .. }) => return None,
         Err(e) => panic!("unexpected engine error: {e}"),

@@ -2,13 +2,13 @@
 //! applies defaults, checks every rule of the format, and collects every
 //! problem of the file before giving up.
 
-use super::did_you_mean;
 use super::error::{Problem, ScenarioErrors};
 use super::node::{Node, Value};
 use crate::calendar::{Calendar, Hours, OpenDays};
 use crate::dist::{Dist, Family};
 use crate::model::*;
 use crate::rng::name_hash;
+use crate::suggest::did_you_mean;
 use crate::time::{self, Duration, Seconds, DAY};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
