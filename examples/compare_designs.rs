@@ -4,9 +4,8 @@
 //!
 //! Run with `cargo run --release --example compare_designs`.
 
-use procsim::compare::{compare, Verdict};
-use procsim::simulate::{simulate, RunSettings};
-use std::sync::atomic::AtomicBool;
+use procsim::compare::Verdict;
+use procsim::report::sentence;
 
 const HALL: &str = r#"
 name: City hall, WINDOWS windows
@@ -27,16 +26,14 @@ arrivals:
 "#;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let stop = AtomicBool::new(false);
     let mut runs = Vec::new();
     for windows in ["3", "4"] {
-        let model = procsim::scenario::load_str(&HALL.replace("WINDOWS", windows), "hall.yaml")?;
-        let settings = RunSettings::from_model(&model);
-        runs.push(simulate(&model, &settings, &|_| {}, &stop)?);
+        let model = procsim::load_str(&HALL.replace("WINDOWS", windows), "hall.yaml")?;
+        runs.push(procsim::Simulation::new(&model).run()?);
     }
-    let comparison = compare(&runs[0], &runs[1..]);
+    let comparison = procsim::compare(&runs[0], &runs[1..]);
     let wait = &comparison.designs[0].vs_baseline["wait_min"];
-    println!("{}", procsim::compare::sentence("mean wait", "min", wait));
+    println!("{}", sentence("mean wait", "min", wait));
     // The same citizens came to both designs, so the arrivals are identical...
     assert_eq!(comparison.designs[0].vs_baseline["arrived"].diff, 0.0);
     // ...and one more window shortens the wait, significantly.

@@ -6,15 +6,12 @@
 //! t-interval: much narrower than comparing two independent means. When
 //! they do not, the interval falls back to Welch's.
 
-use crate::check::welch_half_width;
-use crate::cli::{self, Context, Failure, OverrideSettings, Progress};
 use crate::kpi::{better, Better};
-use crate::simulate::{self, Run};
-use crate::stats::{t975, Estimate, Tally};
+use crate::simulate::Run;
+use crate::stats::{t975, welch_half_width, Estimate, Tally};
 use crate::summary::{kpi_keys, Summary};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
 
 /// One KPI of a design against the baseline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,141 +160,6 @@ pub fn diff_of(before: &[Option<f64>], after: &[Option<f64>], paired: bool) -> O
         significant: diff.abs() > half && diff != 0.0,
         paired,
     })
-}
-
-/// A sentence for a report: "mean wait fell from 18.2 to 6.4 min (-65%, 95% CI -68% to -61%)".
-pub fn sentence(label: &str, unit: &str, d: &Diff) -> String {
-    use crate::report::format_value;
-    let verb = if !d.significant {
-        "did not change significantly"
-    } else if d.diff < 0.0 {
-        "fell"
-    } else {
-        "rose"
-    };
-    let unit = if unit.is_empty() {
-        String::new()
-    } else {
-        format!(" {unit}")
-    };
-    let pct = match (d.change_pct, d.change_pct_ci95()) {
-        (Some(p), Some((lo, hi))) => format!(" ({p:+.0}%, 95% CI {lo:+.0}% to {hi:+.0}%)"),
-        _ => format!(
-            " (diff {} ± {})",
-            format_value(d.diff),
-            format_value(d.diff_ci95)
-        ),
-    };
-    if d.significant {
-        format!(
-            "{label} {verb} from {} to {}{unit}{pct}",
-            format_value(d.before),
-            format_value(d.after)
-        )
-    } else {
-        format!(
-            "{label} {verb}: {} vs {}{unit}{pct}",
-            format_value(d.before),
-            format_value(d.after)
-        )
-    }
-}
-
-/// Runs `compare` from the CLI.
-pub fn cli_compare(
-    ctx: &Context,
-    baseline: &Path,
-    designs: &[PathBuf],
-    out: Option<&Path>,
-    json: bool,
-    markdown: Option<&[String]>,
-    o: &OverrideSettings,
-) -> Result<i32, Failure> {
-    let mut loaded = vec![cli::load_model(baseline, o)?];
-    for d in designs {
-        loaded.push(cli::load_model(d, o)?);
-    }
-    let first = &loaded[0].1;
-    for (m, s) in &loaded[1..] {
-        if s.seed != first.seed || s.replications != first.replications {
-            eprintln!(
-                "note: `{}` has seed {} and {} replications, the baseline {} and {}: the runs cannot be paired, intervals are Welch's",
-                m.name, s.seed, s.replications, first.seed, first.replications
-            );
-        }
-    }
-    let mut outdir = match out {
-        Some(dir) => Some(
-            crate::report::files::OutDir::prepare(dir).map_err(|e| Failure {
-                code: 2,
-                message: format!("error: cannot write to {}: {e}", dir.display()),
-            })?,
-        ),
-        None => None,
-    };
-    let total: u64 = loaded.iter().map(|(_, s)| u64::from(s.replications)).sum();
-    let progress = Progress::new(ctx, "compare", total);
-    let mut runs = Vec::new();
-    for (m, s) in &loaded {
-        let mut s = s.clone();
-        s.threads = ctx.threads;
-        runs.push(simulate::simulate(
-            m,
-            &s,
-            &|r| progress.tick(r),
-            cli::stop_flag(),
-        )?);
-    }
-    progress.finish();
-    let comparison = compare(&runs[0], &runs[1..]);
-    if let Some(dir) = &mut outdir {
-        crate::report::write_comparison(dir, &comparison, &runs).map_err(|e| Failure {
-            code: 2,
-            message: format!("error: writing the report: {e}"),
-        })?;
-    }
-    if let Some(dir) = outdir {
-        if cli::stop_flag().load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(crate::engine::EngineError::Interrupted.into());
-        }
-        dir.commit().map_err(|e| Failure {
-            code: 2,
-            message: format!("error: writing the report: {e}"),
-        })?;
-    }
-    if let Some(keys) = markdown {
-        let mut keys: Vec<String> = keys.iter().filter(|k| !k.is_empty()).cloned().collect();
-        if keys.is_empty() {
-            keys = [
-                "wait_min",
-                "wait_p90_min",
-                "hall_min",
-                "visits",
-                "lead_time_wd",
-                "lead_time_p90_wd",
-                "on_time_rate",
-                "abandon_rate",
-            ]
-            .iter()
-            .map(|k| k.to_string())
-            .collect();
-        }
-        cli::print(&crate::report::table::comparison_markdown(
-            &comparison,
-            &keys,
-        ));
-    } else if json {
-        cli::print(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&comparison).unwrap_or_default()
-        ));
-    } else {
-        cli::print(&crate::report::table::comparison_table(
-            &comparison,
-            cli::use_color(),
-        ));
-    }
-    Ok(0)
 }
 
 #[cfg(test)]

@@ -114,7 +114,7 @@ impl Partial {
         }
     }
 
-    /// The partial result of running `settings.range` of a model (`data`
+    /// The partial result of running `settings.range()` of a model (`data`
     /// may be empty: a sweep shard that runs none of a point's replications).
     pub fn new(
         model: &Model,
@@ -247,7 +247,7 @@ fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, String> {
 
 /// Reads a part directory: a run shard's `partial.json` or a sweep shard's
 /// `sweep-partial.json`.
-pub fn read_part(dir: &Path) -> Result<Part, String> {
+fn read_part_text(dir: &Path) -> Result<Part, String> {
     let run = dir.join(PARTIAL_FILE);
     let sweep = dir.join(SWEEP_PARTIAL_FILE);
     match (run.is_file(), sweep.is_file()) {
@@ -282,7 +282,7 @@ fn check_complete(shards: &[u32], n: u32, what: &str) -> Result<(), String> {
 }
 
 /// Merges partials (any order) into one result; checks they belong together.
-pub fn merge(mut parts: Vec<Partial>) -> Result<Merged, String> {
+fn merge_parts(mut parts: Vec<Partial>) -> Result<Merged, String> {
     if parts.is_empty() {
         return Err("no parts to merge".into());
     }
@@ -350,7 +350,7 @@ pub fn merge(mut parts: Vec<Partial>) -> Result<Merged, String> {
 
 /// Merges the partials of a sharded sweep (any order): checks they belong
 /// together, then [`merge`]s each point's shares.
-pub fn merge_sweep(mut parts: Vec<SweepPartial>) -> Result<MergedSweep, String> {
+fn merge_sweep_parts(mut parts: Vec<SweepPartial>) -> Result<MergedSweep, String> {
     if parts.is_empty() {
         return Err("no parts to merge".into());
     }
@@ -421,7 +421,7 @@ pub fn merge_sweep(mut parts: Vec<SweepPartial>) -> Result<MergedSweep, String> 
     }
     let mut points = Vec::new();
     for ((value, targets), column) in values.into_iter().zip(targets).zip(shares) {
-        let merged = merge(column).map_err(|e| format!("sweep point {key}={value}: {e}"))?;
+        let merged = merge_parts(column).map_err(|e| format!("sweep point {key}={value}: {e}"))?;
         points.push(MergedPoint {
             value,
             targets,
@@ -434,6 +434,28 @@ pub fn merge_sweep(mut parts: Vec<SweepPartial>) -> Result<MergedSweep, String> 
         kpis,
         points,
     })
+}
+
+/// Parts that cannot be read or do not belong together (what is wrong, and what to do).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct MergeError(String);
+
+/// Reads a part directory: a run shard's `partial.json` or a sweep shard's
+/// `sweep-partial.json`.
+pub fn read_part(dir: &Path) -> Result<Part, MergeError> {
+    read_part_text(dir).map_err(MergeError)
+}
+
+/// Merges the partials of a sharded run (any order) into one result;
+/// checks that they belong together and that every shard is there once.
+pub fn merge(parts: Vec<Partial>) -> Result<Merged, MergeError> {
+    merge_parts(parts).map_err(MergeError)
+}
+
+/// Merges the partials of a sharded sweep (any order) into per-point summaries.
+pub fn merge_sweep(parts: Vec<SweepPartial>) -> Result<MergedSweep, MergeError> {
+    merge_sweep_parts(parts).map_err(MergeError)
 }
 
 #[cfg(test)]

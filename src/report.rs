@@ -3,8 +3,11 @@
 //! happens in [`files`], atomically.
 
 pub mod chart;
+pub mod check;
 pub mod csv;
 pub mod files;
+pub mod run_files;
+pub mod sweep;
 pub mod table;
 
 /// Formats a KPI value for people: about four significant digits.
@@ -26,6 +29,8 @@ pub fn format_value(v: f64) -> String {
 }
 
 pub mod html;
+
+pub use html::sentence;
 
 use crate::compare::Comparison;
 use crate::engine::area;
@@ -249,19 +254,10 @@ pub fn run_charts(runs: &[ChartInput]) -> Vec<(String, ChartSpec)> {
 
 /// The forest chart of a comparison's changes against the baseline.
 fn kpi_changes_chart(c: &Comparison, names: &[String]) -> (String, ChartSpec) {
-    let keys = [
-        "wait_min",
-        "wait_p90_min",
-        "hall_min",
-        "visits",
-        "lead_time_wd",
-        "lead_time_p90_wd",
-        "on_time_rate",
-        "abandon_rate",
-    ];
+    let keys: Vec<&str> = crate::kpi::headlines().iter().map(|k| k.name).collect();
     let mut rows = Vec::new();
     for (di, d) in c.designs.iter().enumerate() {
-        for k in keys {
+        for &k in &keys {
             if let Some(diff) = d.vs_baseline.get(k) {
                 let (Some(mean), Some(interval)) = (diff.change_pct, diff.change_pct_ci95()) else {
                     continue;

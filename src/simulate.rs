@@ -20,12 +20,15 @@ pub struct RunSettings {
     pub seed: u64,
     /// Replications in the whole run.
     pub replications: u32,
-    /// The replications this process runs (all, or a shard's share).
-    pub range: Range<u32>,
+    /// Run only these replications of the whole run (a shard's share);
+    /// `None`: all of them. Clipped to `0..replications`.
+    pub only: Option<Range<u32>>,
     /// Worker threads (0: all cores).
     pub threads: usize,
     /// Safety limits.
     pub limits: Limits,
+    /// Refuse a scenario expected to generate more cases than this per replication.
+    pub max_cases: u64,
 }
 
 impl RunSettings {
@@ -34,10 +37,146 @@ impl RunSettings {
         RunSettings {
             seed: model.seed,
             replications: model.replications,
-            range: 0..model.replications,
+            only: None,
             threads: 0,
             limits: Limits::default(),
+            max_cases: 20_000_000,
         }
+    }
+
+    /// The replications this process runs: all, or a shard's share.
+    pub fn range(&self) -> Range<u32> {
+        match &self.only {
+            Some(r) => r.start.min(self.replications)..r.end.min(self.replications),
+            None => 0..self.replications,
+        }
+    }
+
+    /// Checks these settings against a model before anything runs: at least
+    /// one replication, and no more cases per replication than `max_cases`.
+    pub fn check(&self, model: &Model) -> Result<(), SimulationError> {
+        if self.replications == 0 {
+            return Err(SimulationError::NoReplications);
+        }
+        let expected = model.arrivals.iter().map(|a| a.mean_rate).sum::<f64>() * model.horizon;
+        if expected > self.max_cases as f64 {
+            return Err(SimulationError::TooManyCases {
+                file: model.file.clone(),
+                expected,
+                limit: self.max_cases,
+            });
+        }
+        Ok(())
+    }
+
+    fn worker_threads(&self) -> usize {
+        if self.threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            self.threads
+        }
+    }
+}
+
+/// Why a run did not give results.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimulationError {
+    /// Zero replications were asked for.
+    #[error("replications must be at least 1")]
+    NoReplications,
+    /// The scenario would generate more cases than allowed.
+    #[error("{file}: this scenario would generate about {expected:.3e} cases per replication, over the limit of {limit} (--max-cases); shorten the horizon or lower the rates")]
+    TooManyCases {
+        /// Scenario file.
+        file: String,
+        /// Expected cases per replication.
+        expected: f64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The engine stopped (overload, interruption, resources).
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+/// A run of one scenario, set up step by step:
+///
+/// ```no_run
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let model = procsim::load("scenarios/textbook/mmc.yaml".as_ref())?;
+/// let run = procsim::Simulation::new(&model).replications(20).seed(7).threads(2).run()?;
+/// println!("{:?}", run.summary.get("wait_min"));
+/// # Ok(()) }
+/// ```
+///
+/// Progress and cancellation are optional ([`Simulation::progress`],
+/// [`Simulation::stop`]).
+pub struct Simulation<'a> {
+    model: &'a Model,
+    settings: RunSettings,
+    progress: Option<&'a (dyn Fn(u32) + Sync)>,
+    stop: Option<&'a AtomicBool>,
+}
+
+impl<'a> Simulation<'a> {
+    /// A run of `model` with the file's seed and replications, on all cores.
+    pub fn new(model: &'a Model) -> Self {
+        Simulation {
+            model,
+            settings: RunSettings::from_model(model),
+            progress: None,
+            stop: None,
+        }
+    }
+
+    /// Replications of the whole run.
+    pub fn replications(mut self, n: u32) -> Self {
+        self.settings.replications = n;
+        self
+    }
+
+    /// Master seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.settings.seed = seed;
+        self
+    }
+
+    /// Worker threads (0: all cores); results are identical for any value.
+    pub fn threads(mut self, n: usize) -> Self {
+        self.settings.threads = n;
+        self
+    }
+
+    /// Every setting at once (e.g. from the command line's overrides).
+    pub fn settings(mut self, settings: RunSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Calls `f(replication)` as each replication finishes.
+    pub fn progress(mut self, f: &'a (dyn Fn(u32) + Sync)) -> Self {
+        self.progress = Some(f);
+        self
+    }
+
+    /// Polls `flag` and stops with [`EngineError::Interrupted`] once it is set.
+    pub fn stop(mut self, flag: &'a AtomicBool) -> Self {
+        self.stop = Some(flag);
+        self
+    }
+
+    /// Runs the replications and summarises them.
+    pub fn run(self) -> Result<Run, SimulationError> {
+        self.settings.check(self.model)?;
+        let never = AtomicBool::new(false);
+        let run = simulate(
+            self.model,
+            &self.settings,
+            self.progress.unwrap_or(&|_| {}),
+            self.stop.unwrap_or(&never),
+        )?;
+        Ok(run)
     }
 }
 
@@ -80,9 +219,9 @@ impl RunData {
         }
     }
 
-    fn add(&mut self, model: &Model, r: &ReplicationResult) {
+    fn add(&mut self, r: &ReplicationResult) {
         self.replications.push(r.replication);
-        self.values.push(kpi_values(model, r));
+        self.values.push(kpi_values(r));
         self.wait.merge(&r.wait_quantiles);
         self.lead_wd.merge(&r.lead_wd_quantiles);
         for (a, b) in self.visit_counts.iter_mut().zip(r.visit_counts) {
@@ -166,11 +305,7 @@ where
     M: Fn(u32) -> O + Sync,
     F: FnMut(u32, O) -> Result<(), EngineError>,
 {
-    let threads = if settings.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        settings.threads
-    };
+    let threads = settings.worker_threads();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -180,7 +315,7 @@ where
             ))
         })?;
     let mut data = RunData::new(model.pools.len());
-    let reps: Vec<u32> = settings.range.clone().collect();
+    let reps: Vec<u32> = settings.range().collect();
     let chunk = (threads * 2).max(1);
     for batch in reps.chunks(chunk) {
         let results: Vec<Result<(ReplicationResult, O), EngineError>> = pool.install(|| {
@@ -203,7 +338,7 @@ where
         });
         for item in results {
             let (result, observer) = item?;
-            data.add(model, &result);
+            data.add(&result);
             finish(result.replication, observer)?;
         }
     }
@@ -214,4 +349,48 @@ where
         data,
         summary,
     })
+}
+
+/// Runs several scenarios, each with its settings, on `threads` workers
+/// (0: all cores): with at least as many scenarios as threads, one thread
+/// per scenario and scenarios in parallel; with fewer, one scenario after
+/// another with its replications in parallel. Results come back in the
+/// order given, and are the same for any thread count.
+pub fn simulate_many(
+    runs: &[(Model, RunSettings)],
+    threads: usize,
+    progress: &(dyn Fn(u32) + Sync),
+    stop: &AtomicBool,
+) -> Vec<Result<Run, SimulationError>> {
+    let threads = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    };
+    let per_run_threads = if runs.len() >= threads { 1 } else { threads };
+    let one = |(m, s): &(Model, RunSettings)| {
+        let settings = RunSettings {
+            threads: per_run_threads,
+            ..s.clone()
+        };
+        Simulation::new(m)
+            .settings(settings)
+            .progress(progress)
+            .stop(stop)
+            .run()
+    };
+    if per_run_threads > 1 {
+        return runs.iter().map(one).collect();
+    }
+    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool.install(|| runs.par_iter().map(one).collect()),
+        Err(e) => runs
+            .iter()
+            .map(|_| {
+                Err(SimulationError::Engine(EngineError::Resources(format!(
+                    "cannot start {threads} worker threads: {e}; try a smaller --threads"
+                ))))
+            })
+            .collect(),
+    }
 }

@@ -223,6 +223,39 @@ pub fn t975(df: u64) -> f64 {
         .unwrap_or(1.959_963_984_540_054)
 }
 
+/// Welch's interval for the difference of two means known by their
+/// summaries (sd recovered from the t half-width): returns the half-width.
+pub fn welch_half_width(a: &Estimate, n_a: u32, b: &Estimate, n_b: u32) -> f64 {
+    let var = |e: &Estimate, n: u32| -> f64 {
+        if n < 2 {
+            return 0.0;
+        }
+        let se = e.ci95 / t975(u64::from(n) - 1);
+        se * se
+    };
+    let (va, vb) = (var(a, n_a), var(b, n_b));
+    let se2 = va + vb;
+    if se2 <= 0.0 {
+        return 0.0;
+    }
+    let df_den = if n_a > 1 {
+        va * va / f64::from(n_a - 1)
+    } else {
+        0.0
+    } + if n_b > 1 {
+        vb * vb / f64::from(n_b - 1)
+    } else {
+        0.0
+    };
+    let df = if df_den > 0.0 {
+        se2 * se2 / df_den
+    } else {
+        1.0
+    };
+    let df = df.floor().max(1.0) as u64;
+    t975(df) * se2.sqrt()
+}
+
 impl Estimate {
     /// Summarises replication values; `None` entries (no data in that
     /// replication) are left out; `None` when no replication has data.

@@ -1,8 +1,8 @@
 //! From replication results to KPIs: one value per KPI key per replication,
 //! then the summary across replications (the summary JSON of `cli.md`).
 
-use crate::engine::{area, ReplicationResult};
-use crate::kpi;
+use crate::engine::ReplicationResult;
+use crate::kpi::{self, Level};
 use crate::model::Model;
 use crate::stats::Estimate;
 use indexmap::IndexMap;
@@ -12,78 +12,24 @@ use serde::{Deserialize, Serialize};
 pub type KpiValues = Vec<Option<f64>>;
 
 /// Every KPI key of a model, in output order: scenario KPIs, then each
-/// pool's, then each process's.
+/// pool's, then each process's (the registry's order within each).
 pub fn kpi_keys(model: &Model) -> Vec<String> {
-    let mut keys: Vec<String> = kpi::SCENARIO_KPIS.iter().map(|k| k.to_string()).collect();
+    let mut keys: Vec<String> = kpi::names(Level::Scenario)
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
     for p in &model.pools {
-        keys.extend(
-            kpi::POOL_KPIS
-                .iter()
-                .map(|k| format!("pools.{}.{k}", p.name)),
-        );
+        keys.extend(kpi::at(Level::Pool).map(|k| format!("pools.{}.{}", p.name, k.name)));
     }
     for p in &model.processes {
-        keys.extend(
-            kpi::PROCESS_KPIS
-                .iter()
-                .map(|k| format!("processes.{}.{k}", p.name)),
-        );
+        keys.extend(kpi::at(Level::Process).map(|k| format!("processes.{}.{}", p.name, k.name)));
     }
     keys
 }
 
-fn ratio(a: u64, b: u64) -> Option<f64> {
-    (b > 0).then(|| a as f64 / b as f64)
-}
-
 /// The KPI values of one replication, aligned with [`kpi_keys`].
-pub fn kpi_values(model: &Model, r: &ReplicationResult) -> KpiValues {
-    let mut v: KpiValues = vec![
-        Some(r.arrived as f64),
-        Some(r.completed as f64),
-        Some(r.abandoned as f64),
-        Some(r.unfinished as f64),
-        ratio(r.abandoned, r.arrived),
-        r.wait.mean(),
-        r.wait_quantiles.quantile(0.5),
-        r.wait_quantiles.quantile(0.9),
-        r.wait_quantiles.quantile(0.95),
-        (r.hall_visits > 0).then(|| r.hall_minutes / r.hall_visits as f64),
-        r.visits.mean(),
-        r.lead_min.mean(),
-        r.lead_wd.mean(),
-        r.lead_wd_quantiles.quantile(0.9),
-        ratio(r.on_time, r.limited),
-        (r.open_days > 0.0).then(|| r.completed as f64 / r.open_days),
-        (r.open_days > 0.0)
-            .then(|| r.pools.iter().map(|p| p.overtime).sum::<f64>() / 60.0 / r.open_days),
-    ];
-    debug_assert_eq!(v.len(), kpi::SCENARIO_KPIS.len());
-    for p in &r.pools {
-        let capacity = p.total(area::CAPACITY);
-        let window = p.total(area::TIME);
-        v.extend([
-            (capacity > 0.0).then(|| p.total(area::BUSY) / capacity),
-            p.wait.mean(),
-            p.wait_quantiles.quantile(0.9),
-            (window > 0.0).then(|| p.total(area::QUEUE) / window),
-            Some(f64::from(p.queue_max)),
-            Some(p.served as f64),
-        ]);
-    }
-    for p in &r.processes {
-        v.extend([
-            Some(p.arrived as f64),
-            Some(p.completed as f64),
-            p.wait.mean(),
-            p.lead_min.mean(),
-            p.lead_wd.mean(),
-            p.visits.mean(),
-            ratio(p.on_time, p.limited),
-        ]);
-    }
-    let _ = model;
-    v
+pub fn kpi_values(r: &ReplicationResult) -> KpiValues {
+    kpi::values(r)
 }
 
 /// One KPI across replications: the estimate, or `null` without data.
@@ -145,13 +91,13 @@ impl Summary {
 
     fn set(&mut self, key: &str, value: KpiEntry) {
         match kpi::split_key(key) {
-            Some(("pools", Some(name), k)) => {
+            Some((Level::Pool, Some(name), k)) => {
                 self.pools
                     .entry(name.to_string())
                     .or_default()
                     .insert(k.to_string(), value);
             }
-            Some(("processes", Some(name), k)) => {
+            Some((Level::Process, Some(name), k)) => {
                 self.processes
                     .entry(name.to_string())
                     .or_default()
@@ -166,8 +112,8 @@ impl Summary {
     /// The entry of a dotted KPI key; `None` if the key is unknown.
     pub fn get(&self, key: &str) -> Option<&KpiEntry> {
         match kpi::split_key(key)? {
-            ("pools", Some(name), k) => self.pools.get(name)?.get(k),
-            ("processes", Some(name), k) => self.processes.get(name)?.get(k),
+            (Level::Pool, Some(name), k) => self.pools.get(name)?.get(k),
+            (Level::Process, Some(name), k) => self.processes.get(name)?.get(k),
             (_, _, k) => self.kpis.get(k),
         }
     }

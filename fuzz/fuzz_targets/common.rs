@@ -82,7 +82,7 @@ pub fn simulate_and_check(model: &Model) -> Option<ReplicationResult> {
         result.completed,
         "per-process completions do not add up"
     );
-    let values = procsim::summary::kpi_values(model, &result);
+    let values = procsim::summary::kpi_values(&result);
     assert_eq!(values.len(), procsim::summary::kpi_keys(model).len());
     Some(result)
 }

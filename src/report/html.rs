@@ -2,7 +2,7 @@
 //! scripts, no network; prints well on paper.
 
 use super::format_value;
-use crate::compare::{Comparison, Verdict};
+use crate::compare::{Comparison, Diff, Verdict};
 use crate::summary::Summary;
 
 /// Escapes text for HTML.
@@ -38,37 +38,53 @@ figure svg { width: 100%; height: auto; } figcaption { color: #555; font-size: .
 @media print { body { max-width: none; margin: 0; } h2 { page-break-after: avoid; } table, figure { page-break-inside: avoid; } .lead { background: none; } }
 "#;
 
-fn kpi_label(key: &str) -> (&'static str, &'static str) {
-    match key {
-        "wait_min" => ("mean wait", "min"),
-        "wait_p90_min" => ("90th percentile of the wait", "min"),
-        "hall_min" => ("time in the hall per visit", "min"),
-        "visits" => ("visits per case", ""),
-        "lead_time_wd" => ("mean lead time", "working days"),
-        "lead_time_min" => ("mean lead time", "min"),
-        "on_time_rate" => ("on-time rate", ""),
-        "abandon_rate" => ("abandonment rate", ""),
-        _ => ("", ""),
-    }
+/// Sentences for the summary paragraph of one design: one per KPI the
+/// registry marks for a sentence.
+pub fn summary_sentences(design: &crate::compare::DesignComparison) -> Vec<String> {
+    crate::kpi::sentences()
+        .into_iter()
+        .filter_map(|k| {
+            let d = design.vs_baseline.get(k.name)?;
+            Some(sentence(k.label, k.unit, d))
+        })
+        .collect()
 }
 
-/// Sentences for the summary paragraph of one design.
-pub fn summary_sentences(design: &crate::compare::DesignComparison) -> Vec<String> {
-    [
-        "wait_min",
-        "wait_p90_min",
-        "visits",
-        "lead_time_wd",
-        "on_time_rate",
-        "abandon_rate",
-    ]
-    .iter()
-    .filter_map(|k| {
-        let d = design.vs_baseline.get(*k)?;
-        let (label, unit) = kpi_label(k);
-        Some(crate::compare::sentence(label, unit, d))
-    })
-    .collect()
+/// A sentence for a report: "mean wait fell from 18.2 to 6.4 min (-65%, 95% CI -68% to -61%)".
+pub fn sentence(label: &str, unit: &str, d: &Diff) -> String {
+    let verb = if !d.significant {
+        "did not change significantly"
+    } else if d.diff < 0.0 {
+        "fell"
+    } else {
+        "rose"
+    };
+    let unit = if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {unit}")
+    };
+    let pct = match (d.change_pct, d.change_pct_ci95()) {
+        (Some(p), Some((lo, hi))) => format!(" ({p:+.0}%, 95% CI {lo:+.0}% to {hi:+.0}%)"),
+        _ => format!(
+            " (diff {} ± {})",
+            format_value(d.diff),
+            format_value(d.diff_ci95)
+        ),
+    };
+    if d.significant {
+        format!(
+            "{label} {verb} from {} to {}{unit}{pct}",
+            format_value(d.before),
+            format_value(d.after)
+        )
+    } else {
+        format!(
+            "{label} {verb}: {} vs {}{unit}{pct}",
+            format_value(d.before),
+            format_value(d.after)
+        )
+    }
 }
 
 fn summary_rows(s: &Summary, level: &str) -> String {

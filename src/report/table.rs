@@ -163,3 +163,43 @@ pub fn comparison_markdown(c: &crate::compare::Comparison, keys: &[String]) -> S
     }
     out
 }
+
+/// The sweep as a table, with the planner's answer.
+pub fn sweep_table(s: &crate::sweep::Sweep, has_targets: bool) -> String {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_BORDERS_ONLY);
+    let mut header = vec![Cell::new(&s.key)];
+    header.extend(s.kpis.iter().map(Cell::new));
+    if has_targets {
+        header.push(Cell::new("targets"));
+    }
+    t.set_header(header);
+    for p in &s.points {
+        let mut row = vec![Cell::new(&p.value)];
+        for e in &p.kpis {
+            row.push(
+                Cell::new(
+                    e.map(|e| format!("{} ± {}", format_value(e.mean), format_value(e.ci95)))
+                        .unwrap_or("–".into()),
+                )
+                .set_alignment(CellAlignment::Right),
+            );
+        }
+        if has_targets {
+            row.push(Cell::new(match p.meets_targets {
+                Some(true) => "all met",
+                Some(false) => "missed",
+                None => "",
+            }));
+        }
+        t.add_row(row);
+    }
+    let mut out = format!("{}: sweep of {} (mean ± 95% CI)\n{t}\n", s.scenario, s.key);
+    if has_targets {
+        match &s.smallest_meeting_targets {
+            Some(v) => out.push_str(&format!("the smallest value meeting every target is {v}\n")),
+            None => out.push_str("no value meets every target\n"),
+        }
+    }
+    out
+}

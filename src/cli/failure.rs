@@ -1,0 +1,111 @@
+//! What the command line reports on failure, and the one place where
+//! typed errors of the library become exit codes: 2 bad input or usage,
+//! 3 the run could not finish (overload, resources), 130 interrupted.
+
+use crate::check::BaselineError;
+use crate::engine::EngineError;
+use crate::merge::MergeError;
+use crate::report::run_files::RunFilesError;
+use crate::scenario::ScenarioErrors;
+use crate::simulate::SimulationError;
+use crate::sweep::SetError;
+use std::io::Write;
+
+/// An error the CLI reports: message and exit code.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    /// Exit code.
+    pub(crate) code: i32,
+    /// Text for stderr.
+    pub(crate) message: String,
+}
+
+impl Failure {
+    /// Bad input or usage (exit 2).
+    pub(crate) fn usage(message: impl std::fmt::Display) -> Self {
+        Failure {
+            code: 2,
+            message: format!("error: {message}"),
+        }
+    }
+
+    /// An output file or directory that could not be written (exit 2).
+    pub(crate) fn write(what: impl std::fmt::Display, e: std::io::Error) -> Self {
+        Failure::usage(format!("{what}: {e}"))
+    }
+}
+
+impl From<EngineError> for Failure {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Interrupted => Failure {
+                code: 130,
+                message: "interrupted; no output was written".into(),
+            },
+            other => Failure {
+                code: 3,
+                message: format!("error: {other}"),
+            },
+        }
+    }
+}
+
+impl From<SimulationError> for Failure {
+    fn from(e: SimulationError) -> Self {
+        match e {
+            SimulationError::Engine(e) => e.into(),
+            SimulationError::NoReplications => Failure::usage("--reps must be at least 1"),
+            other => Failure::usage(other),
+        }
+    }
+}
+
+impl From<RunFilesError> for Failure {
+    fn from(e: RunFilesError) -> Self {
+        match e {
+            RunFilesError::Simulation(e) => e.into(),
+            other => Failure::usage(other),
+        }
+    }
+}
+
+impl From<ScenarioErrors> for Failure {
+    fn from(e: ScenarioErrors) -> Self {
+        Failure {
+            code: 2,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<BaselineError> for Failure {
+    fn from(e: BaselineError) -> Self {
+        Failure::usage(e)
+    }
+}
+
+impl From<MergeError> for Failure {
+    fn from(e: MergeError) -> Self {
+        Failure::usage(e)
+    }
+}
+
+impl From<SetError> for Failure {
+    fn from(e: SetError) -> Self {
+        match e {
+            SetError::Scenario(e) => e.into(),
+            other => Failure::usage(other),
+        }
+    }
+}
+
+/// Prints to stdout; a closed pipe (e.g. `| head`) ends the program quietly.
+pub(crate) fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let result = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+    if let Err(e) = result {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}

@@ -1,0 +1,347 @@
+//! The command line: clap commands -> library calls. The only module that
+//! prints, reads the environment or decides exit codes (0 done, 1 check
+//! failed, 2 bad input, 3 could not finish, 130 interrupted; see
+//! [`failure`]). One file per command.
+
+mod check;
+mod compare;
+mod failure;
+mod merge;
+mod progress;
+mod run;
+mod settings;
+mod sweep;
+mod validate;
+
+use clap::{Args, Parser, Subcommand};
+use failure::{emit, Failure};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by Ctrl-C; the engine polls it.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+const ABOUT: &str = "Discrete-event simulator for service processes: citizens arrive, queue at windows, \
+hand in materials, and their cases go through back-office approval. Describe a design in a YAML scenario, \
+simulate many replications, compare designs with paired confidence intervals.";
+
+const AFTER_HELP: &str = "\
+Examples:
+  procsim validate scenarios/**/*.yaml              check files without simulating
+  procsim run scenarios/textbook/mmc.yaml           KPI table of one design
+  procsim run s.yaml --out out/ --events            files: summary.json, replications.csv, cases.csv, events.csv
+  procsim compare before.yaml after.yaml --out report/   paired comparison, report/report.html
+  procsim check scenarios/changsha/*.yaml           CI: exit 1 when a target is missed
+  procsim sweep s.yaml --set pools.hall.servers=8..14    capacity planning
+  procsim schema > scenario.schema.json             JSON Schema for editors
+
+Exit codes: 0 done (check: all targets held), 1 check failed, 2 bad input or usage,
+3 could not finish (overloaded design), 130 interrupted.
+Reference: docs/ in the repository (format.md, commands.md, files.md, kpis.md); `procsim kpis` lists every KPI.";
+
+/// procsim command line.
+#[derive(Parser, Debug)]
+#[command(name = "procsim", version, about = ABOUT, after_help = AFTER_HELP, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Worker threads for replications (default: all cores). Output is identical for any value.
+    #[arg(long, global = true, value_name = "N")]
+    threads: Option<usize>,
+    /// No progress bar or progress lines on stderr.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+}
+
+/// Run-time overrides shared by commands that simulate.
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct Overrides {
+    /// Replications (overrides the file's `replications`).
+    #[arg(long, value_name = "N")]
+    pub(crate) reps: Option<u32>,
+    /// Master seed (overrides the file's `seed`).
+    #[arg(long, value_name = "S")]
+    pub(crate) seed: Option<u64>,
+    /// Refuse a scenario expected to generate more cases than this per replication.
+    #[arg(long, value_name = "N", default_value_t = 20_000_000)]
+    pub(crate) max_cases: u64,
+    /// Stop with exit 3 when a pool's queue grows past this many waiting cases.
+    #[arg(long, value_name = "N", default_value_t = 250_000)]
+    pub(crate) max_queue: usize,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Simulate one scenario and print its KPI table.
+    #[command(
+        after_help = "Example:\n  procsim run scenarios/textbook/mmc.yaml --reps 20 --out out/\n\nWith --out DIR: summary.json, replications.csv, hourly.csv, cases.csv, charts/ (waits, queue by hour, utilization, lead times, visits; SVG and PNG), and events.csv with --events (PM4Py's column names)."
+    )]
+    Run {
+        /// Scenario file (YAML).
+        scenario: PathBuf,
+        /// Write summary.json, replications.csv, hourly.csv, cases.csv and charts/ here.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print the summary JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Also write events.csv (one row per step, for process-mining tools).
+        #[arg(long)]
+        events: bool,
+        /// Print events, cases, wall time and their rates to stderr.
+        #[arg(long)]
+        timing: bool,
+        /// Run only shard I of N (I from 0, or `auto/N` from the batch system's array index).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Compare a baseline with one or more designs (same seeds: paired).
+    #[command(
+        after_help = "Example:\n  procsim compare scenarios/changsha/s0-before.yaml scenarios/changsha/s3-after.yaml --out report/\n\nEach design's replication i sees the same citizens as the baseline's replication i, so differences are paired."
+    )]
+    Compare {
+        /// The baseline scenario.
+        baseline: PathBuf,
+        /// Designs to compare with it.
+        #[arg(required = true)]
+        designs: Vec<PathBuf>,
+        /// Write report.html, comparison.json, comparison.csv and charts/ here.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print the comparison JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Print a Markdown table of these KPIs instead (repeatable; default: the main scenario KPIs).
+        #[arg(long, value_name = "KPI", num_args = 0.., default_missing_value = "")]
+        markdown: Option<Vec<String>>,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Run scenarios and test their targets (and a baseline); exit 1 on a miss.
+    #[command(
+        after_help = "Example:\n  procsim check scenarios/changsha/*.yaml --baseline baselines/ --junit junit.xml\n\nA target holds when the KPI's mean over the replications is within its bounds."
+    )]
+    Check {
+        /// Scenario files.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// A summary.json from an earlier `run --out`, or a directory of them (matched by scenario name).
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
+        /// Worsening (percent of the baseline mean) tolerated before a significant regression fails.
+        #[arg(long, value_name = "PCT", default_value_t = 0.0)]
+        tolerance: f64,
+        /// Worsening in the KPI's own unit tolerated as well (a regression must exceed both); helps where a baseline mean is 0.
+        #[arg(long, value_name = "X", default_value_t = 0.0)]
+        tolerance_abs: f64,
+        /// Write JUnit XML here.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Print results as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Parse and check scenario files without simulating.
+    #[command(
+        after_help = "Example:\n  procsim validate scenarios/*.yaml\n\nPrints `ok: FILE` per good file and every problem of a bad one (file:line:column: key path: message)."
+    )]
+    Validate {
+        /// Scenario files.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+    /// Run a scenario for each value of one parameter.
+    #[command(
+        after_help = "Examples:\n  procsim sweep scenarios/textbook/mmc.yaml --set pools.window.servers=10..14 --out sweep/\n  procsim sweep s.yaml --set pools.w.servers=8..14 --shard 3/8 --out part3/   one of 8 shares\n  procsim merge part*/ --out sweep/        the 8 shares: the files and table of the whole sweep\n\nKeys: pools.NAME.servers, replications, seed, arrivals.N.daily. Values: a,b,c or a range a..b."
+    )]
+    Sweep {
+        /// Scenario file.
+        scenario: PathBuf,
+        /// KEY=V1,V2,... or KEY=A..B
+        #[arg(long, value_name = "KEY=VALUES")]
+        set: String,
+        /// KPIs to tabulate and chart (default: wait_min, wait_p90_min, on_time_rate, and the targets' KPIs).
+        #[arg(long, value_name = "KPI")]
+        kpi: Vec<String>,
+        /// Write sweep.csv, sweep.json and charts here.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Run only shard I of N (I from 0, or `auto/N` from the batch system's array index) and
+        /// write sweep-partial.json to --out for `procsim merge`. The sweep's (value, replication)
+        /// pairs are numbered value by value and shard I takes pairs TOTAL*I/N up to
+        /// TOTAL*(I+1)/N, so shares are equal within one pair however many values there are.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Print the JSON Schema of the scenario format (for editors).
+    #[command(
+        after_help = "Example:\n  procsim schema > scenario.schema.json\n  # then first line of a scenario: # yaml-language-server: $schema=./scenario.schema.json"
+    )]
+    Schema,
+    /// Combine the partial results of a sharded run or sweep.
+    #[command(
+        after_help = "Example:\n  procsim merge part-*/ --out merged/\n\nThe output (files, table, --json) is what the run or sweep gives on one machine."
+    )]
+    Merge {
+        /// Directories written by `run --shard I/N --out DIR` or `sweep --shard I/N --out DIR`.
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// Write the merged output here.
+        #[arg(long, value_name = "DIR", required = true)]
+        out: PathBuf,
+        /// Print the merged summary (or sweep) JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the KPI glossary (every KPI key, its unit, direction and definition) as Markdown.
+    #[command(after_help = "Example:\n  procsim kpis > docs/kpis.md")]
+    Kpis,
+}
+
+/// Settings every simulating command shares.
+pub(crate) struct Context {
+    /// Worker threads (0 = all).
+    pub(crate) threads: usize,
+    /// No progress output.
+    pub(crate) quiet: bool,
+}
+
+/// Entry point of the `procsim` binary: runs the command line and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            if e.use_stderr() {
+                let _ = e.print();
+            } else {
+                emit(&e.render().to_string());
+            }
+            return code;
+        }
+    };
+    let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst));
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(f) => {
+            eprintln!("{}", f.message);
+            f.code
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<i32, Failure> {
+    let ctx = Context {
+        threads: cli.threads.unwrap_or(0),
+        quiet: cli.quiet,
+    };
+    match cli.command {
+        Command::Validate { scenarios } => Ok(validate::validate(&scenarios)),
+        Command::Schema => {
+            let text =
+                serde_json::to_string_pretty(&crate::schema::scenario_schema()).unwrap_or_default();
+            emit(&format!("{text}\n"));
+            Ok(0)
+        }
+        Command::Kpis => {
+            emit(&crate::kpi::glossary());
+            Ok(0)
+        }
+        Command::Run {
+            scenario,
+            out,
+            json,
+            events,
+            timing,
+            shard,
+            overrides,
+        } => run::run(
+            &ctx,
+            &run::RunArgs {
+                path: &scenario,
+                out: out.as_deref(),
+                json,
+                events,
+                shard: shard.as_deref(),
+                timing,
+            },
+            &overrides,
+        ),
+        Command::Check {
+            scenarios,
+            baseline,
+            tolerance,
+            tolerance_abs,
+            junit,
+            json,
+            overrides,
+        } => check::check(
+            &ctx,
+            &scenarios,
+            baseline.as_deref(),
+            crate::check::Tolerance {
+                pct: tolerance,
+                abs: tolerance_abs,
+            },
+            junit.as_deref(),
+            json,
+            &overrides,
+        ),
+        Command::Compare {
+            baseline,
+            designs,
+            out,
+            json,
+            markdown,
+            overrides,
+        } => compare::compare(
+            &ctx,
+            &baseline,
+            &designs,
+            out.as_deref(),
+            json,
+            markdown.as_deref(),
+            &overrides,
+        ),
+        Command::Sweep {
+            scenario,
+            set,
+            kpi,
+            out,
+            json,
+            shard,
+            overrides,
+        } => sweep::sweep(
+            &ctx,
+            &sweep::SweepArgs {
+                path: &scenario,
+                set: &set,
+                kpis: &kpi,
+                out: out.as_deref(),
+                json,
+                shard: shard.as_deref(),
+            },
+            &overrides,
+        ),
+        Command::Merge { parts, out, json } => merge::merge(&parts, &out, json),
+    }
+}
+
+/// The stop flag, set by Ctrl-C.
+fn stop_flag() -> &'static AtomicBool {
+    &STOP
+}
+
+/// Whether Ctrl-C was pressed.
+fn interrupted() -> bool {
+    STOP.load(Ordering::SeqCst)
+}

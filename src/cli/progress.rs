@@ -1,0 +1,79 @@
+//! Progress on stderr: a bar on a terminal, a plain line per replication
+//! otherwise, nothing with `--quiet`.
+
+use super::Context;
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A progress reporter over a number of replications.
+pub(crate) struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    label: String,
+    total: u64,
+    plain: bool,
+    done: AtomicU64,
+}
+
+impl Progress {
+    /// Progress over `total` replications of `label`.
+    pub(crate) fn new(ctx: &Context, label: &str, total: u64) -> Self {
+        let terminal = std::io::stderr().is_terminal();
+        let bar = (!ctx.quiet && terminal).then(|| {
+            let b = indicatif::ProgressBar::new(total);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {pos}/{len} replications, {elapsed} (eta {eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            b.set_message(label.to_string());
+            b
+        });
+        Progress {
+            bar,
+            label: label.to_string(),
+            total,
+            plain: !ctx.quiet && !terminal,
+            done: AtomicU64::new(0),
+        }
+    }
+
+    /// One replication finished.
+    pub(crate) fn tick(&self, replication: u32) {
+        self.tick_of(None, replication);
+    }
+
+    /// One replication of a part of the job finished (`part`: e.g. the
+    /// sweep value `pools.window.servers=11`), named in the line or bar.
+    pub(crate) fn tick_of(&self, part: Option<&str>, replication: u32) {
+        let n = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        let label = match part {
+            Some(part) => format!("{} {part}", self.label),
+            None => self.label.clone(),
+        };
+        if let Some(b) = &self.bar {
+            if part.is_some() {
+                b.set_message(label);
+            }
+            b.inc(1);
+        } else if self.plain {
+            eprintln!(
+                "{label}: replication {replication} done ({n}/{})",
+                self.total
+            );
+        }
+    }
+
+    /// Removes the bar.
+    pub(crate) fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// Colour only on a terminal, and never when `NO_COLOR` is set.
+pub(crate) fn use_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}

@@ -1,0 +1,175 @@
+//! The files of a run under `--out DIR`: `summary.json`, `replications.csv`,
+//! `hourly.csv`, `charts/`, and `cases.csv` (with `events.csv` if asked)
+//! streamed while the replications run, one part file per replication,
+//! appended in replication order.
+
+use super::files::{
+    activity_labels, append_part, CsvObserver, OutDir, CASES_HEADER, EVENTS_HEADER,
+};
+use crate::merge::Merged;
+use crate::model::Model;
+use crate::simulate::{self, Run, RunSettings, SimulationError};
+use crate::summary::Summary;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+/// Why a run into a directory failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunFilesError {
+    /// The simulation failed.
+    #[error(transparent)]
+    Simulation(#[from] SimulationError),
+    /// An output file could not be written.
+    #[error("writing {file}: {source}")]
+    Write {
+        /// The file.
+        file: String,
+        /// The cause.
+        source: io::Error,
+    },
+}
+
+fn write_error(file: &str) -> impl Fn(io::Error) -> RunFilesError + '_ {
+    move |source| RunFilesError::Write {
+        file: file.to_string(),
+        source,
+    }
+}
+
+/// The summary as pretty JSON (`run --json`, `summary.json`).
+pub fn summary_json(s: &Summary) -> String {
+    serde_json::to_string_pretty(s).unwrap_or_default()
+}
+
+/// Runs `model` and streams `cases.csv` (and `events.csv` when `events`)
+/// into `dir` (to temporary names, renamed on [`OutDir::commit`]).
+pub fn simulate_into(
+    dir: &mut OutDir,
+    model: &Model,
+    settings: &RunSettings,
+    events: bool,
+    progress: &(dyn Fn(u32) + Sync),
+    stop: &AtomicBool,
+) -> Result<Run, RunFilesError> {
+    settings.check(model)?;
+    let labels = activity_labels(model);
+    let open = |dir: &mut OutDir, name: &str, header: &str| -> io::Result<BufWriter<File>> {
+        let mut w = BufWriter::new(File::create(dir.reserve(name)?)?);
+        w.write_all(header.as_bytes())?;
+        Ok(w)
+    };
+    let mut cases = open(dir, "cases.csv", CASES_HEADER).map_err(write_error("cases.csv"))?;
+    let mut events_out = match events {
+        true => Some(open(dir, "events.csv", EVENTS_HEADER).map_err(write_error("events.csv"))?),
+        false => None,
+    };
+    let root = dir.path().to_path_buf();
+    let mut io_error: Option<io::Error> = None;
+    let run = simulate::simulate_observed(
+        model,
+        settings,
+        |r| CsvObserver::new(model, &labels, &root, r, true, events),
+        |_, mut obs| {
+            let res = (|| -> io::Result<()> {
+                obs.close()?;
+                if let Some(p) = &obs.parts.0 {
+                    append_part(&mut cases, p)?;
+                }
+                if let (Some(p), Some(w)) = (&obs.parts.1, events_out.as_mut()) {
+                    append_part(w, p)?;
+                }
+                Ok(())
+            })();
+            if let Err(e) = res {
+                io_error.get_or_insert(e);
+            }
+            Ok(())
+        },
+        progress,
+        stop,
+    );
+    remove_part_files(&root);
+    let run = run.map_err(SimulationError::from)?;
+    if let Some(e) = io_error {
+        return Err(write_error("cases.csv")(e));
+    }
+    cases.flush().map_err(write_error("cases.csv"))?;
+    if let Some(w) = events_out.as_mut() {
+        w.flush().map_err(write_error("events.csv"))?;
+    }
+    Ok(run)
+}
+
+/// Removes part files left by a failed or interrupted run.
+fn remove_part_files(root: &Path) {
+    if let Ok(entries) = std::fs::read_dir(root) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name.contains(".part") && name.contains(".procsim-tmp-") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+/// Writes summary.json, replications.csv, hourly.csv and charts/ (the
+/// run's distributions and profiles as SVG and PNG).
+pub fn write_run_files(run: &Run, dir: &mut OutDir) -> io::Result<()> {
+    dir.write(
+        "summary.json",
+        format!("{}\n", summary_json(&run.summary)).as_bytes(),
+    )?;
+    dir.write("replications.csv", super::csv::replications(run).as_bytes())?;
+    dir.write("hourly.csv", super::csv::hourly(run).as_bytes())?;
+    super::write_charts(dir, super::run_charts(&[super::ChartInput::from(run)]))?;
+    Ok(())
+}
+
+/// Writes what a single run would have from merged shards: the files of
+/// [`write_run_files`], and `cases.csv`/`events.csv` concatenated from the
+/// part directories (`parts`, in shard order).
+pub fn write_merged_files(merged: &Merged, parts: &[PathBuf], dir: &mut OutDir) -> io::Result<()> {
+    dir.write(
+        "summary.json",
+        format!("{}\n", summary_json(&merged.summary)).as_bytes(),
+    )?;
+    dir.write("replications.csv", merged.replications_csv.as_bytes())?;
+    dir.write("hourly.csv", merged.hourly_csv.as_bytes())?;
+    let chart_input = super::ChartInput {
+        name: &merged.summary.scenario,
+        pools: merged.pools.iter().map(String::as_str).collect(),
+        hall: merged.hall.clone(),
+        summary: &merged.summary,
+        data: &merged.data,
+    };
+    super::write_charts(dir, super::run_charts(&[chart_input]))?;
+    for name in ["cases.csv", "events.csv"] {
+        let files: Vec<PathBuf> = parts
+            .iter()
+            .map(|d| d.join(name))
+            .filter(|p| p.is_file())
+            .collect();
+        if files.is_empty() {
+            continue;
+        }
+        let mut body = Vec::new();
+        for (k, f) in files.iter().enumerate() {
+            let text = std::fs::read(f)
+                .map_err(|e| io::Error::new(e.kind(), format!("reading {}: {e}", f.display())))?;
+            // Every part but the first loses its header line.
+            let start = if k == 0 {
+                0
+            } else {
+                text.iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(text.len(), |i| i + 1)
+            };
+            body.extend_from_slice(&text[start..]);
+        }
+        dir.write(name, &body)?;
+    }
+    Ok(())
+}
