@@ -6,7 +6,7 @@
 //! in working days). Pools with their own hours share the days of the
 //! scenario's calendar ([`OpenDays`]) and carry their own [`Hours`].
 //!
-//! Working days follow the spec: `n wd` is `n` times the open time of one
+//! Working days (`docs/format.md`): `n wd` is `n` times the open time of one
 //! day, counted in open time. From Tuesday 10:00 with hours 09:00-17:00,
 //! 2 wd (16 h of open time) end on Thursday 10:00.
 

@@ -82,7 +82,7 @@ pub struct DesignComparison {
     pub vs_baseline: IndexMap<String, Diff>,
 }
 
-/// The comparison JSON of `cli.md`.
+/// The comparison JSON (`comparison.json`, described in `docs/files.md`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Comparison {
     /// The baseline's summary.

@@ -381,7 +381,7 @@ pub fn glossary() -> String {
         (Level::Process, "Process KPIs (`processes.NAME.KPI`)"),
     ] {
         out.push_str(&format!(
-            "\n## {title}\n\n| key | unit | better | headline | definition |\n|---|---|---|---|---|\n"
+            "\n## {title}\n\n| key | label | unit | better | headline | definition |\n|---|---|---|---|---|---|\n"
         ));
         for k in at(level) {
             let better = match k.better {
@@ -392,10 +392,44 @@ pub fn glossary() -> String {
             let unit = if k.unit.is_empty() { "–" } else { k.unit };
             let headline = if k.headline.is_some() { "yes" } else { "" };
             out.push_str(&format!(
-                "| `{}` | {unit} | {better} | {headline} | {}: {} |\n",
+                "| `{}` | {} | {unit} | {better} | {headline} | {} |\n",
                 k.name, k.label, k.definition
             ));
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_glossary_in_docs_is_the_registry_s() {
+        let in_repository = include_str!("../docs/kpis.md");
+        assert!(
+            in_repository == glossary(),
+            "docs/kpis.md differs from the KPI registry; regenerate it with `cargo run -- kpis > docs/kpis.md`"
+        );
+    }
+
+    #[test]
+    fn every_key_is_found_at_its_level_and_only_once() {
+        for k in KPIS {
+            let key = match k.level() {
+                Level::Scenario => k.name.to_string(),
+                level => format!("{}.x.{}", level.prefix(), k.name),
+            };
+            let found = find(&key).expect("registered");
+            assert_eq!((found.name, found.level()), (k.name, k.level()));
+            assert_eq!(
+                at(k.level()).filter(|o| o.name == k.name).count(),
+                1,
+                "{key} twice"
+            );
+        }
+        assert_eq!(better("pools.hall.utilization"), Better::Neutral);
+        assert_eq!(better("processes.p.on_time_rate"), Better::Higher);
+        assert!(find("pools.hall.no_such_kpi").is_none());
+    }
 }

@@ -1,5 +1,5 @@
 //! From replication results to KPIs: one value per KPI key per replication,
-//! then the summary across replications (the summary JSON of `cli.md`).
+//! then the summary across replications (`summary.json`, described in `docs/files.md`).
 
 use crate::engine::ReplicationResult;
 use crate::kpi::{self, Level};

@@ -1,4 +1,4 @@
-//! The command line against `spec/cli.md`: the summary JSON, the files under
+//! The command line against its contract (`docs/commands.md`, `docs/files.md`): the summary JSON, the files under
 //! `--out`, safe writing (no temporaries left, unrelated files untouched),
 //! exit codes for bad output locations, overload, oversized scenarios,
 //! usage errors and Ctrl-C, and help and version output.

@@ -164,7 +164,7 @@ enum Command {
         /// KEY=V1,V2,... or KEY=A..B
         #[arg(long, value_name = "KEY=VALUES")]
         set: String,
-        /// KPIs to tabulate and chart (default: wait_min, wait_p90_min, on_time_rate, and the targets' KPIs).
+        /// KPIs to tabulate and chart (default: wait_min, wait_p90_min and the targets' KPIs).
         #[arg(long, value_name = "KPI")]
         kpi: Vec<String>,
         /// Write sweep.csv, sweep.json and charts here.
