@@ -96,7 +96,7 @@ impl OpenDays {
     }
 
     /// Number of open days among days `0..day` (day >= 0).
-    pub fn open_days_before(&self, day: i64) -> i64 {
+    pub(crate) fn open_days_before(&self, day: i64) -> i64 {
         if day <= 0 {
             return 0;
         }
@@ -112,7 +112,7 @@ impl OpenDays {
     }
 
     /// Whether any day at all is open (within a long look-ahead).
-    pub fn has_open_day(&self) -> bool {
+    pub(crate) fn has_open_day(&self) -> bool {
         self.weekdays.iter().any(|&w| w) || !self.extra_workdays.is_empty()
     }
 }
@@ -145,11 +145,6 @@ impl Hours {
     pub fn periods(&self) -> &[(Seconds, Seconds)] {
         &self.periods
     }
-
-    /// Open seconds in one open day.
-    pub fn open_per_day(&self) -> Seconds {
-        self.open_per_day
-    }
 }
 
 /// Open days plus opening hours: when a hall, or one pool, is open.
@@ -164,7 +159,7 @@ pub struct Calendar {
 /// `x.floor() as i64`, without a libm call for the usual non-negative case
 /// (truncation equals floor there).
 #[inline]
-pub fn floor_i64(x: f64) -> i64 {
+pub(crate) fn floor_i64(x: f64) -> i64 {
     if x >= 0.0 {
         x as i64
     } else {
@@ -189,12 +184,12 @@ impl Calendar {
     }
 
     /// Open all the time: `wd` means 24 h.
-    pub fn always_open() -> Self {
+    pub(crate) fn always_open() -> Self {
         Calendar::new(Arc::new(OpenDays::every_day()), Hours::all_day())
     }
 
     /// Open every day around the clock (no calendar given).
-    pub fn is_always_open(&self) -> bool {
+    pub(crate) fn is_always_open(&self) -> bool {
         self.always
     }
 
@@ -214,7 +209,7 @@ impl Calendar {
     }
 
     /// Whether the calendar is open at all (some day, some hour).
-    pub fn ever_open(&self) -> bool {
+    pub(crate) fn ever_open(&self) -> bool {
         self.days.has_open_day() && self.hours.open_per_day > 0.0
     }
 
@@ -232,7 +227,7 @@ impl Calendar {
 
     /// The first instant at or after `t` when the calendar is open, if any
     /// within ten years.
-    pub fn next_open(&self, t: Seconds) -> Option<Seconds> {
+    pub(crate) fn next_open(&self, t: Seconds) -> Option<Seconds> {
         let (mut day, mut tod) = Self::split(t);
         for _ in 0..SEARCH_DAYS {
             if self.days.is_open(day) {
@@ -248,22 +243,9 @@ impl Calendar {
         None
     }
 
-    /// The end of the open period containing `t`, or `None` when closed at `t`.
-    pub fn period_end(&self, t: Seconds) -> Option<Seconds> {
-        let (day, tod) = Self::split(t);
-        if !self.days.is_open(day) {
-            return None;
-        }
-        self.hours
-            .periods
-            .iter()
-            .find(|&&(a, b)| a <= tod && tod < b)
-            .map(|&(_, b)| day as f64 * DAY + b)
-    }
-
     /// The instant reached after `effort` seconds of open time from `t`
     /// (a work step's end, or a working-day wait's end).
-    pub fn add_open_time(&self, t: Seconds, effort: Seconds) -> Seconds {
+    pub(crate) fn add_open_time(&self, t: Seconds, effort: Seconds) -> Seconds {
         if effort <= 0.0 {
             return t;
         }
@@ -345,7 +327,7 @@ impl Calendar {
     }
 
     /// Number of open days among days `[from_day, to_day)`.
-    pub fn open_days_in(&self, from_day: i64, to_day: i64) -> i64 {
+    pub(crate) fn open_days_in(&self, from_day: i64, to_day: i64) -> i64 {
         self.days.open_days_before(to_day.max(0)) - self.days.open_days_before(from_day.max(0))
     }
 }
@@ -392,6 +374,5 @@ mod tests {
         );
         assert_eq!(cal.next_open(5.0 * DAY), Some(7.0 * DAY + 9.0 * HOUR));
         assert!(!cal.is_open(5.0 * DAY + 10.0 * HOUR));
-        assert_eq!(cal.period_end(DAY + 10.0 * HOUR), Some(DAY + 17.0 * HOUR));
     }
 }

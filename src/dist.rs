@@ -16,21 +16,61 @@ pub enum Family {
     /// Always this value.
     Constant(f64),
     /// Exponential with this mean.
-    Exponential { mean: f64 },
+    Exponential {
+        /// Mean.
+        mean: f64,
+    },
     /// Lognormal with the mean and sd of the value itself.
-    Lognormal { mean: f64, sd: f64 },
+    Lognormal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        sd: f64,
+    },
     /// Normal truncated at 0 (negative draws are redrawn), unless negatives are allowed.
-    Normal { mean: f64, sd: f64 },
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        sd: f64,
+    },
     /// Gamma by mean and sd.
-    Gamma { mean: f64, sd: f64 },
+    Gamma {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        sd: f64,
+    },
     /// Erlang: the sum of `k` exponentials, total mean `mean`.
-    Erlang { k: u32, mean: f64 },
+    Erlang {
+        /// Number of phases.
+        k: u32,
+        /// Mean.
+        mean: f64,
+    },
     /// Triangular.
-    Triangular { min: f64, mode: f64, max: f64 },
+    Triangular {
+        /// Smallest value.
+        min: f64,
+        /// Most likely value.
+        mode: f64,
+        /// Largest value.
+        max: f64,
+    },
     /// Uniform on [min, max].
-    Uniform { min: f64, max: f64 },
+    Uniform {
+        /// Smallest value.
+        min: f64,
+        /// Largest value.
+        max: f64,
+    },
     /// Weibull with shape and scale.
-    Weibull { shape: f64, scale: f64 },
+    Weibull {
+        /// Shape.
+        shape: f64,
+        /// Scale.
+        scale: f64,
+    },
     /// Resampled uniformly from these values.
     Empirical(Vec<f64>),
 }
@@ -240,17 +280,6 @@ impl Dist {
             allow_negative,
             mean,
         })
-    }
-
-    /// A constant clock duration in seconds.
-    pub fn constant_seconds(seconds: f64) -> Dist {
-        Dist {
-            family: Family::Constant(seconds),
-            sampler: Sampler::Constant(seconds),
-            working_days: false,
-            allow_negative: false,
-            mean: seconds,
-        }
     }
 
     /// The family and its parameters.

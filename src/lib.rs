@@ -23,7 +23,7 @@
 //!   order ([`Simulation`]), so results are byte-identical for any thread count.
 //! - [`summary`] turns the replications into KPIs; [`kpi`] is the registry
 //!   of every KPI (key, unit, direction, definition).
-//! - [`compare`] computes paired differences between designs; [`check`]
+//! - [`compare`](mod@compare) computes paired differences between designs; [`check`]
 //!   tests targets and baselines; [`sweep`] runs one design per value of a
 //!   parameter; [`merge`] combines the shards of a run split over machines.
 //! - [`report`] renders tables, CSV, JSON, charts and the HTML report.

@@ -106,7 +106,7 @@ impl Partial {
 
     /// The same without the wait and lead-time histograms (a merge of such
     /// partials has empty distributions: enough for summaries and sweeps).
-    pub fn without_distributions(self) -> Partial {
+    pub(crate) fn without_distributions(self) -> Partial {
         Partial {
             wait: Quantiles::new(),
             lead_wd: Quantiles::new(),

@@ -6,7 +6,7 @@ pub mod chart;
 pub mod check;
 pub mod csv;
 pub mod files;
-pub mod run_files;
+pub(crate) mod run_files;
 pub mod sweep;
 pub mod table;
 
@@ -42,7 +42,7 @@ use files::OutDir;
 /// Short labels for chart legends: the common leading words dropped, and
 /// the rest cut at a dash or parenthesis ("长沙市政务服务中心 S1 — 最多跑一次 (...)"
 /// becomes "S1"). Falls back to the full names when cutting would make two alike.
-pub fn short_names(names: &[String]) -> Vec<String> {
+pub(crate) fn short_names(names: &[String]) -> Vec<String> {
     if names.len() < 2 {
         return names.to_vec();
     }
@@ -84,7 +84,7 @@ pub fn short_names(names: &[String]) -> Vec<String> {
 
 /// What the charts of one run need: a view of a [`Run`], or of the merged
 /// partial results of a sharded run (which has no model).
-pub struct ChartInput<'a> {
+pub(crate) struct ChartInput<'a> {
     /// Scenario name.
     pub name: &'a str,
     /// Pool names, in the model's order.
@@ -111,7 +111,7 @@ impl<'a> From<&'a Run> for ChartInput<'a> {
 
 /// The charts of a comparison, from its runs (baseline first): every
 /// design's [`run_charts`], then the KPI changes with their intervals.
-pub fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec)> {
+pub(crate) fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec)> {
     let inputs: Vec<ChartInput> = runs.iter().map(ChartInput::from).collect();
     let mut charts = run_charts(&inputs);
     charts.push(kpi_changes_chart(c, &legend_names(&inputs)));
@@ -126,7 +126,7 @@ fn legend_names(runs: &[ChartInput]) -> Vec<String> {
 /// The charts of one or more runs, one series per run: wait distribution,
 /// queue by hour, utilization by pool, lead-time distribution, visits per
 /// case (what `run --out` writes to `charts/`).
-pub fn run_charts(runs: &[ChartInput]) -> Vec<(String, ChartSpec)> {
+pub(crate) fn run_charts(runs: &[ChartInput]) -> Vec<(String, ChartSpec)> {
     let names = legend_names(runs);
     let ecdf = |q: &crate::stats::Quantiles| -> Vec<(f64, f64)> {
         q.ecdf(200).into_iter().filter(|p| p.1 <= 0.99).collect()
@@ -379,7 +379,7 @@ fn base64(bytes: &[u8]) -> String {
 
 /// Renders charts into `charts/STEM.svg` and `charts/STEM.png` under `dir`;
 /// returns them for a page.
-pub fn write_charts(
+pub(crate) fn write_charts(
     dir: &mut OutDir,
     charts: Vec<(String, ChartSpec)>,
 ) -> std::io::Result<Vec<html::PageChart>> {

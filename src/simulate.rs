@@ -237,26 +237,6 @@ impl RunData {
         self.events += r.events;
         self.cases += r.cases_total;
     }
-
-    /// Appends another run's data (a later shard), keeping replication order.
-    pub fn append(&mut self, other: RunData) {
-        self.replications.extend(other.replications);
-        self.values.extend(other.values);
-        self.wait.merge(&other.wait);
-        self.lead_wd.merge(&other.lead_wd);
-        for (a, b) in self.visit_counts.iter_mut().zip(other.visit_counts) {
-            *a += b;
-        }
-        for (acc, p) in self.hourly.iter_mut().zip(&other.hourly) {
-            for (bins, add) in acc.iter_mut().zip(p) {
-                for (b, a) in bins.iter_mut().zip(add) {
-                    *b += a;
-                }
-            }
-        }
-        self.events += other.events;
-        self.cases += other.cases;
-    }
 }
 
 /// A finished run: the model, its settings, data and summary.

@@ -39,7 +39,7 @@ impl Tally {
     }
 
     /// Sample variance (n - 1), or `None` with fewer than two observations.
-    pub fn variance(&self) -> Option<f64> {
+    pub(crate) fn variance(&self) -> Option<f64> {
         (self.n > 1).then(|| self.m2 / (self.n - 1) as f64)
     }
 
@@ -151,7 +151,7 @@ impl Quantiles {
     }
 
     /// Adds `n` values of 0 at once.
-    pub fn add_zeros(&mut self, n: u64) {
+    pub(crate) fn add_zeros(&mut self, n: u64) {
         if n > 0 {
             let _ = self.hist.record_n(0, n);
         }
@@ -173,7 +173,7 @@ impl Quantiles {
     }
 
     /// (value, cumulative share) points for an ECDF chart, at most `points` of them.
-    pub fn ecdf(&self, points: usize) -> Vec<(f64, f64)> {
+    pub(crate) fn ecdf(&self, points: usize) -> Vec<(f64, f64)> {
         if self.hist.is_empty() {
             return Vec::new();
         }
@@ -189,14 +189,6 @@ impl Quantiles {
 fn unreachable_histogram() -> Histogram<u64> {
     // Histogram::new(3) only fails for sigfig > 5; keep a safe fallback anyway.
     Histogram::new_with_bounds(1, 2, 1).unwrap_or_else(|_| std::process::abort())
-}
-
-/// A level that changes over time (queue length, busy servers), integrated
-/// over a window and by hour of day.
-#[derive(Debug, Clone, Default)]
-pub struct HourlyArea {
-    /// Integral by hour of day.
-    pub by_hour: [f64; 24],
 }
 
 /// Summary of one KPI across replications, as in the summary JSON.
@@ -225,7 +217,7 @@ pub fn t975(df: u64) -> f64 {
 
 /// Welch's interval for the difference of two means known by their
 /// summaries (sd recovered from the t half-width): returns the half-width.
-pub fn welch_half_width(a: &Estimate, n_a: u32, b: &Estimate, n_b: u32) -> f64 {
+pub(crate) fn welch_half_width(a: &Estimate, n_a: u32, b: &Estimate, n_b: u32) -> f64 {
     let var = |e: &Estimate, n: u32| -> f64 {
         if n < 2 {
             return 0.0;

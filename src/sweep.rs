@@ -220,7 +220,7 @@ impl SweepPlan {
     /// Runs shard `shard` of the sweep's (point, replication) pairs and
     /// gives its partial result (`sweep-partial.json`), with the
     /// replications each point ran.
-    pub fn run_share(
+    pub(crate) fn run_share(
         &self,
         settings: &[RunSettings],
         shard: (u32, u32),

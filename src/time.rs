@@ -11,9 +11,9 @@ use std::fmt;
 pub type Seconds = f64;
 
 /// Seconds in a minute.
-pub const MINUTE: Seconds = 60.0;
+pub(crate) const MINUTE: Seconds = 60.0;
 /// Seconds in an hour.
-pub const HOUR: Seconds = 3600.0;
+pub(crate) const HOUR: Seconds = 3600.0;
 /// Seconds in a calendar day.
 pub const DAY: Seconds = 86_400.0;
 
@@ -28,7 +28,7 @@ pub enum Duration {
 
 impl Duration {
     /// The unit family: true for working days.
-    pub fn is_working_days(&self) -> bool {
+    pub(crate) fn is_working_days(&self) -> bool {
         matches!(self, Duration::WorkingDays(_))
     }
 
@@ -92,7 +92,7 @@ fn split_number(text: &str) -> Result<(f64, &str), String> {
 
 /// Parses a duration such as `5min`, `1.5h`, `2wd`. Negative values are allowed
 /// here (punctuality may be negative); callers check the sign they need.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let (value, unit) = split_number(text)?;
     if !value.is_finite() {
         return Err(format!("`{text}` is not a finite duration"));
@@ -114,7 +114,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 /// Parses a rate such as `9/min` into events per second.
-pub fn parse_rate(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_rate(text: &str) -> Result<f64, String> {
     let Some((number, unit)) = text.split_once('/') else {
         return Err(format!(
             "`{text}` is not a rate; write NUMBER/UNIT, e.g. `9/min` or `120/h`"
@@ -135,7 +135,7 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
 
 /// Parses a time of day `HH:MM` (or `24:00` for the end of the day) into
 /// seconds since midnight.
-pub fn parse_time_of_day(text: &str) -> Result<Seconds, String> {
+pub(crate) fn parse_time_of_day(text: &str) -> Result<Seconds, String> {
     let bad = || format!("`{text}` is not a time of day; write HH:MM between 00:00 and 24:00");
     let (h, m) = text.trim().split_once(':').ok_or_else(bad)?;
     if h.is_empty() || h.len() > 2 || m.len() != 2 {
@@ -150,7 +150,7 @@ pub fn parse_time_of_day(text: &str) -> Result<Seconds, String> {
 }
 
 /// Parses a period `HH:MM-HH:MM` into (start, end) seconds since midnight.
-pub fn parse_period(text: &str) -> Result<(Seconds, Seconds), String> {
+pub(crate) fn parse_period(text: &str) -> Result<(Seconds, Seconds), String> {
     let (a, b) = text
         .split_once('-')
         .ok_or_else(|| format!("`{text}` is not a period; write HH:MM-HH:MM, e.g. 09:00-12:00"))?;
@@ -165,7 +165,7 @@ pub fn parse_period(text: &str) -> Result<(Seconds, Seconds), String> {
 }
 
 /// Formats a time of day in seconds as `HH:MM`.
-pub fn format_time_of_day(seconds: Seconds) -> String {
+pub(crate) fn format_time_of_day(seconds: Seconds) -> String {
     let minutes = (seconds / MINUTE).round() as i64;
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }

@@ -1,7 +1,7 @@
 //! The command line: clap commands -> library calls. The only module that
 //! prints, reads the environment or decides exit codes (0 done, 1 check
-//! failed, 2 bad input, 3 could not finish, 130 interrupted; see
-//! [`failure`]). One file per command.
+//! failed, 2 bad input, 3 could not finish, 130 interrupted; the mapping
+//! from typed errors is in `failure.rs`). One file per command.
 
 mod check;
 mod compare;

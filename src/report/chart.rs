@@ -13,7 +13,7 @@ static FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-subset.otf");
 static REGISTER: Once = Once::new();
 
 /// Colour-blind-safe palette (Okabe and Ito 2008).
-pub const PALETTE: [RGBColor; 6] = [
+pub(crate) const PALETTE: [RGBColor; 6] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),
@@ -33,7 +33,7 @@ fn register_font() {
 
 /// A named line.
 #[derive(Debug, Clone)]
-pub struct Series {
+pub(crate) struct Series {
     /// Legend text.
     pub name: String,
     /// (x, y) points.
@@ -42,7 +42,7 @@ pub struct Series {
 
 /// A row of a forest plot.
 #[derive(Debug, Clone)]
-pub struct ForestRow {
+pub(crate) struct ForestRow {
     /// Row label.
     pub label: String,
     /// Point estimate.
@@ -54,11 +54,11 @@ pub struct ForestRow {
 }
 
 /// A named line of (x, mean, half-width) points.
-pub type ErrorSeries = (String, Vec<(f64, f64, f64)>);
+pub(crate) type ErrorSeries = (String, Vec<(f64, f64, f64)>);
 
 /// What to draw.
 #[derive(Debug, Clone)]
-pub enum ChartSpec {
+pub(crate) enum ChartSpec {
     /// Lines (ECDFs, hourly profiles).
     Lines {
         /// Title.
@@ -110,7 +110,7 @@ pub enum ChartSpec {
 }
 
 /// A rendered chart.
-pub struct Rendered {
+pub(crate) struct Rendered {
     /// SVG text.
     pub svg: String,
     /// PNG bytes.
@@ -118,10 +118,10 @@ pub struct Rendered {
 }
 
 /// Chart size in pixels.
-pub const SIZE: (u32, u32) = (900, 520);
+pub(crate) const SIZE: (u32, u32) = (900, 520);
 
 /// Renders a chart as SVG and PNG.
-pub fn render(spec: &ChartSpec) -> Result<Rendered, String> {
+pub(crate) fn render(spec: &ChartSpec) -> Result<Rendered, String> {
     register_font();
     // A forest plot grows with its rows so labels stay readable.
     let size = match spec {
@@ -502,6 +502,6 @@ fn legend<'a, DB: DrawingBackend + 'a>(
 }
 
 /// The embedded font (for the HTML report's @font-face).
-pub fn font_bytes() -> &'static [u8] {
+pub(crate) fn font_bytes() -> &'static [u8] {
     FONT
 }

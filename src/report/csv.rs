@@ -28,7 +28,7 @@ pub fn replications(run: &Run) -> String {
 }
 
 /// `replications.csv` from KPI keys and per-replication values.
-pub fn replications_from(
+pub(crate) fn replications_from(
     keys: &[String],
     replications: &[u32],
     values: &[crate::summary::KpiValues],
@@ -53,7 +53,7 @@ pub fn hourly(run: &Run) -> String {
 }
 
 /// `hourly.csv` from pool names and summed areas (see [`area`]).
-pub fn hourly_from(pools: &[String], hourly: &[[[i64; area::COUNT]; 24]]) -> String {
+pub(crate) fn hourly_from(pools: &[String], hourly: &[[[i64; area::COUNT]; 24]]) -> String {
     let mut rows = vec![vec![
         "pool".into(),
         "hour".into(),

@@ -41,7 +41,7 @@ impl OutDir {
 
     /// A temporary path for `name` (relative, may contain one `/`), registered
     /// to be renamed into place on [`OutDir::commit`].
-    pub fn reserve(&mut self, name: &str) -> io::Result<PathBuf> {
+    pub(crate) fn reserve(&mut self, name: &str) -> io::Result<PathBuf> {
         let target = self.dir.join(name);
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent)?;
@@ -89,7 +89,7 @@ pub fn timestamp(start: jiff::civil::Date, t: f64) -> String {
 }
 
 /// Streams one replication's cases (and optionally its steps) to part files.
-pub struct CsvObserver<'m> {
+pub(crate) struct CsvObserver<'m> {
     model: &'m Model,
     labels: &'m [Vec<String>],
     replication: u32,
@@ -102,7 +102,7 @@ pub struct CsvObserver<'m> {
 }
 
 /// Activity labels of every step, by route and position (the step id, or its kind and pool).
-pub fn activity_labels(model: &Model) -> Vec<Vec<String>> {
+pub(crate) fn activity_labels(model: &Model) -> Vec<Vec<String>> {
     model
         .routes
         .iter()
@@ -253,14 +253,14 @@ impl Observer for CsvObserver<'_> {
 }
 
 /// Header of `cases.csv` (times in minutes since simulated time 0).
-pub const CASES_HEADER: &str =
+pub(crate) const CASES_HEADER: &str =
     "replication,case,process,arrival_min,visits,wait_min,lead_time_min,outcome\n";
 /// Header of `events.csv`, in PM4Py's column names.
-pub const EVENTS_HEADER: &str =
+pub(crate) const EVENTS_HEADER: &str =
     "case:concept:name,concept:name,org:resource,start_timestamp,time:timestamp,process\n";
 
 /// Appends a part file to an open writer and removes it.
-pub fn append_part(into: &mut BufWriter<File>, part: &Path) -> io::Result<()> {
+pub(crate) fn append_part(into: &mut BufWriter<File>, part: &Path) -> io::Result<()> {
     let mut f = File::open(part)?;
     io::copy(&mut f, into)?;
     fs::remove_file(part)?;

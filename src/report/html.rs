@@ -6,7 +6,7 @@ use crate::compare::{Comparison, Diff, Verdict};
 use crate::summary::Summary;
 
 /// Escapes text for HTML.
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -14,7 +14,7 @@ pub fn escape(s: &str) -> String {
 }
 
 /// A chart for the page: file stem, title, SVG text.
-pub struct PageChart {
+pub(crate) struct PageChart {
     /// File stem under `charts/`.
     pub stem: String,
     /// Caption.
@@ -40,7 +40,7 @@ figure svg { width: 100%; height: auto; } figcaption { color: #555; font-size: .
 
 /// Sentences for the summary paragraph of one design: one per KPI the
 /// registry marks for a sentence.
-pub fn summary_sentences(design: &crate::compare::DesignComparison) -> Vec<String> {
+pub(crate) fn summary_sentences(design: &crate::compare::DesignComparison) -> Vec<String> {
     crate::kpi::sentences()
         .into_iter()
         .filter_map(|k| {
@@ -133,7 +133,7 @@ fn summary_table(s: &Summary, level: &str) -> String {
 }
 
 /// The page.
-pub fn report(
+pub(crate) fn report(
     c: &Comparison,
     descriptions: &[String],
     charts: &[PageChart],

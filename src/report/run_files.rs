@@ -18,7 +18,7 @@ use std::sync::atomic::AtomicBool;
 /// Why a run into a directory failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum RunFilesError {
+pub(crate) enum RunFilesError {
     /// The simulation failed.
     #[error(transparent)]
     Simulation(#[from] SimulationError),
@@ -40,13 +40,13 @@ fn write_error(file: &str) -> impl Fn(io::Error) -> RunFilesError + '_ {
 }
 
 /// The summary as pretty JSON (`run --json`, `summary.json`).
-pub fn summary_json(s: &Summary) -> String {
+pub(crate) fn summary_json(s: &Summary) -> String {
     serde_json::to_string_pretty(s).unwrap_or_default()
 }
 
 /// Runs `model` and streams `cases.csv` (and `events.csv` when `events`)
 /// into `dir` (to temporary names, renamed on [`OutDir::commit`]).
-pub fn simulate_into(
+pub(crate) fn simulate_into(
     dir: &mut OutDir,
     model: &Model,
     settings: &RunSettings,
@@ -117,7 +117,7 @@ fn remove_part_files(root: &Path) {
 
 /// Writes summary.json, replications.csv, hourly.csv and charts/ (the
 /// run's distributions and profiles as SVG and PNG).
-pub fn write_run_files(run: &Run, dir: &mut OutDir) -> io::Result<()> {
+pub(crate) fn write_run_files(run: &Run, dir: &mut OutDir) -> io::Result<()> {
     dir.write(
         "summary.json",
         format!("{}\n", summary_json(&run.summary)).as_bytes(),
@@ -131,7 +131,11 @@ pub fn write_run_files(run: &Run, dir: &mut OutDir) -> io::Result<()> {
 /// Writes what a single run would have from merged shards: the files of
 /// [`write_run_files`], and `cases.csv`/`events.csv` concatenated from the
 /// part directories (`parts`, in shard order).
-pub fn write_merged_files(merged: &Merged, parts: &[PathBuf], dir: &mut OutDir) -> io::Result<()> {
+pub(crate) fn write_merged_files(
+    merged: &Merged,
+    parts: &[PathBuf],
+    dir: &mut OutDir,
+) -> io::Result<()> {
     dir.write(
         "summary.json",
         format!("{}\n", summary_json(&merged.summary)).as_bytes(),

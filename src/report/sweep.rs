@@ -7,7 +7,7 @@ use crate::model::Target;
 use crate::sweep::Sweep;
 
 /// Writes the sweep's files; `targets` are the first point's (the bounds drawn in the charts).
-pub fn write_sweep(dir: &mut OutDir, s: &Sweep, targets: &[Target]) -> std::io::Result<()> {
+pub(crate) fn write_sweep(dir: &mut OutDir, s: &Sweep, targets: &[Target]) -> std::io::Result<()> {
     dir.write(
         "sweep.json",
         format!("{}\n", serde_json::to_string_pretty(s).unwrap_or_default()).as_bytes(),
