@@ -423,3 +423,21 @@ fn appointments(
         slots * f64::from(per_slot) * (1.0 - no_show),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::load_str;
+
+    /// The message listing the arrival kinds, in full.
+    #[test]
+    fn a_stream_without_a_kind_is_refused_with_the_kinds_listed() {
+        let yaml = "name: x\nhorizon: 1d\npools: {desk: {servers: 1}}\n\
+                    processes: {p: {steps: [{serve: desk, time: 5min}]}}\n\
+                    arrivals: [{process: p}]\n";
+        let text = load_str(yaml, "x.yaml").unwrap_err().to_string();
+        assert_eq!(
+            text,
+            "error: x.yaml:5:12: arrivals[0]: an arrival stream needs exactly one of rate, daily, interarrival, appointments; found none"
+        );
+    }
+}

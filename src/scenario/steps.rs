@@ -531,3 +531,34 @@ fn choose(
     }
     Some(StepKind::Choose { branches: out })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{step_keys, Kind, STEP_KINDS};
+    use crate::scenario::load_str;
+
+    /// The messages listing step keys, in full (the list is built from
+    /// [`Kind`], so its order is pinned here).
+    #[test]
+    fn messages_list_the_step_keys_in_order() {
+        let yaml = "name: x\nhorizon: 1d\npools: {desk: {servers: 1}}\n\
+                    processes: {p: {steps: [{wait: 1h, time: 5min}, {}]}}\n\
+                    arrivals: [{rate: 1/h, process: p}]\n";
+        let text = load_str(yaml, "x.yaml").unwrap_err().to_string();
+        assert!(
+            text.contains(
+                "processes.p.steps[0].time: `time` does not belong to a `wait` step; it takes id"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("processes.p.steps[1]: a step needs exactly one kind key: one of serve, work, wait, rework, parallel, choose"),
+            "{text}"
+        );
+        assert_eq!(
+            step_keys().join(", "),
+            "id, time, patience, balk_at, max_rework, serve, work, wait, rework, parallel, choose"
+        );
+        assert_eq!(STEP_KINDS.len(), Kind::ALL.len());
+    }
+}
