@@ -374,7 +374,7 @@ impl Model {
             StepKind::Serve { .. } => true,
             StepKind::Parallel { branches } => branches.iter().any(|&b| self.route_has_serve(b)),
             StepKind::Choose { branches } => branches.iter().any(|&(_, b)| self.route_has_serve(b)),
-            _ => false,
+            StepKind::Work { .. } | StepKind::Wait { .. } | StepKind::Rework { .. } => false,
         })
     }
 
@@ -466,7 +466,10 @@ impl Model {
                         })
                         .sum()
                 }
-                _ => 0.0,
+                StepKind::Serve { .. }
+                | StepKind::Work { .. }
+                | StepKind::Wait { .. }
+                | StepKind::Rework { .. } => 0.0,
             })
             .sum()
     }

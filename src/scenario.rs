@@ -5,9 +5,20 @@
 //! (size, depth, nodes, aliases), so hostile input ends in an error, never a
 //! panic or an out-of-memory kill.
 
+// One module per section of the format; the key lists they accept are
+// `pub(crate)` so `crate::schema` can be checked against them.
+pub(crate) mod arrivals;
+pub(crate) mod calendar;
+mod checker;
+pub(crate) mod dist;
 pub mod error;
 pub mod node;
-mod validate;
+pub(crate) mod pools;
+pub(crate) mod processes;
+pub(crate) mod steps;
+pub(crate) mod targets;
+mod units;
+pub(crate) mod validate;
 
 pub use error::{Problem, ScenarioErrors};
 pub use node::{Node, Value};

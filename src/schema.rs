@@ -2,9 +2,17 @@
 //! VS Code's YAML extension. Written by hand next to the validator (the
 //! validator walks located YAML nodes rather than serde structs, so there is
 //! no struct to derive it from); `tests/schema.rs` checks that it accepts
-//! every shipped scenario and rejects typical mistakes.
+//! every shipped scenario and rejects typical mistakes. The word lists come
+//! from the validator's constants, and a unit test below checks that every
+//! object's properties are the keys the validator accepts, and back.
 
+use crate::scenario::{arrivals, calendar, pools, steps};
 use serde_json::{json, Value};
+
+/// The words of a fixed choice (`discipline: fifo`...), for an `enum`.
+fn words<'a, T>(choices: &[(&'a str, T)]) -> Vec<&'a str> {
+    choices.iter().map(|c| c.0).collect()
+}
 
 /// The schema as a JSON value.
 pub fn scenario_schema() -> Value {
@@ -42,11 +50,21 @@ pub fn scenario_schema() -> Value {
     });
     let period = json!({"type": "string", "pattern": "^[0-2]?[0-9]:[0-5][0-9]-[0-2]?[0-9]:[0-5][0-9]$", "description": "HH:MM-HH:MM"});
     let hours = json!({"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/period"}});
+    // Short or full weekday names (the validator also ignores case).
+    let weekdays: Vec<&str> = calendar::WEEKDAYS
+        .iter()
+        .chain(&calendar::WEEKDAYS_FULL)
+        .copied()
+        .collect();
+    let arrival_kinds: Vec<Value> = arrivals::ARRIVAL_KINDS
+        .iter()
+        .map(|k| json!({"required": [k]}))
+        .collect();
     let date = json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "description": "YYYY-MM-DD"});
     let step_common = json!({"id": {"type": "string", "description": "label: target of rework, of time_limit.from, names the random stream"}});
     let step = json!({
         "type": "object",
-        "description": "exactly one of serve, work, wait, rework, parallel, choose",
+        "description": format!("exactly one of {}", steps::STEP_KINDS.join(", ")),
         "oneOf": [
             {"required": ["serve"], "additionalProperties": false, "properties": {
                 "id": step_common["id"],
@@ -101,7 +119,7 @@ pub fn scenario_schema() -> Value {
             "calendar": {"type": "object", "additionalProperties": false, "properties": {
                 "start": date.clone(),
                 "hours": hours.clone(),
-                "days": {"type": "array", "items": {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}},
+                "days": {"type": "array", "items": {"enum": weekdays}},
                 "holidays": {"type": "array", "items": date.clone()},
                 "extra_workdays": {"type": "array", "items": date}
             }},
@@ -112,8 +130,8 @@ pub fn scenario_schema() -> Value {
                         {"type": "object", "patternProperties": {"^[0-2]?[0-9]:[0-5][0-9]$": {"type": "integer", "minimum": 0}}, "additionalProperties": false}
                     ]},
                     "hours": hours,
-                    "discipline": {"enum": ["fifo", "priority"]},
-                    "at_close": {"enum": ["finish", "send_home"]}
+                    "discipline": {"enum": words(pools::DISCIPLINES)},
+                    "at_close": {"enum": words(pools::AT_CLOSE)}
                 }}},
             "processes": {"type": "object", "minProperties": 1, "additionalProperties": {
                 "type": "object", "additionalProperties": false, "required": ["steps"], "properties": {
@@ -127,7 +145,7 @@ pub fn scenario_schema() -> Value {
                 }}},
             "arrivals": {"type": "array", "minItems": 1, "items": {
                 "type": "object", "additionalProperties": false,
-                "oneOf": [{"required": ["rate"]}, {"required": ["daily"]}, {"required": ["interarrival"]}, {"required": ["appointments"]}],
+                "oneOf": arrival_kinds,
                 "properties": {
                     "name": {"type": "string"},
                     "rate": {"type": "string", "pattern": "^[0-9.eE+-]+\\s*/\\s*(s|min|h|d)$"},
@@ -141,7 +159,7 @@ pub fn scenario_schema() -> Value {
                         "punctuality": {"$ref": "#/definitions/dist"}}},
                     "process": {"type": "string"},
                     "mix": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}},
-                    "channel": {"enum": ["hall", "online"]}
+                    "channel": {"enum": words(arrivals::CHANNELS)}
                 }}},
             "targets": {"type": ["array", "null"], "items": {
                 "type": "object", "additionalProperties": false, "required": ["kpi"],
@@ -149,4 +167,183 @@ pub fn scenario_schema() -> Value {
                 "properties": {"kpi": {"type": "string"}, "min": {"type": "number"}, "max": {"type": "number"}}}}
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! The schema must not drift from the validator: for every object of the
+    //! format, the schema's property names are exactly the keys the
+    //! validator accepts there.
+
+    use super::scenario_schema;
+    use crate::scenario::steps::{Kind, CHOOSE_BRANCH_KEYS, REWORK_KEYS, STEP_KINDS};
+    use crate::scenario::{arrivals, calendar, dist, pools, processes, targets, validate};
+    use serde_json::Value;
+    use std::collections::BTreeSet;
+
+    /// Asserts that `object`'s `properties` are the `keys` of `section`,
+    /// naming what is missing on either side.
+    fn same_keys(section: &str, keys: &[&str], object: &Value) {
+        let schema: BTreeSet<&str> = object["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{section}: the schema lists no properties"))
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let validator: BTreeSet<&str> = keys.iter().copied().collect();
+        let only_validator: Vec<_> = validator.difference(&schema).collect();
+        let only_schema: Vec<_> = schema.difference(&validator).collect();
+        assert!(
+            only_validator.is_empty() && only_schema.is_empty(),
+            "{section}: keys the validator accepts but the schema lacks: {only_validator:?}; \
+             keys the schema lists but the validator refuses: {only_schema:?}"
+        );
+    }
+
+    /// The alternative of a `oneOf` that is a mapping (has `properties`).
+    fn object_alternative<'v>(section: &str, one_of: &'v Value) -> &'v Value {
+        one_of
+            .as_array()
+            .and_then(|alts| alts.iter().find(|a| a.get("properties").is_some()))
+            .unwrap_or_else(|| panic!("{section}: no mapping among the schema's alternatives"))
+    }
+
+    /// Asserts that an `enum` holds exactly `words`.
+    fn same_words(section: &str, words: &[&str], schema_enum: &Value) {
+        let schema: BTreeSet<&str> = schema_enum
+            .as_array()
+            .unwrap_or_else(|| panic!("{section}: the schema has no enum"))
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let validator: BTreeSet<&str> = words.iter().copied().collect();
+        assert_eq!(
+            validator, schema,
+            "{section}: validator words vs schema enum"
+        );
+    }
+
+    fn words<'a, T>(choices: &[(&'a str, T)]) -> Vec<&'a str> {
+        choices.iter().map(|c| c.0).collect()
+    }
+
+    #[test]
+    fn schema_properties_are_the_keys_the_validator_accepts() {
+        let s = scenario_schema();
+        let top = &s["properties"];
+        same_keys("top level", validate::TOP_KEYS, &s);
+        same_keys("calendar", calendar::CALENDAR_KEYS, &top["calendar"]);
+
+        let pool = &top["pools"]["additionalProperties"];
+        same_keys("pool", pools::POOL_KEYS, pool);
+
+        let process = &top["processes"]["additionalProperties"];
+        same_keys("process", processes::PROCESS_KEYS, process);
+        same_keys(
+            "time_limit",
+            processes::TIME_LIMIT_KEYS,
+            object_alternative("time_limit", &process["properties"]["time_limit"]["oneOf"]),
+        );
+
+        let arrival = &top["arrivals"]["items"];
+        same_keys("arrival", arrivals::ARRIVAL_KEYS, arrival);
+        same_keys(
+            "appointments",
+            arrivals::APPOINTMENT_KEYS,
+            &arrival["properties"]["appointments"],
+        );
+        same_keys("target", targets::TARGET_KEYS, &top["targets"]["items"]);
+    }
+
+    #[test]
+    fn schema_steps_are_the_step_kinds_with_their_keys() {
+        let s = scenario_schema();
+        let alternatives = s["definitions"]["step"]["oneOf"]
+            .as_array()
+            .expect("steps are a oneOf by kind");
+        let kind_of = |alt: &Value| alt["required"][0].as_str().map(str::to_string);
+        let schema_kinds: BTreeSet<String> = alternatives.iter().filter_map(kind_of).collect();
+        let validator_kinds: BTreeSet<String> = STEP_KINDS.iter().map(|k| k.to_string()).collect();
+        assert_eq!(
+            validator_kinds, schema_kinds,
+            "step kinds: validator vs schema"
+        );
+        for kind in Kind::ALL {
+            let alt = alternatives
+                .iter()
+                .find(|a| kind_of(a).as_deref() == Some(kind.key()))
+                .expect("each kind has its alternative");
+            let mut keys = vec![kind.key()];
+            keys.extend_from_slice(kind.keys());
+            same_keys(&format!("`{}` step", kind.key()), &keys, alt);
+        }
+        let by_kind = |k: &str| {
+            alternatives
+                .iter()
+                .find(|a| kind_of(a).as_deref() == Some(k))
+                .map(|a| &a["properties"][k])
+                .expect("the kind is in the schema")
+        };
+        same_keys("rework:", REWORK_KEYS, by_kind("rework"));
+        same_keys(
+            "choose branch",
+            CHOOSE_BRANCH_KEYS,
+            &by_kind("choose")["items"],
+        );
+    }
+
+    #[test]
+    fn schema_distributions_are_the_families_with_their_parameters() {
+        let s = scenario_schema();
+        let families = object_alternative("dist", &s["definitions"]["dist"]["oneOf"]);
+        same_keys("distribution families", dist::FAMILIES, families);
+        let with_params: BTreeSet<&str> = families["properties"]
+            .as_object()
+            .expect("families are properties")
+            .iter()
+            .filter(|(_, v)| v["type"] == "object")
+            .map(|(k, _)| k.as_str())
+            .collect();
+        let validator: BTreeSet<&str> = dist::FAMILY_PARAMS.iter().map(|f| f.0).collect();
+        assert_eq!(validator, with_params, "families with parameters");
+        for (family, keys) in dist::FAMILY_PARAMS {
+            same_keys(family, keys, &families["properties"][family]);
+        }
+    }
+
+    #[test]
+    fn schema_enums_are_the_validator_words() {
+        let s = scenario_schema();
+        let top = &s["properties"];
+        let pool = &top["pools"]["additionalProperties"]["properties"];
+        same_words(
+            "discipline",
+            &words(pools::DISCIPLINES),
+            &pool["discipline"]["enum"],
+        );
+        same_words(
+            "at_close",
+            &words(pools::AT_CLOSE),
+            &pool["at_close"]["enum"],
+        );
+        same_words(
+            "channel",
+            &words(arrivals::CHANNELS),
+            &top["arrivals"]["items"]["properties"]["channel"]["enum"],
+        );
+        let mut weekdays = calendar::WEEKDAYS.to_vec();
+        weekdays.extend(calendar::WEEKDAYS_FULL);
+        same_words(
+            "calendar.days",
+            &weekdays,
+            &top["calendar"]["properties"]["days"]["items"]["enum"],
+        );
+        let kinds: Vec<&str> = s["properties"]["arrivals"]["items"]["oneOf"]
+            .as_array()
+            .expect("arrival kinds are a oneOf")
+            .iter()
+            .filter_map(|a| a["required"][0].as_str())
+            .collect();
+        assert_eq!(arrivals::ARRIVAL_KINDS, kinds.as_slice(), "arrival kinds");
+    }
 }
