@@ -3,8 +3,7 @@
 //! against a baseline summary (file or directory matched by scenario name),
 //! and JUnit XML parsed back.
 
-mod common;
-use common::{procsim, s, write};
+use crate::common::{procsim, s, write};
 use std::path::Path;
 
 /// An M/M/c hall: λ = 8/min, exponential service of 1 min, `c` windows.

@@ -3,8 +3,7 @@
 //! exit codes for bad output locations, overload, oversized scenarios,
 //! usage errors and Ctrl-C, and help and version output.
 
-mod common;
-use common::{procsim, s, write};
+use crate::common::{procsim, s, write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 

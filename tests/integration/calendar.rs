@@ -5,8 +5,7 @@
 //! make-up working day. One citizen arrives Monday 09:00 (a single booked
 //! slot on the first day), so every lead time below is exact.
 
-mod common;
-use common::*;
+use crate::common::*;
 use procsim::engine::{CaseRecord, Observer};
 use procsim::simulate::{simulate_observed, RunSettings};
 use std::sync::atomic::AtomicBool;

@@ -6,7 +6,7 @@
 //! Each run sits under a watchdog: a hang (one of the findings was an
 //! endless event loop) fails the test instead of stalling the suite.
 
-#[path = "../fuzz/fuzz_targets/common.rs"]
+#[path = "../../fuzz/fuzz_targets/common.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};

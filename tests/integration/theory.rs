@@ -4,8 +4,7 @@
 //! `common::assert_theory`). Run lengths keep each test to about a second
 //! in release mode.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn single_pool(
     c: u32,

@@ -116,3 +116,24 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
+
+/// M/M/c: λ = 2.4/min, exponential service of 1 min, `c` servers.
+pub fn mmc(c: u32, seed: u64, reps: u32) -> String {
+    format!(
+        r#"name: mmc c={c}
+seed: {seed}
+replications: {reps}
+horizon: 2d
+warmup: 2h
+pools:
+  window: {{servers: {c}}}
+processes:
+  customer:
+    steps:
+      - serve: window
+        time: {{exp: 1min}}
+arrivals:
+  - {{name: customers, rate: 2.4/min, process: customer}}
+"#
+    )
+}

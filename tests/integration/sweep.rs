@@ -1,13 +1,14 @@
-//! Scale-out of `sweep`: a sweep split into shards (`sweep --shard I/N`) and
-//! combined with `merge` gives the files and the printed output of the
-//! sweep run on one machine, byte for byte; `merge` refuses sets that do not
-//! make one sweep.
+//! `sweep`: finding the smallest staffing that meets a target (checked
+//! against Erlang C), its guards, and scale-out: a sweep split into shards
+//! (`sweep --shard I/N`) and combined with `merge` gives the files and the
+//! printed output of the sweep run on one machine, byte for byte; `merge`
+//! refuses sets that do not make one sweep.
 
-mod common;
-
-use common::{procsim, s, write};
+use crate::common::{erlang_c, mmc, procsim, s, write, Outcome};
+use assert_cmd::Command;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The M/M/c sweep of `tests/compare.rs` on a one-day horizon: 4 values and
 /// 5 replications each, so the 20 (value, replication) pairs split 6, 7, 7
@@ -248,4 +249,168 @@ fn merge_refuses_shards_of_different_sweeps() {
     assert_eq!(o.code, Some(0), "{}", o.stderr);
     parts.push(other);
     assert_refused(&parts, &tmp.path().join("m"), "their seeds differ");
+}
+
+#[test]
+fn sweep_finds_the_smallest_staffing_meeting_the_target() {
+    // M/M/c, λ = 9/min, μ = 1/min (a = 9 erlang), target Wq <= 0.5 min.
+    // Erlang C: Wq(c) = C(c, a) / (cμ - λ).
+    let wq = |c: u32| erlang_c(c, 9.0) / (f64::from(c) - 9.0);
+    assert!((wq(10) - 0.6687).abs() < 1e-3, "Wq(10) = {}", wq(10));
+    assert!((wq(11) - 0.2152).abs() < 1e-3, "Wq(11) = {}", wq(11));
+    assert!((wq(12) - 0.0887).abs() < 1e-3, "Wq(12) = {}", wq(12));
+    // So c = 11 is the smallest meeting the target (c = 9 is unstable).
+    assert!(wq(10) > 0.5 && wq(11) < 0.5);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(
+        tmp.path(),
+        "sweep.yaml",
+        r#"name: sweep mmc
+seed: 11
+replications: 5
+horizon: 3d
+warmup: 4h
+pools:
+  window: {servers: 10}
+processes:
+  customer:
+    steps:
+      - serve: window
+        time: {exp: 1min}
+arrivals:
+  - {name: customers, rate: 9/min, process: customer}
+targets:
+  - {kpi: wait_min, max: 0.5}
+"#,
+    );
+    let Outcome {
+        code,
+        stdout,
+        stderr,
+    } = procsim(&[
+        "sweep",
+        s(&file),
+        "--set",
+        "pools.window.servers=9..13",
+        "-q",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("the smallest value meeting every target is 11"),
+        "{stdout}"
+    );
+
+    // The simulated waits agree with Erlang C where the queue is stable.
+    let Outcome {
+        code,
+        stdout,
+        stderr,
+    } = procsim(&[
+        "sweep",
+        s(&file),
+        "--set",
+        "pools.window.servers=9..13",
+        "-q",
+        "--json",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["smallest_meeting_targets"], "11");
+    let kpis: Vec<&str> = v["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    let w = kpis.iter().position(|k| *k == "wait_min").unwrap();
+    let points = v["points"].as_array().unwrap();
+    assert_eq!(points.len(), 5);
+    for p in points {
+        let c: u32 = p["value"].as_str().unwrap().parse().unwrap();
+        let mean = p["kpis"][w]["mean"].as_f64().unwrap();
+        assert_eq!(p["meets_targets"], c >= 11, "c = {c}: wait {mean}");
+        if c >= 10 {
+            let theory = wq(c);
+            assert!(
+                (mean - theory).abs() <= 0.25 * theory + 0.005,
+                "c = {c}: simulated {mean}, Erlang C {theory}"
+            );
+        }
+    }
+}
+
+#[test]
+fn sweep_refuses_a_scenario_with_too_many_cases() {
+    // `run` and `compare` refuse this file at once with exit 2; `sweep`
+    // starts simulating 2.8e10 cases per point (killed here after 10 s).
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), "huge.yaml", HUGE);
+    let (code, stderr) = procsim_timeout(&["run", s(&file), "-q"], 10);
+    assert_eq!(code, Some(2), "{stderr}");
+    let (code, stderr) = procsim_timeout(
+        &[
+            "sweep",
+            s(&file),
+            "--set",
+            "pools.desk.servers=100,200",
+            "-q",
+        ],
+        10,
+    );
+    assert_eq!(code, Some(2), "sweep should refuse like run does: {stderr}");
+    assert!(stderr.contains("2.838e10"), "{stderr}");
+}
+
+#[test]
+fn sweep_refuses_zero_replications() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), "m.yaml", &mmc(3, 1, 2));
+    let (code, stderr) = procsim_timeout(&["run", s(&file), "--reps", "0", "-q"], 30);
+    assert_eq!(code, Some(2), "{stderr}");
+    let (code, stderr) = procsim_timeout(
+        &[
+            "sweep",
+            s(&file),
+            "--set",
+            "pools.window.servers=3,4",
+            "--reps",
+            "0",
+            "-q",
+        ],
+        30,
+    );
+    assert_eq!(
+        code,
+        Some(2),
+        "sweep should refuse --reps 0 like run: {stderr}"
+    );
+}
+
+const HUGE: &str = r#"name: huge
+seed: 1
+replications: 1
+horizon: 3650d
+pools:
+  desk: {servers: 100}
+processes:
+  p:
+    steps:
+      - serve: desk
+        time: {exp: 1s}
+arrivals:
+  - {name: a, rate: 90/s, process: p}
+"#;
+
+fn procsim_timeout(args: &[&str], secs: u64) -> (Option<i32>, String) {
+    let o = Command::cargo_bin("procsim")
+        .unwrap()
+        .args(args)
+        .timeout(Duration::from_secs(secs))
+        .output()
+        .unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }

@@ -1,0 +1,20 @@
+//! procsim's integration tests, in one binary so that a change to the
+//! library relinks one test program, not fifteen. Each module is one
+//! subject; `common` holds the helpers they share. The invariant property
+//! test (`tests/invariants.rs`) is its own binary: it is long and runs
+//! with its own case count.
+
+mod calendar;
+mod check;
+mod cli;
+mod common;
+mod compare;
+mod determinism;
+mod errors;
+mod fuzz_regressions;
+mod loader_props;
+mod merge;
+mod report_browser;
+mod schema;
+mod sweep;
+mod theory;
