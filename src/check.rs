@@ -140,12 +140,12 @@ pub fn check_baseline(
     out
 }
 
-/// Finds the baseline summary for a scenario: the file itself, or the
-/// summary in a directory whose `scenario` equals the name.
-pub fn find_baseline(
-    path: &Path,
-    scenario: &str,
-) -> Result<Option<(Summary, String)>, BaselineError> {
+/// Finds the baseline summary of `scenario`: the file itself, or the
+/// summary in a directory whose `scenario` equals the name. Every file it
+/// reads must be a summary, and the one it picks must be of this scenario:
+/// a truncated file or a baseline of another scenario is an error, not a
+/// check that silently tests nothing.
+pub fn find_baseline(path: &Path, scenario: &str) -> Result<(Summary, String), BaselineError> {
     let read = |p: &Path| -> Result<Summary, BaselineError> {
         let text = std::fs::read_to_string(p).map_err(|e| BaselineError::Read {
             path: p.display().to_string(),
@@ -157,7 +157,15 @@ pub fn find_baseline(
         })
     };
     if path.is_file() {
-        return Ok(Some((read(path)?, path.display().to_string())));
+        let summary = read(path)?;
+        if summary.scenario != scenario {
+            return Err(BaselineError::OtherScenario {
+                path: path.display().to_string(),
+                found: summary.scenario,
+                expected: scenario.to_string(),
+            });
+        }
+        return Ok((summary, path.display().to_string()));
     }
     let mut candidates: Vec<PathBuf> = Vec::new();
     let entries = std::fs::read_dir(path).map_err(|e| BaselineError::Read {
@@ -177,13 +185,15 @@ pub fn find_baseline(
     }
     candidates.sort();
     for c in candidates {
-        if let Ok(s) = read(&c) {
-            if s.scenario == scenario {
-                return Ok(Some((s, c.display().to_string())));
-            }
+        let summary = read(&c)?;
+        if summary.scenario == scenario {
+            return Ok((summary, c.display().to_string()));
         }
     }
-    Ok(None)
+    Err(BaselineError::Missing {
+        path: path.display().to_string(),
+        scenario: scenario.to_string(),
+    })
 }
 
 /// A baseline that cannot be used.
@@ -197,6 +207,24 @@ pub enum BaselineError {
         path: String,
         /// The cause.
         source: std::io::Error,
+    },
+    /// No summary of the scenario in the baseline directory.
+    #[error("no baseline for `{scenario}` in {path} (a summary.json whose `scenario` is `{scenario}`); run it with `procsim run SCENARIO --out DIR` into the baselines, or pass --allow-missing-baseline")]
+    Missing {
+        /// The baseline directory.
+        path: String,
+        /// The scenario's name.
+        scenario: String,
+    },
+    /// The baseline file is of another scenario.
+    #[error("baseline {path} is of scenario `{found}`, not `{expected}`; give this scenario's summary.json, or pass --allow-missing-baseline")]
+    OtherScenario {
+        /// The baseline file.
+        path: String,
+        /// The scenario it is of.
+        found: String,
+        /// The scenario checked.
+        expected: String,
     },
     /// The file is not a summary.json.
     #[error("{path}: not a procsim summary.json: {source}")]

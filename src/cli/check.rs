@@ -5,21 +5,31 @@ use super::failure::{emit, Failure};
 use super::progress::Progress;
 use super::settings::load_model;
 use super::{stop_flag, Context, Overrides};
-use crate::check::{find_baseline, ScenarioCheck, Tolerance};
+use crate::check::{find_baseline, BaselineError, ScenarioCheck, Tolerance};
 use crate::report::check::{check_lines, junit_xml};
 use crate::report::files::OutDir;
 use crate::simulate::simulate_many;
 use std::path::{Path, PathBuf};
 
-pub(crate) fn check(
-    ctx: &Context,
-    scenarios: &[PathBuf],
-    baseline: Option<&Path>,
-    tolerance: Tolerance,
-    junit: Option<&Path>,
-    json: bool,
-    o: &Overrides,
-) -> Result<i32, Failure> {
+/// The arguments of `check`.
+pub(crate) struct CheckArgs<'a> {
+    pub(crate) scenarios: &'a [PathBuf],
+    pub(crate) baseline: Option<&'a Path>,
+    pub(crate) tolerance: Tolerance,
+    pub(crate) allow_missing_baseline: bool,
+    pub(crate) junit: Option<&'a Path>,
+    pub(crate) json: bool,
+}
+
+pub(crate) fn check(ctx: &Context, args: &CheckArgs, o: &Overrides) -> Result<i32, Failure> {
+    let CheckArgs {
+        scenarios,
+        baseline,
+        tolerance,
+        allow_missing_baseline,
+        junit,
+        json,
+    } = *args;
     // Load everything first: bad input is exit 2 before any simulation.
     let mut loaded = Vec::new();
     let mut errors = Vec::new();
@@ -43,6 +53,21 @@ pub(crate) fn check(
             )));
         }
     }
+    // Baselines are found (or refused) before any simulation.
+    let mut baselines = Vec::new();
+    for (model, _) in &loaded {
+        baselines.push(match baseline.map(|b| find_baseline(b, &model.name)) {
+            None => None,
+            Some(Ok(found)) => Some(found),
+            Some(Err(
+                e @ (BaselineError::Missing { .. } | BaselineError::OtherScenario { .. }),
+            )) if allow_missing_baseline => {
+                eprintln!("warning: {e}; its baseline is not tested");
+                None
+            }
+            Some(Err(e)) => return Err(e.into()),
+        });
+    }
     // The JUnit file's directory is checked before any simulation.
     let junit_out = match junit {
         Some(path) => {
@@ -65,22 +90,8 @@ pub(crate) fn check(
     let runs = simulate_many(&loaded, ctx.threads, &|r| progress.tick(r), stop_flag());
     progress.finish();
     let mut checks = Vec::new();
-    for ((model, _), run) in loaded.iter().zip(runs) {
+    for (((model, _), run), found) in loaded.iter().zip(runs).zip(baselines) {
         let run = run?;
-        let found = match baseline {
-            Some(b) => {
-                let found = find_baseline(b, &model.name)?;
-                if found.is_none() {
-                    eprintln!(
-                        "warning: no baseline for `{}` in {}",
-                        model.name,
-                        b.display()
-                    );
-                }
-                found
-            }
-            None => None,
-        };
         checks.push(ScenarioCheck::new(model, &run.summary, found, tolerance));
     }
     let tests: usize = checks.iter().map(ScenarioCheck::tests).sum();

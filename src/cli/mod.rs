@@ -131,11 +131,15 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         baseline: Option<PathBuf>,
         /// Worsening (percent of the baseline mean) tolerated before a significant regression fails.
-        #[arg(long, value_name = "PCT", default_value_t = 0.0)]
+        #[arg(long, value_name = "PCT", default_value_t = 0.0, value_parser = non_negative)]
         tolerance: f64,
         /// Worsening in the KPI's own unit tolerated as well (a regression must exceed both); helps where a baseline mean is 0.
-        #[arg(long, value_name = "X", default_value_t = 0.0)]
+        #[arg(long, value_name = "X", default_value_t = 0.0, value_parser = non_negative)]
         tolerance_abs: f64,
+        /// A scenario without a baseline of its name (or a baseline file of another scenario)
+        /// is a warning instead of an error (exit 2).
+        #[arg(long)]
+        allow_missing_baseline: bool,
         /// Write JUnit XML here.
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
@@ -281,19 +285,23 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             baseline,
             tolerance,
             tolerance_abs,
+            allow_missing_baseline,
             junit,
             json,
             overrides,
         } => check::check(
             &ctx,
-            &scenarios,
-            baseline.as_deref(),
-            crate::check::Tolerance {
-                pct: tolerance,
-                abs: tolerance_abs,
+            &check::CheckArgs {
+                scenarios: &scenarios,
+                baseline: baseline.as_deref(),
+                tolerance: crate::check::Tolerance {
+                    pct: tolerance,
+                    abs: tolerance_abs,
+                },
+                allow_missing_baseline,
+                junit: junit.as_deref(),
+                json,
             },
-            junit.as_deref(),
-            json,
             &overrides,
         ),
         Command::Compare {
@@ -333,6 +341,14 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             &overrides,
         ),
         Command::Merge { parts, out, json } => merge::merge(&parts, &out, json),
+    }
+}
+
+/// A finite number >= 0 (a tolerance: NaN would let every regression pass).
+fn non_negative(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err(format!("`{text}` is not a finite number >= 0")),
     }
 }
 

@@ -285,12 +285,70 @@ fn baseline_directory_is_matched_by_scenario_name() {
     assert_eq!(out.code, Some(1), "{}", out.stdout);
     assert!(out.stdout.contains("alpha (") && out.stdout.contains("beta ("));
 
-    // A scenario with no baseline of its name: a warning, no baseline tests.
+    // A scenario with no baseline of its name (renamed, or never run) must
+    // not pass the regression gate by testing nothing: exit 2, naming it,
+    // before any simulation; with --allow-missing-baseline a warning.
     let g = write(tmp.path(), "gamma.yaml", &hall("gamma", 9, ""));
     let out = procsim(&["check", s(&g), "--baseline", s(&dir), "-q"]);
+    assert_eq!(out.code, Some(2), "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("no baseline for `gamma`"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    let out = procsim(&[
+        "check",
+        s(&g),
+        "--baseline",
+        s(&dir),
+        "--allow-missing-baseline",
+        "-q",
+    ]);
     assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
     assert!(out.stderr.contains("gamma"), "{}", out.stderr);
     assert_eq!(tally(&out.stdout), (0, 0));
+
+    // A baseline file of another scenario is refused the same way.
+    let alpha_summary = dir.join("a").join("summary.json");
+    let out = procsim(&["check", s(&b9), "--baseline", s(&alpha_summary), "-q"]);
+    assert_eq!(out.code, Some(2), "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("is of scenario `alpha`, not `beta`"),
+        "{}",
+        out.stderr
+    );
+
+    // A truncated summary in the directory is an error naming it, not a
+    // file skipped in silence.
+    let text = std::fs::read_to_string(&alpha_summary).unwrap();
+    std::fs::write(&alpha_summary, &text[..text.len() / 2]).unwrap();
+    let out = procsim(&["check", s(&a9), "--baseline", s(&dir), "-q"]);
+    assert_eq!(out.code, Some(2), "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("not a procsim summary.json"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn tolerances_must_be_finite_and_not_negative() {
+    // `--tolerance NaN` made every comparison with it false, so no
+    // regression could ever fail the check.
+    let tmp = tempfile::tempdir().unwrap();
+    let f = write(tmp.path(), "h.yaml", &hall("hall", 12, ""));
+    for (flag, value) in [
+        ("--tolerance", "NaN"),
+        ("--tolerance", "-5"),
+        ("--tolerance", "inf"),
+        ("--tolerance-abs", "nan"),
+        ("--tolerance-abs", "-0.1"),
+    ] {
+        let out = procsim(&["check", s(&f), &format!("{flag}={value}"), "-q"]);
+        assert_eq!(out.code, Some(2), "{flag} {value}: {}", out.stderr);
+        assert!(out.stderr.contains("finite number >= 0"), "{}", out.stderr);
+    }
 }
 
 #[test]
