@@ -200,7 +200,8 @@ impl<'m, O: Observer> Sim<'m, O> {
             self.integrate(p, end);
             let ps = &mut self.pools[p];
             let pr = &mut self.result.pools[p];
-            ps.move_to_hour(end, &mut pr.hourly);
+            ps.move_to_hour(end);
+            pr.hourly = ps.hourly;
             pr.queue_max = ps.queue_max;
             // Pool quantiles cover serve and work waits; the scenario's, serve waits.
             self.serve_waits[p].add_zeros(self.zero_serve_waits[p]);
@@ -859,11 +860,6 @@ impl<'m, O: Observer> Sim<'m, O> {
     #[inline(always)]
     fn integrate(&mut self, pool: usize, now: Seconds) {
         let model = self.model;
-        self.pools[pool].integrate(
-            now,
-            model.warmup,
-            model.horizon,
-            &mut self.result.pools[pool].hourly,
-        );
+        self.pools[pool].integrate(now, model.warmup, model.horizon);
     }
 }
