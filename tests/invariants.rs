@@ -435,10 +435,22 @@ fn arrival() -> BoxedStrategy<Arrival> {
         num(-5.0, 5.0).prop_map(Punct::Const),
     ];
     let kind = prop_oneof![
-        num(0.5, 12.0).prop_map(ArrivalKind::Rate),
-        (num(5.0, 150.0), option::of(profile)).prop_map(|(d, p)| ArrivalKind::Daily(d, p)),
-        dist(3.0, 120.0).prop_map(ArrivalKind::Interarrival),
-        (
+        2 => num(0.5, 12.0).prop_map(ArrivalKind::Rate),
+        2 => (num(5.0, 150.0), option::of(profile)).prop_map(|(d, p)| ArrivalKind::Daily(d, p)),
+        2 => dist(3.0, 120.0).prop_map(ArrivalKind::Interarrival),
+        // Gaps that divide the half-hour grid of the hours, so arrivals
+        // land on closing instants (`bug_hall_arrival_on_the_closing_instant`),
+        // and batches: zero gaps, also at time 0 while the hall is closed
+        // (`bug_zero_first_gap_arrives_while_the_hall_is_closed`). Random
+        // gaps almost never do either.
+        1 => prop_oneof![Just(10.0), Just(15.0), Just(30.0), Just(60.0)]
+            .prop_map(|m| ArrivalKind::Interarrival(D::Const(m))),
+        1 => (1usize..6, num(3.0, 120.0)).prop_map(|(zeros, gap)| {
+            let mut gaps = vec![0.0; zeros];
+            gaps.push(gap);
+            ArrivalKind::Interarrival(D::Empirical(gaps))
+        }),
+        2 => (
             1u32..13,
             1u32..4,
             option::of(num(0.0, 0.5)),
