@@ -5,18 +5,18 @@
 //! measured ([`ReplicationResult`]), streaming finished cases and steps to
 //! an [`Observer`]. Nothing here formats text or prints.
 //!
-//! The loop pops events from the agenda ([`events`]) in (time, sequence
-//! number) order, so simultaneous events run in the order they were
-//! scheduled and every run is reproducible. The handlers below move cases
-//! and their tokens ([`state`]) along their routes, through the pools'
-//! queues and servers; the hot path neither hashes nor allocates in the
-//! steady state.
+//! The loop pops events from the agenda (`engine/events.rs`) in (time,
+//! sequence number) order, so simultaneous events run in the order they
+//! were scheduled and every run is reproducible. The handlers below move
+//! cases and their tokens (`engine/state.rs`) along their routes, through
+//! the pools' queues and servers; the hot path neither hashes nor allocates
+//! in the steady state.
 //!
-//! - [`arrivals`]: when each arrival stream's next citizen comes;
-//! - [`events`]: event packing and the agenda;
-//! - [`state`]: case, token and pool state, level integration;
-//! - [`records`]: case and step records, the [`Observer`];
-//! - [`result`]: [`ReplicationResult`] and the level [`area`]s.
+//! - `engine/arrivals.rs`: when each arrival stream's next citizen comes;
+//! - `engine/events.rs`: event packing and the agenda;
+//! - `engine/state.rs`: case, token and pool state, level integration;
+//! - `engine/records.rs`: case and step records, the [`Observer`];
+//! - `engine/result.rs`: [`ReplicationResult`] and the level [`area`]s.
 
 mod arrivals;
 mod events;
@@ -767,8 +767,8 @@ impl<'m, O: Observer> Sim<'m, O> {
                 AtClose::SendHome => self.send_home(pool),
             }
         }
-        // (`open` is the calendar's: a pool open with 0 servers counts as
-        // a change from a closed one.)
+        // (`was_open` is the pool's state, open with servers; `open` the
+        // calendar's.)
         if was_open != open || capacity != previous {
             // New servers take waiting work.
             let _ = self.dispatch(pool);
