@@ -13,10 +13,10 @@ use rand::RngExt;
 use rand_distr::Exp1;
 
 /// The state of one arrival stream in one replication.
-pub struct StreamState {
+pub(super) struct StreamState {
     rng: StreamRng,
     /// Arrivals generated so far (the next case's number).
-    pub next_number: u64,
+    pub(super) next_number: u64,
     last: Seconds,
     day: i64,
     bookings: Vec<Seconds>,
@@ -25,7 +25,7 @@ pub struct StreamState {
 
 impl StreamState {
     /// A fresh stream drawing from `rng`.
-    pub fn new(rng: StreamRng) -> Self {
+    pub(super) fn new(rng: StreamRng) -> Self {
         StreamState {
             rng,
             next_number: 0,
@@ -37,12 +37,12 @@ impl StreamState {
     }
 
     /// A uniform draw from the stream (for the mix).
-    pub fn uniform(&mut self) -> f64 {
+    pub(super) fn uniform(&mut self) -> f64 {
         self.rng.uniform()
     }
 
     /// The next arrival time after the previous one, or `None` at or past `horizon`.
-    pub fn next(
+    pub(super) fn next(
         &mut self,
         arrival: &Arrival,
         hall: &Calendar,

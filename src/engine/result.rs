@@ -1,0 +1,123 @@
+//! What one replication measured: the engine's output, read by `simulate`
+//! (which reduces replications in order) and by `summary` and the reports.
+//!
+//! Levels (queue, busy and present servers, open time) are integrated over
+//! [warmup, horizon] per hour of day into [`PoolResult::hourly`]; every
+//! total is the sum of its hours ([`PoolResult::total`]), never stored twice.
+
+use crate::stats::{Mean, Quantiles};
+
+/// What the level integration sums per hour of day (seconds x level): the
+/// index of each area in [`PoolResult::hourly`].
+pub mod area {
+    /// Number waiting.
+    pub const QUEUE: usize = 0;
+    /// Busy servers (at most the servers present).
+    pub const BUSY: usize = 1;
+    /// Servers present.
+    pub const CAPACITY: usize = 2;
+    /// Time (level 1).
+    pub const TIME: usize = 3;
+    /// Number waiting while the pool is open.
+    pub const QUEUE_OPEN: usize = 4;
+    /// Time the pool is open.
+    pub const TIME_OPEN: usize = 5;
+    /// How many areas there are.
+    pub const COUNT: usize = 6;
+}
+
+/// Areas per hour of day, indexed by the constants of [`area`].
+pub type HourAreas = [f64; area::COUNT];
+
+/// Per-pool results of one replication.
+#[derive(Debug, Clone, Default)]
+pub struct PoolResult {
+    /// Largest number waiting in [warmup, horizon].
+    pub queue_max: u32,
+    /// Waits (minutes) of counted cases, serve and work.
+    pub wait: Mean,
+    /// Their quantiles.
+    pub wait_quantiles: Quantiles,
+    /// Services started for counted cases.
+    pub served: u64,
+    /// By hour of day: the level areas of [`area`].
+    pub hourly: [HourAreas; 24],
+    /// Seconds served past closing (for closes in the window).
+    pub overtime: f64,
+}
+
+impl PoolResult {
+    /// The integral over [warmup, horizon] of one level of [`area`] (e.g.
+    /// `area::BUSY`: min(busy, servers)): the sum of its hours.
+    pub fn total(&self, which: usize) -> f64 {
+        self.hourly.iter().map(|h| h[which]).sum()
+    }
+}
+
+/// Per-process results of one replication.
+#[derive(Debug, Clone, Default)]
+pub struct ProcessResult {
+    /// Counted arrivals.
+    pub arrived: u64,
+    /// Of those, completed.
+    pub completed: u64,
+    /// Serve waits (minutes).
+    pub wait: Mean,
+    /// Lead times of completed cases (minutes).
+    pub lead_min: Mean,
+    /// Lead times in working days.
+    pub lead_wd: Mean,
+    /// Visits per completed case.
+    pub visits: Mean,
+    /// Completed cases with a time limit.
+    pub limited: u64,
+    /// Of those, within the limit.
+    pub on_time: u64,
+}
+
+/// Everything one replication measured.
+#[derive(Debug, Clone, Default)]
+pub struct ReplicationResult {
+    /// Replication number.
+    pub replication: u32,
+    /// Counted arrivals.
+    pub arrived: u64,
+    /// Completed.
+    pub completed: u64,
+    /// Balked or reneged.
+    pub abandoned: u64,
+    /// Open at the drain limit.
+    pub unfinished: u64,
+    /// Serve waits in minutes.
+    pub wait: Mean,
+    /// Their quantiles.
+    pub wait_quantiles: Quantiles,
+    /// Minutes in the hall (wait + service at serve steps), summed.
+    pub hall_minutes: f64,
+    /// Visits of cases whose hall time is summed.
+    pub hall_visits: u64,
+    /// Visits per completed case.
+    pub visits: Mean,
+    /// Visits histogram of completed cases (index = visits, last bin = 20+).
+    pub visit_counts: [u64; 21],
+    /// Lead time of completed cases, minutes.
+    pub lead_min: Mean,
+    /// Lead time in working days.
+    pub lead_wd: Mean,
+    /// Their quantiles.
+    pub lead_wd_quantiles: Quantiles,
+    /// Completed cases with a time limit, and those on time.
+    pub limited: u64,
+    /// Of those, on time.
+    pub on_time: u64,
+    /// Open days in [warmup, horizon].
+    pub open_days: f64,
+    /// Per pool.
+    pub pools: Vec<PoolResult>,
+    /// Per process.
+    pub processes: Vec<ProcessResult>,
+    /// Events processed (for speed reports).
+    pub events: u64,
+    /// All arrivals including warm-up (for speed reports).
+    pub cases_total: u64,
+}
