@@ -431,16 +431,21 @@ impl OutDir {
         if let Some(tmp) = manifest {
             fs::rename(tmp, self.dir.join(MANIFEST))?;
         }
-        // Make the renames durable (a directory's entries are its data).
+        // Make the renames durable (a directory's entries are its data);
+        // best effort: the files themselves are already on disk.
         #[cfg(unix)]
-        File::open(&self.dir)?.sync_all()?;
+        if let Ok(d) = File::open(&self.dir) {
+            let _ = d.sync_all();
+        }
         Ok(())
     }
 
     /// Checks that `name` may be written: its subdirectory (if any) a real
     /// directory (created if absent), and it a regular file or absent. The
-    /// directory itself may be a symbolic link: the user named it.
-    fn check_place(&self, name: &str) -> io::Result<()> {
+    /// directory itself may be a symbolic link: the user named it. Done by
+    /// [`OutDir::write`] and again before the commit; call it to refuse a
+    /// target before the work that produces it (`check --junit FILE`).
+    pub fn check_place(&self, name: &str) -> io::Result<()> {
         if let Some(parent) = Path::new(name).parent() {
             if !parent.as_os_str().is_empty() {
                 check_subdir(&self.dir.join(parent))?;
@@ -547,7 +552,11 @@ mod lock {
         #[cfg(unix)]
         pub(super) fn acquire(dir: &Path) -> io::Result<DirLock> {
             use std::os::unix::io::AsRawFd;
-            let f = File::open(dir)?;
+            // An unreadable (write-only) directory cannot be locked: commit
+            // unserialised, as before.
+            let Ok(f) = File::open(dir) else {
+                return Ok(DirLock(None));
+            };
             loop {
                 // SAFETY: the descriptor belongs to `f`, open for the whole call.
                 let r = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) };
@@ -754,4 +763,41 @@ pub(crate) fn append_part(into: &mut BufWriter<File>, part: &Path) -> io::Result
     io::copy(&mut f, into)?;
     fs::remove_file(part)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_names_procsim_makes_are_taken_for_its_temporaries() {
+        let t = "0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            owner(&format!(".cases.csv.procsim-tmp-{t}-7")),
+            Some(Owner::Temp(t.into()))
+        );
+        assert_eq!(
+            owner(&format!(".procsim-tmp-{t}.lock")),
+            Some(Owner::Lock(t.into()))
+        );
+        for name in [
+            "cases.csv",
+            ".cases.csv.procsim-tmp-1234", // an older procsim's, by process id
+            &format!("cases.csv.procsim-tmp-{t}-7"), // not hidden
+            &format!(".cases.csv.procsim-tmp-{t}-"),
+            &format!(".cases.csv.procsim-tmp-{t}x-1"),
+            &format!(".procsim-tmp-{t}-1"),
+            &format!(".procsim-tmp-{t}.lock.bak"),
+        ] {
+            assert_eq!(owner(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_manifest_names_only_files_inside_the_directory() {
+        assert!(inside("cases.csv") && inside("charts/waits.svg"));
+        for name in ["", "../x", "/etc/passwd", "charts/../../x", MANIFEST] {
+            assert!(!inside(name), "{name}");
+        }
+    }
 }
