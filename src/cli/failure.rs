@@ -1,6 +1,8 @@
 //! What the command line reports on failure, and the one place where
 //! typed errors of the library become exit codes: 2 bad input or usage,
-//! 3 the run could not finish (overload, resources), 130 interrupted.
+//! 3 the run could not finish (overload, resources), 128 + N stopped by
+//! signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP). Also the two writers to
+//! the standard streams, which never panic on a closed one.
 
 use crate::check::BaselineError;
 use crate::engine::EngineError;
@@ -33,15 +35,28 @@ impl Failure {
     pub(crate) fn write(what: impl std::fmt::Display, e: std::io::Error) -> Self {
         Failure::usage(format!("{what}: {e}"))
     }
+
+    /// Stopped by a signal: exit 128 + its number, by the shells'
+    /// convention (130 when none is known: Ctrl-C's).
+    fn stopped() -> Self {
+        let signal = super::stop_signal();
+        let name = match signal {
+            Some(1) => "SIGHUP",
+            Some(2) | None => "SIGINT",
+            Some(15) => "SIGTERM",
+            Some(_) => "a signal",
+        };
+        Failure {
+            code: 128 + signal.unwrap_or(2),
+            message: format!("interrupted by {name}; no output was written"),
+        }
+    }
 }
 
 impl From<EngineError> for Failure {
     fn from(e: EngineError) -> Self {
         match e {
-            EngineError::Interrupted => Failure {
-                code: 130,
-                message: "interrupted; no output was written".into(),
-            },
+            EngineError::Interrupted => Failure::stopped(),
             other => Failure {
                 code: 3,
                 message: format!("error: {other}"),
@@ -99,13 +114,26 @@ impl From<SetError> for Failure {
     }
 }
 
-/// Prints to stdout; a closed pipe (e.g. `| head`) ends the program quietly.
+/// Prints to stdout; a closed pipe (e.g. `| head`) ends the program
+/// quietly, any other write error (a full disk, `> /dev/full`) with exit 2:
+/// a result that was not delivered is not success.
 pub(crate) fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
     let result = out.write_all(text.as_bytes()).and_then(|_| out.flush());
-    if let Err(e) = result {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
+    match result {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            warn(&format!("error: writing to standard output: {e}"));
+            std::process::exit(2);
         }
     }
+}
+
+/// Prints a line to stderr (a warning, a note, progress, an error
+/// message); a closed or failing stderr (`2>&1 | head`) is ignored, where
+/// `eprintln!` would panic. Every message on stderr goes through here.
+pub(crate) fn warn(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{line}");
 }

@@ -1,6 +1,6 @@
 //! The command line: clap commands -> library calls. The only module that
 //! prints, reads the environment or decides exit codes (0 done, 1 check
-//! failed, 2 bad input, 3 could not finish, 130 interrupted; the mapping
+//! failed, 2 bad input, 3 could not finish, 128 + N stopped by signal N; the mapping
 //! from typed errors is in `failure.rs`). One file per command.
 
 mod check;
@@ -14,12 +14,14 @@ mod sweep;
 mod validate;
 
 use clap::{Args, Parser, Subcommand};
-use failure::{emit, Failure};
+use failure::{emit, warn, Failure};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-/// Set by Ctrl-C; the engine polls it.
+/// Set by SIGINT, SIGTERM or SIGHUP; the engine polls it.
 static STOP: AtomicBool = AtomicBool::new(false);
+/// The last stop signal's number (0: none), for the exit code 128 + N.
+static SIGNAL: AtomicUsize = AtomicUsize::new(0);
 
 const ABOUT: &str = "Discrete-event simulator for service processes: citizens arrive, queue at windows, \
 hand in materials, and their cases go through back-office approval. Describe a design in a YAML scenario, \
@@ -36,7 +38,7 @@ Examples:
   procsim schema > scenario.schema.json             JSON Schema for editors
 
 Exit codes: 0 done (check: all targets held), 1 check failed, 2 bad input or usage,
-3 could not finish (overloaded design), 130 interrupted.
+3 could not finish (overloaded design), 128 + N stopped by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP).
 Reference: docs/ in the repository (format.md, commands.md, files.md, kpis.md); `procsim kpis` lists every KPI.";
 
 /// procsim command line.
@@ -233,13 +235,34 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst));
+    handle_stop_signals();
     match dispatch(cli) {
         Ok(code) => code,
         Err(f) => {
-            eprintln!("{}", f.message);
+            warn(&f.message);
             f.code
         }
+    }
+}
+
+/// SIGINT (Ctrl-C), SIGTERM and SIGHUP (what Slurm and Kubernetes send)
+/// set the stop flag: the run stops at its next poll, removes its
+/// temporaries and exits 128 + the signal's number. A second signal ends
+/// the process at once with that code (for a stop that hangs); the next
+/// run removes what it left, its lock being free (see report::files).
+fn handle_stop_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    #[cfg(unix)]
+    let signals = [SIGINT, SIGTERM, signal_hook::consts::SIGHUP];
+    #[cfg(not(unix))]
+    let signals = [SIGINT, SIGTERM];
+    for sig in signals {
+        // In this order: each action runs after the ones registered before
+        // it, so the shutdown sees the flag of an earlier signal only, and
+        // the number is there before the flag is.
+        let _ = signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, &STOP);
+        let _ = signal_hook::flag::register_usize(sig, &SIGNAL, sig as usize);
+        let _ = signal_hook::flag::register(sig, &STOP);
     }
 }
 
@@ -352,12 +375,20 @@ fn non_negative(text: &str) -> Result<f64, String> {
     }
 }
 
-/// The stop flag, set by Ctrl-C.
+/// The stop flag, set by a stop signal.
 fn stop_flag() -> &'static AtomicBool {
     &STOP
 }
 
-/// Whether Ctrl-C was pressed.
+/// Whether a stop signal came.
 fn interrupted() -> bool {
     STOP.load(Ordering::SeqCst)
+}
+
+/// The number of the stop signal that came, if one did.
+fn stop_signal() -> Option<i32> {
+    match SIGNAL.load(Ordering::SeqCst) {
+        0 => None,
+        n => i32::try_from(n).ok(),
+    }
 }

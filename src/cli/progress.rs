@@ -58,10 +58,10 @@ impl Progress {
             }
             b.inc(1);
         } else if self.plain {
-            eprintln!(
+            super::failure::warn(&format!(
                 "{label}: replication {replication} done ({n}/{})",
                 self.total
-            );
+            ));
         }
     }
 

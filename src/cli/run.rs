@@ -1,7 +1,7 @@
 //! `procsim run`: simulate one scenario; print its KPI table or summary
 //! JSON, write its files with `--out`, or a shard's partial result.
 
-use super::failure::{emit, Failure};
+use super::failure::{emit, warn, Failure};
 use super::progress::Progress;
 use super::settings::{load_model, shard_arg};
 use super::{interrupted, stop_flag, Context, Overrides};
@@ -38,7 +38,7 @@ pub(crate) fn run(ctx: &Context, args: &RunArgs, overrides: &Overrides) -> Resul
     }
     let mut outdir = match args.out {
         Some(dir) => Some(
-            OutDir::prepare(dir)
+            OutDir::prepare_with_manifest(dir)
                 .map_err(|e| Failure::write(format!("cannot write to {}", dir.display()), e))?,
         ),
         None => None,
@@ -61,7 +61,7 @@ pub(crate) fn run(ctx: &Context, args: &RunArgs, overrides: &Overrides) -> Resul
         } else {
             ctx.threads
         };
-        eprintln!(
+        warn(&format!(
             "timing: {} events, {} cases, {:.3} s wall (load + simulate + statistics), {:.0} events/s, {:.0} cases/s, {} threads",
             run.data.events,
             run.data.cases,
@@ -69,7 +69,7 @@ pub(crate) fn run(ctx: &Context, args: &RunArgs, overrides: &Overrides) -> Resul
             run.data.events as f64 / wall,
             run.data.cases as f64 / wall,
             threads
-        );
+        ));
     }
     if let Some(mut dir) = outdir {
         let written = match shard {
@@ -91,12 +91,12 @@ pub(crate) fn run(ctx: &Context, args: &RunArgs, overrides: &Overrides) -> Resul
     if let Some((i, n)) = shard {
         if !ctx.quiet {
             let range = settings.range();
-            eprintln!(
+            warn(&format!(
                 "shard {i}/{n}: replications {}..{} written to {}; combine the shards with `procsim merge`",
                 range.start,
                 range.end,
                 args.out.map(|p| p.display().to_string()).unwrap_or_default()
-            );
+            ));
         }
         return Ok(0);
     }

@@ -48,7 +48,7 @@ pub(crate) fn settings_for(
 /// Prints a warning for each pool whose offered load exceeds its capacity.
 pub(crate) fn warn_overload(model: &Model) {
     for w in overload_warnings(model) {
-        eprintln!("warning: {w}");
+        super::failure::warn(&format!("warning: {w}"));
     }
 }
 

@@ -11,7 +11,7 @@ pub(crate) fn validate(files: &[PathBuf]) -> i32 {
         match crate::scenario::load(f) {
             Ok(_) => emit(&format!("ok: {}\n", f.display())),
             Err(e) => {
-                eprintln!("{e}");
+                super::failure::warn(&e.to_string());
                 code = 2;
             }
         }

@@ -12,7 +12,7 @@ use crate::simulate::{self, Run, RunSettings, SimulationError};
 use crate::summary::Summary;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 /// Why a run into a directory failed.
@@ -57,7 +57,7 @@ pub(crate) fn simulate_into(
     settings.check(model)?;
     let labels = activity_labels(model);
     let open = |dir: &mut OutDir, name: &str, header: &str| -> io::Result<BufWriter<File>> {
-        let mut w = BufWriter::new(File::create(dir.reserve(name)?)?);
+        let mut w = BufWriter::new(dir.reserve(name)?);
         w.write_all(header.as_bytes())?;
         Ok(w)
     };
@@ -66,12 +66,12 @@ pub(crate) fn simulate_into(
         true => Some(open(dir, "events.csv", EVENTS_HEADER).map_err(write_error("events.csv"))?),
         false => None,
     };
-    let root = dir.path().to_path_buf();
+    let scratch = dir.scratch().clone();
     let mut io_error: Option<io::Error> = None;
     let run = simulate::simulate_observed(
         model,
         settings,
-        |r| CsvObserver::new(model, &labels, &root, r, true, events),
+        |r| CsvObserver::new(model, &labels, &scratch, r, true, events),
         |_, mut obs| {
             let res = (|| -> io::Result<()> {
                 obs.close()?;
@@ -91,28 +91,19 @@ pub(crate) fn simulate_into(
         progress,
         stop,
     );
-    remove_part_files(&root);
+    // Part files of a failed or interrupted run are removed with the
+    // other temporaries when `dir` is dropped.
     let run = run.map_err(SimulationError::from)?;
     if let Some(e) = io_error {
         return Err(write_error("cases.csv")(e));
     }
-    cases.flush().map_err(write_error("cases.csv"))?;
+    // Flushed and on disk before the commit renames them into place.
+    let finish = |w: &mut BufWriter<File>| w.flush().and_then(|()| w.get_ref().sync_all());
+    finish(&mut cases).map_err(write_error("cases.csv"))?;
     if let Some(w) = events_out.as_mut() {
-        w.flush().map_err(write_error("events.csv"))?;
+        finish(w).map_err(write_error("events.csv"))?;
     }
     Ok(run)
-}
-
-/// Removes part files left by a failed or interrupted run.
-fn remove_part_files(root: &Path) {
-    if let Ok(entries) = std::fs::read_dir(root) {
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().to_string();
-            if name.contains(".part") && name.contains(".procsim-tmp-") {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
-    }
 }
 
 /// Writes summary.json, replications.csv, hourly.csv and charts/ (the

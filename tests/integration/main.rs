@@ -14,6 +14,7 @@ mod errors;
 mod fuzz_regressions;
 mod loader_props;
 mod merge;
+mod outputs;
 mod report_browser;
 mod schema;
 mod sweep;
