@@ -1,7 +1,7 @@
 //! `procsim check`: run scenarios, test their targets (and a baseline);
 //! PASS/FAIL lines or JSON, JUnit XML, exit 1 on any failure.
 
-use super::failure::{emit, Failure};
+use super::failure::{emit, warn, Failure};
 use super::progress::Progress;
 use super::settings::load_model;
 use super::{stop_flag, Context, Overrides};
@@ -62,7 +62,7 @@ pub(crate) fn check(ctx: &Context, args: &CheckArgs, o: &Overrides) -> Result<i3
             Some(Err(
                 e @ (BaselineError::Missing { .. } | BaselineError::OtherScenario { .. }),
             )) if allow_missing_baseline => {
-                eprintln!("warning: {e}; its baseline is not tested");
+                warn(&format!("warning: {e}; its baseline is not tested"));
                 None
             }
             Some(Err(e)) => return Err(e.into()),
@@ -80,6 +80,7 @@ pub(crate) fn check(ctx: &Context, args: &CheckArgs, o: &Overrides) -> Result<i3
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_else(|| "junit.xml".into());
             let out = OutDir::prepare(dir)
+                .and_then(|out| out.check_place(&name).map(|()| out))
                 .map_err(|e| Failure::write(format!("cannot write {}", path.display()), e))?;
             Some((out, name))
         }

@@ -1,7 +1,7 @@
 //! `procsim sweep`: one run per value of a parameter, its table and files;
 //! with `--shard` one share written for `procsim merge`.
 
-use super::failure::{emit, Failure};
+use super::failure::{emit, warn, Failure};
 use super::progress::Progress;
 use super::settings::{settings_for, shard_arg, warn_overload};
 use super::{interrupted, stop_flag, Context, Overrides};
@@ -39,7 +39,7 @@ pub(crate) fn sweep(ctx: &Context, args: &SweepArgs, o: &Overrides) -> Result<i3
     plan.models.iter().for_each(warn_overload);
     let outdir = match args.out {
         Some(dir) => Some(
-            OutDir::prepare(dir)
+            OutDir::prepare_with_manifest(dir)
                 .map_err(|e| Failure::write(format!("cannot write to {}", dir.display()), e))?,
         ),
         None => None,
@@ -99,10 +99,10 @@ fn run_shard(
             [_] | [_, _] | [_, _, _] => ran.join(", "),
             [first, .., last] => format!("{first} through {last}, {} values", ran.len()),
         };
-        eprintln!(
+        warn(&format!(
             "shard {}/{}: {mine} of the sweep's {total} (value, replication) pairs ({what}) written to {written}; combine the shards with `procsim merge`",
             shard.0, shard.1
-        );
+        ));
     }
     Ok(0)
 }
