@@ -21,8 +21,12 @@ pub struct TargetResult {
     pub max: Option<f64>,
     /// The KPI across replications (`None`: no data).
     pub value: Option<Estimate>,
-    /// Whether the mean is within the bounds.
+    /// Whether the mean is within the bounds (and, for a KPI measured over
+    /// finished cases only, no case was left open).
     pub passed: bool,
+    /// Why a target within its bounds still failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The comparison of one KPI with the baseline.
@@ -57,6 +61,10 @@ pub struct ScenarioCheck {
     pub baseline: Vec<BaselineResult>,
     /// Baseline file used.
     pub baseline_file: Option<String>,
+    /// Why the design is overloaded, when it is: one failed test, and no
+    /// target or baseline tested (its results describe a run cut short).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overloaded: Option<String>,
 }
 
 impl ScenarioCheck {
@@ -64,29 +72,59 @@ impl ScenarioCheck {
     pub fn failures(&self) -> usize {
         self.targets.iter().filter(|t| !t.passed).count()
             + self.baseline.iter().filter(|b| b.regressed).count()
+            + usize::from(self.overloaded.is_some())
     }
     /// Number of tests.
     pub fn tests(&self) -> usize {
-        self.targets.len() + self.baseline.len()
+        self.targets.len() + self.baseline.len() + usize::from(self.overloaded.is_some())
+    }
+
+    /// The check of a design found overloaded (`why`, for people).
+    pub fn overloaded(model: &Model, why: String) -> ScenarioCheck {
+        ScenarioCheck {
+            scenario: model.name.clone(),
+            file: model.file.clone(),
+            targets: Vec::new(),
+            baseline: Vec::new(),
+            baseline_file: None,
+            overloaded: Some(why),
+        }
     }
 }
 
 /// Tests targets (a model's, or a merged sweep point's) against a summary.
+/// A target on a KPI measured over finished cases only fails while any
+/// case was left open when the run stopped: the cases it leaves out are
+/// the ones that waited longest.
 pub fn check_targets(targets: &[Target], summary: &Summary) -> Vec<TargetResult> {
+    let unfinished = summary
+        .get("unfinished")
+        .copied()
+        .flatten()
+        .map_or(0.0, |e| e.mean);
     targets
         .iter()
         .map(|t| {
             let value = summary.get(&t.kpi).copied().flatten();
-            let passed = match value {
+            let within = match value {
                 Some(e) => t.min.is_none_or(|m| e.mean >= m) && t.max.is_none_or(|m| e.mean <= m),
                 None => false,
             };
+            let leaves_out_open = unfinished > 0.0
+                && crate::kpi::find(&t.kpi).is_some_and(|k| k.finished_only);
+            let note = (within && leaves_out_open).then(|| {
+                format!(
+                    "{unfinished} cases per replication were still open when the run stopped, and `{}` leaves them out",
+                    t.kpi
+                )
+            });
             TargetResult {
                 kpi: t.kpi.clone(),
                 min: t.min,
                 max: t.max,
                 value,
-                passed,
+                passed: within && note.is_none(),
+                note,
             }
         })
         .collect()
@@ -255,6 +293,7 @@ impl ScenarioCheck {
             targets: check_targets(&model.targets, summary),
             baseline,
             baseline_file,
+            overloaded: None,
         }
     }
 }

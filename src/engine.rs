@@ -25,7 +25,7 @@ mod result;
 mod state;
 
 pub use records::{CaseRecord, NoObserver, Observer, Outcome, StepRecord};
-pub use result::{area, HourAreas, PoolResult, ProcessResult, ReplicationResult};
+pub use result::{area, HourAreas, PoolResult, ProcessResult, ReplicationResult, TREND_SEGMENTS};
 
 use crate::model::*;
 use crate::rng::StreamKey;
@@ -120,7 +120,11 @@ pub fn run_replication<O: Observer>(
         cases: Cases::new(model.rework_steps()),
         tokens: Tokens::default(),
         ready: Vec::new(),
-        pools: model.pools.iter().map(|_| PoolState::new()).collect(),
+        pools: model
+            .pools
+            .iter()
+            .map(|_| PoolState::new(model.warmup, model.horizon))
+            .collect(),
         streams: model
             .arrivals
             .iter()
@@ -203,6 +207,10 @@ impl<'m, O: Observer> Sim<'m, O> {
             ps.move_to_hour(end);
             pr.hourly = ps.hourly;
             pr.queue_max = ps.queue_max;
+            let segment = (model.horizon - model.warmup) / TREND_SEGMENTS as f64;
+            if segment > 0.0 {
+                pr.queue_trend = ps.trend.map(|a| a / segment);
+            }
             // Pool quantiles cover serve and work waits; the scenario's, serve waits.
             self.serve_waits[p].add_zeros(self.zero_serve_waits[p]);
             self.result.pools[p]

@@ -77,6 +77,10 @@ pub struct Kpi {
     /// The report's summary paragraph writes a sentence about it, in the
     /// order of this rank.
     pub sentence: Option<u8>,
+    /// Measured over cases that were served or completed only: cases still
+    /// open when the run stopped are left out, so a target on it cannot
+    /// pass while any are.
+    pub finished_only: bool,
     pub(crate) measure: Measure,
 }
 
@@ -125,12 +129,21 @@ const fn kpi(
         definition,
         headline: None,
         sentence: None,
+        finished_only: false,
         measure,
     }
 }
 
 /// Makes a KPI the `rank`-th headline KPI and, with `sentence`, the
 /// `sentence`-th one the report's summary paragraph writes about.
+/// Marks a KPI as measured over served or completed cases only.
+const fn finished(k: Kpi) -> Kpi {
+    Kpi {
+        finished_only: true,
+        ..k
+    }
+}
+
 const fn headline(rank: u8, sentence: Option<u8>, k: Kpi) -> Kpi {
     Kpi {
         headline: Some(rank),
@@ -160,36 +173,36 @@ pub static KPIS: &[Kpi] = &[
     headline(8, Some(6), kpi("abandon_rate", "", Lower, "abandonment rate",
         "abandoned / arrived",
         Scenario(|r| ratio(r.abandoned, r.arrived)))),
-    headline(1, Some(1), kpi("wait_min", "min", Lower, "mean wait",
+    finished(headline(1, Some(1), kpi("wait_min", "min", Lower, "mean wait",
         "mean minutes waited in a queue per `serve` step",
-        Scenario(|r| r.wait.mean()))),
-    kpi("wait_p50_min", "min", Lower, "median wait",
+        Scenario(|r| r.wait.mean())))),
+    finished(kpi("wait_p50_min", "min", Lower, "median wait",
         "median of the wait per `serve` step",
-        Scenario(|r| r.wait_quantiles.quantile(0.5))),
-    headline(2, Some(2), kpi("wait_p90_min", "min", Lower, "90th percentile of the wait",
+        Scenario(|r| r.wait_quantiles.quantile(0.5)))),
+    finished(headline(2, Some(2), kpi("wait_p90_min", "min", Lower, "90th percentile of the wait",
         "90th percentile of the wait per `serve` step",
-        Scenario(|r| r.wait_quantiles.quantile(0.9)))),
-    kpi("wait_p95_min", "min", Lower, "95th percentile of the wait",
+        Scenario(|r| r.wait_quantiles.quantile(0.9))))),
+    finished(kpi("wait_p95_min", "min", Lower, "95th percentile of the wait",
         "95th percentile of the wait per `serve` step",
-        Scenario(|r| r.wait_quantiles.quantile(0.95))),
-    headline(3, None, kpi("hall_min", "min", Lower, "time in the hall per visit",
+        Scenario(|r| r.wait_quantiles.quantile(0.95)))),
+    finished(headline(3, None, kpi("hall_min", "min", Lower, "time in the hall per visit",
         "mean minutes a citizen spends in the hall per visit: waiting plus service at `serve` steps",
-        Scenario(|r| (r.hall_visits > 0).then(|| r.hall_minutes / r.hall_visits as f64)))),
-    headline(4, Some(3), kpi("visits", "", Lower, "visits per case",
+        Scenario(|r| (r.hall_visits > 0).then(|| r.hall_minutes / r.hall_visits as f64))))),
+    finished(headline(4, Some(3), kpi("visits", "", Lower, "visits per case",
         "mean number of visits to the hall per completed case (a `work`, a `wait` or a triggered rework ends a visit)",
-        Scenario(|r| r.visits.mean()))),
-    kpi("lead_time_min", "min", Lower, "mean lead time",
+        Scenario(|r| r.visits.mean())))),
+    finished(kpi("lead_time_min", "min", Lower, "mean lead time",
         "mean minutes from arrival to the end of the route, completed cases",
-        Scenario(|r| r.lead_min.mean())),
-    headline(5, Some(4), kpi("lead_time_wd", "working days", Lower, "mean lead time",
+        Scenario(|r| r.lead_min.mean()))),
+    finished(headline(5, Some(4), kpi("lead_time_wd", "working days", Lower, "mean lead time",
         "mean lead time of completed cases in working days: open time between arrival and end over one day's open time",
-        Scenario(|r| r.lead_wd.mean()))),
-    headline(6, None, kpi("lead_time_p90_wd", "working days", Lower, "90th percentile of the lead time",
+        Scenario(|r| r.lead_wd.mean())))),
+    finished(headline(6, None, kpi("lead_time_p90_wd", "working days", Lower, "90th percentile of the lead time",
         "90th percentile of the lead time of completed cases, in working days",
-        Scenario(|r| r.lead_wd_quantiles.quantile(0.9)))),
-    headline(7, Some(5), kpi("on_time_rate", "", Higher, "on-time rate",
+        Scenario(|r| r.lead_wd_quantiles.quantile(0.9))))),
+    finished(headline(7, Some(5), kpi("on_time_rate", "", Higher, "on-time rate",
         "share of completed cases with a `time_limit` that finished within it",
-        Scenario(|r| ratio(r.on_time, r.limited)))),
+        Scenario(|r| ratio(r.on_time, r.limited))))),
     kpi("throughput_per_day", "cases", Higher, "cases completed per open day",
         "completed cases per open day of the calendar",
         Scenario(|r| (r.open_days > 0.0).then(|| r.completed as f64 / r.open_days))),
@@ -203,12 +216,12 @@ pub static KPIS: &[Kpi] = &[
             let capacity = p.total(area::CAPACITY);
             (capacity > 0.0).then(|| p.total(area::BUSY) / capacity)
         })),
-    kpi("wait_min", "min", Lower, "mean wait",
+    finished(kpi("wait_min", "min", Lower, "mean wait",
         "mean minutes a case waited for this pool (at `serve` and `work` steps)",
-        Pool(|p| p.wait.mean())),
-    kpi("wait_p90_min", "min", Lower, "90th percentile of the wait",
+        Pool(|p| p.wait.mean()))),
+    finished(kpi("wait_p90_min", "min", Lower, "90th percentile of the wait",
         "90th percentile of the wait for this pool",
-        Pool(|p| p.wait_quantiles.quantile(0.9))),
+        Pool(|p| p.wait_quantiles.quantile(0.9)))),
     kpi("queue_mean", "cases", Lower, "mean queue",
         "time-average number of cases waiting for this pool, over the whole counted time",
         Pool(|p| {
@@ -227,21 +240,21 @@ pub static KPIS: &[Kpi] = &[
     kpi("completed", "cases", Higher, "cases completed",
         "of those, the cases that finished their route",
         Process(|p| count(p.completed))),
-    kpi("wait_min", "min", Lower, "mean wait",
+    finished(kpi("wait_min", "min", Lower, "mean wait",
         "mean minutes waited in a queue per `serve` step of this process",
-        Process(|p| p.wait.mean())),
-    kpi("lead_time_min", "min", Lower, "mean lead time",
+        Process(|p| p.wait.mean()))),
+    finished(kpi("lead_time_min", "min", Lower, "mean lead time",
         "mean minutes from arrival to the end of the route, completed cases of this process",
-        Process(|p| p.lead_min.mean())),
-    kpi("lead_time_wd", "working days", Lower, "mean lead time",
+        Process(|p| p.lead_min.mean()))),
+    finished(kpi("lead_time_wd", "working days", Lower, "mean lead time",
         "mean lead time of completed cases of this process, in working days",
-        Process(|p| p.lead_wd.mean())),
-    kpi("visits", "", Lower, "visits per case",
+        Process(|p| p.lead_wd.mean()))),
+    finished(kpi("visits", "", Lower, "visits per case",
         "mean visits to the hall per completed case of this process",
-        Process(|p| p.visits.mean())),
-    kpi("on_time_rate", "", Higher, "on-time rate",
+        Process(|p| p.visits.mean()))),
+    finished(kpi("on_time_rate", "", Higher, "on-time rate",
         "share of completed cases of this process with a `time_limit` that finished within it",
-        Process(|p| ratio(p.on_time, p.limited))),
+        Process(|p| ratio(p.on_time, p.limited)))),
 ];
 
 /// The KPIs of one level, in output order.
@@ -391,8 +404,13 @@ pub fn glossary() -> String {
             };
             let unit = if k.unit.is_empty() { "–" } else { k.unit };
             let headline = if k.headline.is_some() { "yes" } else { "" };
+            let open = if k.finished_only {
+                " Cases still open when the run stopped are not in it."
+            } else {
+                ""
+            };
             out.push_str(&format!(
-                "| `{}` | {} | {unit} | {better} | {headline} | {} |\n",
+                "| `{}` | {} | {unit} | {better} | {headline} | {}.{open} |\n",
                 k.name, k.label, k.definition
             ));
         }

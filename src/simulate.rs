@@ -7,6 +7,7 @@
 
 use crate::engine::{self, area, EngineError, Limits, NoObserver, Observer, ReplicationResult};
 use crate::model::Model;
+use crate::overload::{self, Overload};
 use crate::stats::Quantiles;
 use crate::summary::{kpi_values, KpiValues, Summary};
 use rayon::prelude::*;
@@ -29,6 +30,9 @@ pub struct RunSettings {
     pub limits: Limits,
     /// Refuse a scenario expected to generate more cases than this per replication.
     pub max_cases: u64,
+    /// Give the results of a design found overloaded (see
+    /// [`crate::overload::detect`]) instead of [`SimulationError::Overloaded`].
+    pub allow_overload: bool,
 }
 
 impl RunSettings {
@@ -41,6 +45,7 @@ impl RunSettings {
             threads: 0,
             limits: Limits::default(),
             max_cases: 20_000_000,
+            allow_overload: false,
         }
     }
 
@@ -98,6 +103,9 @@ pub enum SimulationError {
     /// The engine stopped (overload, interruption, resources).
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// The run finished, but a replication showed the design overloaded.
+    #[error("{0}")]
+    Overloaded(Overload),
 }
 
 /// A run of one scenario, set up step by step:
@@ -166,7 +174,8 @@ impl<'a> Simulation<'a> {
         self
     }
 
-    /// Runs the replications and summarises them.
+    /// Runs the replications and summarises them; a design found
+    /// overloaded is an error unless the settings allow it.
     pub fn run(self) -> Result<Run, SimulationError> {
         self.settings.check(self.model)?;
         let never = AtomicBool::new(false);
@@ -176,7 +185,7 @@ impl<'a> Simulation<'a> {
             self.progress.unwrap_or(&|_| {}),
             self.stop.unwrap_or(&never),
         )?;
-        Ok(run)
+        run.refuse_overload()
     }
 }
 
@@ -202,6 +211,9 @@ pub struct RunData {
     pub events: u64,
     /// Cases generated (including warm-up).
     pub cases: u64,
+    /// The first replication (in order) that showed the design
+    /// overloaded, and how.
+    pub overload: Option<Overload>,
 }
 
 impl RunData {
@@ -216,6 +228,7 @@ impl RunData {
             hourly: vec![[[0; area::COUNT]; 24]; pools],
             events: 0,
             cases: 0,
+            overload: None,
         }
     }
 
@@ -250,6 +263,17 @@ pub struct Run {
     pub data: RunData,
     /// Summary across replications.
     pub summary: Summary,
+}
+
+impl Run {
+    /// The run, or [`SimulationError::Overloaded`] when a replication showed
+    /// the design overloaded and the settings do not allow it.
+    pub fn refuse_overload(self) -> Result<Run, SimulationError> {
+        match &self.data.overload {
+            Some(o) if !self.settings.allow_overload => Err(SimulationError::Overloaded(o.clone())),
+            _ => Ok(self),
+        }
+    }
 }
 
 /// Runs a scenario without observers.
@@ -319,6 +343,9 @@ where
         for item in results {
             let (result, observer) = item?;
             data.add(&result);
+            if data.overload.is_none() {
+                data.overload = overload::detect(model, &result);
+            }
             finish(result.replication, observer)?;
         }
     }

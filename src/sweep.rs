@@ -9,6 +9,7 @@
 //! path ([`Sweep::new`]), so their files and tables are the same bytes.
 
 use crate::check::check_targets;
+use crate::engine::EngineError;
 use crate::merge::{self, MergedSweep, Partial, PointShare, SweepPartial};
 use crate::model::{Model, Target};
 use crate::scenario::ScenarioErrors;
@@ -28,8 +29,13 @@ pub struct SweepPoint {
     pub number: Option<f64>,
     /// KPI estimates, in the order of [`Sweep::kpis`].
     pub kpis: Vec<Option<Estimate>>,
-    /// Whether every target holds (None without targets).
+    /// Whether every target holds (None without targets; never for an
+    /// overloaded point).
     pub meets_targets: Option<bool>,
+    /// Why the design is overloaded at this value, when it is: the point
+    /// has no KPIs and is never the smallest value meeting the targets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overloaded: Option<String>,
 }
 
 /// A whole sweep.
@@ -206,8 +212,19 @@ impl SweepPlan {
                 .settings(s.clone())
                 .progress(&tick)
                 .stop(stop)
-                .run()?;
-            points.push(point(&self.values[i], &self.kpis, &m.targets, &run.summary));
+                .run();
+            // Starting a capacity range too low is the usual use: an
+            // overloaded value is a row of its own, and the sweep goes on.
+            points.push(match run {
+                Ok(run) => point(&self.values[i], &self.kpis, &m.targets, &run.summary),
+                Err(SimulationError::Overloaded(o)) => {
+                    overloaded_point(&self.values[i], self.kpis.len(), &m.targets, o.to_string())
+                }
+                Err(SimulationError::Engine(e @ EngineError::Overloaded { .. })) => {
+                    overloaded_point(&self.values[i], self.kpis.len(), &m.targets, e.to_string())
+                }
+                Err(e) => return Err(e),
+            });
         }
         Ok(Sweep::new(
             &self.models[0].name,
@@ -277,6 +294,18 @@ fn point(value: &str, kpis: &[String], targets: &[Target], summary: &Summary) ->
             .map(|k| summary.get(k).copied().flatten())
             .collect(),
         meets_targets: (!results.is_empty()).then(|| results.iter().all(|t| t.passed)),
+        overloaded: None,
+    }
+}
+
+/// A point whose design is overloaded: no KPIs, no target met.
+fn overloaded_point(value: &str, kpis: usize, targets: &[Target], why: String) -> SweepPoint {
+    SweepPoint {
+        value: value.to_string(),
+        number: leading_number(value),
+        kpis: vec![None; kpis],
+        meets_targets: (!targets.is_empty()).then_some(false),
+        overloaded: Some(why),
     }
 }
 

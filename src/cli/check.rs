@@ -6,9 +6,10 @@ use super::progress::Progress;
 use super::settings::load_model;
 use super::{stop_flag, Context, Overrides};
 use crate::check::{find_baseline, BaselineError, ScenarioCheck, Tolerance};
+use crate::engine::EngineError;
 use crate::report::check::{check_lines, junit_xml};
 use crate::report::files::OutDir;
-use crate::simulate::simulate_many;
+use crate::simulate::{simulate_many, SimulationError};
 use std::path::{Path, PathBuf};
 
 /// The arguments of `check`.
@@ -91,9 +92,22 @@ pub(crate) fn check(ctx: &Context, args: &CheckArgs, o: &Overrides) -> Result<i3
     let runs = simulate_many(&loaded, ctx.threads, &|r| progress.tick(r), stop_flag());
     progress.finish();
     let mut checks = Vec::new();
+    let mut overloaded = false;
     for (((model, _), run), found) in loaded.iter().zip(runs).zip(baselines) {
-        let run = run?;
-        checks.push(ScenarioCheck::new(model, &run.summary, found, tolerance));
+        // An overloaded design is a failed test of its own; the other
+        // scenarios are still checked and reported.
+        match run {
+            Ok(run) => checks.push(ScenarioCheck::new(model, &run.summary, found, tolerance)),
+            Err(SimulationError::Overloaded(o)) => {
+                overloaded = true;
+                checks.push(ScenarioCheck::overloaded(model, o.to_string()));
+            }
+            Err(SimulationError::Engine(e @ EngineError::Overloaded { .. })) => {
+                overloaded = true;
+                checks.push(ScenarioCheck::overloaded(model, e.to_string()));
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     let tests: usize = checks.iter().map(ScenarioCheck::tests).sum();
     let failures: usize = checks.iter().map(ScenarioCheck::failures).sum();
@@ -120,5 +134,11 @@ pub(crate) fn check(ctx: &Context, args: &CheckArgs, o: &Overrides) -> Result<i3
         ));
         emit(&text);
     }
-    Ok(if failures > 0 { 1 } else { 0 })
+    Ok(if overloaded {
+        3
+    } else if failures > 0 {
+        1
+    } else {
+        0
+    })
 }

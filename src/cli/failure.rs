@@ -70,6 +70,10 @@ impl From<SimulationError> for Failure {
         match e {
             SimulationError::Engine(e) => e.into(),
             SimulationError::NoReplications => Failure::usage("--reps must be at least 1"),
+            SimulationError::Overloaded(o) => Failure {
+                code: 3,
+                message: format!("error: {o}"),
+            },
             other => Failure::usage(other),
         }
     }

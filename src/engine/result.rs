@@ -44,7 +44,13 @@ pub struct PoolResult {
     pub hourly: [HourAreas; 24],
     /// Seconds served past closing (for closes in the window).
     pub overtime: f64,
+    /// The mean number waiting in each of [`TREND_SEGMENTS`] equal parts of
+    /// [warmup, horizon], in order: how the queue developed over the run.
+    pub queue_trend: [f64; TREND_SEGMENTS],
 }
+
+/// Parts of [warmup, horizon] over which [`PoolResult::queue_trend`] is kept.
+pub const TREND_SEGMENTS: usize = 8;
 
 impl PoolResult {
     /// The integral over [warmup, horizon] of one level of [`area`] (e.g.

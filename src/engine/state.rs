@@ -12,7 +12,7 @@
 //! deletion) and removal is O(1).
 
 use super::records::{CaseRecord, Outcome};
-use super::result::{area, HourAreas};
+use super::result::{area, HourAreas, TREND_SEGMENTS};
 use crate::model::{Discipline, Step};
 use crate::rng::{StreamKey, StreamRng};
 use crate::time::{Seconds, HOUR};
@@ -372,11 +372,18 @@ pub(super) struct PoolState {
     pub(super) hourly: [HourAreas; 24],
     /// Largest queue seen inside [warmup, horizon].
     pub(super) queue_max: u32,
+    /// The queue's area in each of [`TREND_SEGMENTS`] equal parts of
+    /// [warmup, horizon] (by the hour each area was integrated in), for
+    /// telling a queue that grows without bound from one that settles.
+    pub(super) trend: [f64; TREND_SEGMENTS],
+    trend_start: Seconds,
+    trend_segment: Seconds,
 }
 
 impl PoolState {
-    /// A closed pool with an empty queue, integrated up to time 0.
-    pub(super) fn new() -> Self {
+    /// A closed pool with an empty queue, integrated up to time 0, whose
+    /// levels count inside [warmup, horizon].
+    pub(super) fn new(warmup: Seconds, horizon: Seconds) -> Self {
         PoolState {
             capacity: 0,
             busy: 0,
@@ -397,6 +404,9 @@ impl PoolState {
             hour_areas: [0.0; area::COUNT],
             hourly: [[0.0; area::COUNT]; 24],
             queue_max: 0,
+            trend: [0.0; TREND_SEGMENTS],
+            trend_start: warmup,
+            trend_segment: (horizon - warmup) / TREND_SEGMENTS as f64,
         }
     }
 
@@ -442,6 +452,10 @@ impl PoolState {
 
     /// Adds the current hour's areas to `hourly` and starts the hour holding `t`.
     pub(super) fn move_to_hour(&mut self, t: Seconds) {
+        if self.trend_segment > 0.0 {
+            let segment = ((self.hour_start - self.trend_start) / self.trend_segment).max(0.0);
+            self.trend[(segment as usize).min(TREND_SEGMENTS - 1)] += self.hour_areas[area::QUEUE];
+        }
         for (bin, area) in self.hourly[self.hour_bin]
             .iter_mut()
             .zip(&mut self.hour_areas)

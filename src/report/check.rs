@@ -24,9 +24,17 @@ fn value_text(v: &Option<Estimate>) -> String {
 /// Human-readable lines for one scenario.
 pub fn check_lines(c: &ScenarioCheck) -> String {
     let mut s = format!("{} ({})\n", c.scenario, c.file);
+    if let Some(why) = &c.overloaded {
+        s.push_str(&format!("  FAIL  overloaded: {why}\n"));
+    }
     for t in &c.targets {
+        let note = t
+            .note
+            .as_ref()
+            .map(|n| format!(": {n}"))
+            .unwrap_or_default();
         s.push_str(&format!(
-            "  {}  {} = {}  (target {})\n",
+            "  {}  {} = {}  (target {}){note}\n",
             if t.passed { "PASS" } else { "FAIL" },
             t.kpi,
             value_text(&t.value),
@@ -90,6 +98,10 @@ pub fn junit_xml(checks: &[ScenarioCheck]) -> String {
             c.failures()
         ));
         let class = xml_escape(&c.file);
+        if let Some(why) = &c.overloaded {
+            let msg = xml_escape(why);
+            x.push_str(&format!("    <testcase classname=\"{class}\" name=\"overload\">\n      <failure message=\"{msg}\">{msg}</failure>\n    </testcase>\n"));
+        }
         for t in &c.targets {
             let name = xml_escape(&format!("target {} {}", t.kpi, bounds(t.min, t.max)));
             if t.passed {
@@ -97,8 +109,13 @@ pub fn junit_xml(checks: &[ScenarioCheck]) -> String {
                     "    <testcase classname=\"{class}\" name=\"{name}\"/>\n"
                 ));
             } else {
+                let note = t
+                    .note
+                    .as_ref()
+                    .map(|n| format!(": {n}"))
+                    .unwrap_or_default();
                 let msg = xml_escape(&format!(
-                    "{} = {}, target {}",
+                    "{} = {}, target {}{note}",
                     t.kpi,
                     value_text(&t.value),
                     bounds(t.min, t.max)

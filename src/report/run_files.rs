@@ -103,7 +103,7 @@ pub(crate) fn simulate_into(
     if let Some(w) = events_out.as_mut() {
         finish(w).map_err(write_error("events.csv"))?;
     }
-    Ok(run)
+    Ok(run.refuse_overload()?)
 }
 
 /// Writes summary.json, replications.csv, hourly.csv and charts/ (the

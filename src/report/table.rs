@@ -186,15 +186,21 @@ pub fn sweep_table(s: &crate::sweep::Sweep, has_targets: bool) -> String {
             );
         }
         if has_targets {
-            row.push(Cell::new(match p.meets_targets {
-                Some(true) => "all met",
-                Some(false) => "missed",
-                None => "",
+            row.push(Cell::new(match (&p.overloaded, p.meets_targets) {
+                (Some(_), _) => "overloaded",
+                (None, Some(true)) => "all met",
+                (None, Some(false)) => "missed",
+                (None, None) => "",
             }));
         }
         t.add_row(row);
     }
     let mut out = format!("{}: sweep of {} (mean ± 95% CI)\n{t}\n", s.scenario, s.key);
+    for p in &s.points {
+        if let Some(why) = &p.overloaded {
+            out.push_str(&format!("{}={}: {why}\n", s.key, p.value));
+        }
+    }
     if has_targets {
         match &s.smallest_meeting_targets {
             Some(v) => out.push_str(&format!("the smallest value meeting every target is {v}\n")),

@@ -22,7 +22,7 @@ calendar:
   days: [mon, tue, wed, thu, fri]
 pools:
   hall: {{servers: {hall_servers}}}
-  back: {{servers: 6}}
+  back: {{servers: 9}}
 processes:
   license:
     time_limit: 3wd

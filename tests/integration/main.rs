@@ -15,6 +15,7 @@ mod fuzz_regressions;
 mod loader_props;
 mod merge;
 mod outputs;
+mod overload;
 mod report_browser;
 mod schema;
 mod sweep;

@@ -3,7 +3,7 @@
 
 use assert_cmd::Command;
 
-const SCENARIO: &str = "name: shards\nseed: 5\nreplications: 10\nhorizon: 3d\nwarmup: 2h\ncalendar: {hours: [\"09:00-17:00\"]}\npools:\n  w: {servers: 2}\n  office: {servers: 1}\nprocesses:\n  p:\n    steps:\n      - {id: intake, serve: w, time: {exp: 5min}}\n      - rework: {p: 0.2, after: 1d, to: intake}\n      - {work: office, time: {exp: 20min}}\narrivals:\n  - {name: a, rate: 20/h, process: p}\n";
+const SCENARIO: &str = "name: shards\nseed: 5\nreplications: 10\nhorizon: 3d\nwarmup: 2h\ncalendar: {hours: [\"09:00-17:00\"]}\npools:\n  w: {servers: 3}\n  office: {servers: 8}\nprocesses:\n  p:\n    steps:\n      - {id: intake, serve: w, time: {exp: 5min}}\n      - rework: {p: 0.2, after: 1d, to: intake}\n      - {work: office, time: {exp: 20min}}\narrivals:\n  - {name: a, rate: 20/h, process: p}\n";
 
 fn procsim() -> Command {
     Command::cargo_bin("procsim").expect("binary")
