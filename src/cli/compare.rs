@@ -23,12 +23,15 @@ pub(crate) fn compare(
     for d in designs {
         loaded.push(load_model(ctx, d, o)?);
     }
-    let first = &loaded[0].1;
+    let (bm, bs) = &loaded[0];
     for (m, s) in &loaded[1..] {
-        if s.seed != first.seed || s.replications != first.replications {
+        let why = crate::compare::why_unpaired((bm, bs), (m, s));
+        if !why.is_empty() {
+            let why: Vec<String> = why.iter().map(ToString::to_string).collect();
             eprintln!(
-                "note: `{}` has seed {} and {} replications, the baseline {} and {}: the runs cannot be paired, intervals are Welch's",
-                m.name, s.seed, s.replications, first.seed, first.replications
+                "note: `{}` cannot be paired with the baseline (its replications do not see the same citizens): {}; intervals are Welch's",
+                m.name,
+                why.join("; ")
             );
         }
     }

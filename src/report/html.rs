@@ -164,7 +164,7 @@ pub(crate) fn report(
         escape(&c.baseline.procsim),
         c.baseline.seed,
         c.baseline.replications,
-        if c.designs.iter().all(|d| d.vs_baseline.values().all(|x| x.paired)) { ", paired by replication (every design saw the same citizens)" } else { "; some designs could not be paired (different seed or replications): Welch intervals" }
+        if c.designs.iter().all(|d| d.vs_baseline.values().all(|x| x.paired)) { ", paired by replication (every design saw the same citizens)" } else { "; some designs could not be paired (different seed, replications or arrival streams): Welch intervals" }
     ));
     for d in &c.designs {
         let sentences = summary_sentences(d);

@@ -152,6 +152,40 @@ fn compare_says_when_it_cannot_pair() {
 }
 
 #[test]
+fn renamed_or_redrawn_streams_are_not_paired() {
+    // Same seed and replications, but the stream is renamed (other random
+    // numbers: other citizens), or keeps its name with another rate.
+    let tmp = tempfile::tempdir().unwrap();
+    let before = write(tmp.path(), "before.yaml", &mmc(3, 21, 4));
+    for (name, changed, says) in [
+        (
+            "renamed",
+            mmc(4, 21, 4).replace("name: customers", "name: visitors"),
+            "arrival streams `visitors` only in the design and arrival streams `customers` only in the baseline",
+        ),
+        (
+            "slower",
+            mmc(4, 21, 4).replace("rate: 2.4/min", "rate: 2/min"),
+            "arrival streams `customers` differ",
+        ),
+    ] {
+        let after = write(tmp.path(), &format!("{name}.yaml"), &changed);
+        let (code, stdout, stderr) = procsim(&["compare", s(&before), s(&after), "-q"]);
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(stderr.contains(says) && stderr.contains("Welch"), "{name}: {stderr}");
+        assert!(stdout.contains("Welch (runs not paired)"), "{name}: {stdout}");
+        assert!(!stdout.contains("same citizens"), "{name}: {stdout}");
+        let cmp = compare(&run(&mmc(3, 21, 4)), &[run(&changed)]);
+        assert!(cmp.designs[0].vs_baseline.values().all(|d| !d.paired), "{name}");
+    }
+    // Changing what happens after arrival keeps the citizens: paired.
+    let more = write(tmp.path(), "more.yaml", &mmc(5, 21, 4));
+    let (_, stdout, stderr) = procsim(&["compare", s(&before), s(&more), "-q"]);
+    assert!(!stderr.contains("Welch"), "{stderr}");
+    assert!(stdout.contains("same citizens"), "{stdout}");
+}
+
+#[test]
 fn verdicts_follow_the_better_direction() {
     let c3 = run(&mmc(3, 31, 8));
     let c4 = run(&mmc(4, 31, 8));
