@@ -24,11 +24,14 @@ pub struct Diff {
     pub after: f64,
     /// after - before (mean over replications).
     pub diff: f64,
-    /// Half-width of the 95% interval of `diff` (paired, or Welch).
-    pub diff_ci95: f64,
+    /// Half-width of the 95% interval of `diff` (paired, or Welch); `None`
+    /// (null in JSON) when a side has fewer than two replications with a
+    /// value: one replication says nothing about the noise, so there is no
+    /// interval, and nothing is significant.
+    pub diff_ci95: Option<f64>,
     /// Change in percent of `before` (null when before is 0).
     pub change_pct: Option<f64>,
-    /// The interval excludes 0.
+    /// The interval exists and excludes 0.
     pub significant: bool,
     /// Whether the interval is paired by replication.
     pub paired: bool,
@@ -52,13 +55,12 @@ impl Diff {
     /// before is 0). Every KPI is non-negative, so none can fall by more
     /// than 100%: the lower end is cut there (the interval of `diff` can
     /// reach past it when a KPI falls to about 0).
+    /// `None` too without an interval of `diff`.
     pub fn change_pct_ci95(&self) -> Option<(f64, f64)> {
+        let half = self.diff_ci95?;
         (self.before != 0.0).then(|| {
             let pct = |d: f64| 100.0 * d / self.before.abs();
-            (
-                pct(self.diff - self.diff_ci95).max(-100.0),
-                pct(self.diff + self.diff_ci95),
-            )
+            (pct(self.diff - half).max(-100.0), pct(self.diff + half))
         })
     }
 
@@ -289,6 +291,7 @@ pub fn compare(baseline: &Run, designs: &[Run]) -> Comparison {
 pub fn diff_of(before: &[Option<f64>], after: &[Option<f64>], paired: bool) -> Option<Diff> {
     let b = Estimate::from_values(before)?;
     let a = Estimate::from_values(after)?;
+    // A half-width needs a spread: two values on each side (two pairs).
     let (diff, half, paired) = if paired {
         let mut t = Tally::default();
         for (x, y) in before.iter().zip(after) {
@@ -296,19 +299,16 @@ pub fn diff_of(before: &[Option<f64>], after: &[Option<f64>], paired: bool) -> O
                 t.add(y - x);
             }
         }
-        match t.mean() {
-            Some(m) => {
-                let half = t
-                    .variance()
-                    .map_or(0.0, |v| t975(t.count() - 1) * (v / t.count() as f64).sqrt());
-                (m, half, true)
-            }
-            None => return None,
-        }
+        let m = t.mean()?;
+        let half = t
+            .variance()
+            .map(|v| t975(t.count() - 1) * (v / t.count() as f64).sqrt());
+        (m, half, true)
     } else {
         let nb = before.iter().flatten().count() as u32;
         let na = after.iter().flatten().count() as u32;
-        (a.mean - b.mean, welch_half_width(&b, nb, &a, na), false)
+        let half = (nb >= 2 && na >= 2).then(|| welch_half_width(&b, nb, &a, na));
+        (a.mean - b.mean, half, false)
     };
     Some(Diff {
         before: b.mean,
@@ -316,7 +316,7 @@ pub fn diff_of(before: &[Option<f64>], after: &[Option<f64>], paired: bool) -> O
         diff,
         diff_ci95: half,
         change_pct: (b.mean != 0.0).then(|| 100.0 * diff / b.mean.abs()),
-        significant: diff.abs() > half && diff != 0.0,
+        significant: half.is_some_and(|h| diff.abs() > h && diff != 0.0),
         paired,
     })
 }
@@ -330,7 +330,7 @@ mod tests {
             before,
             after: before + diff,
             diff,
-            diff_ci95,
+            diff_ci95: Some(diff_ci95),
             change_pct: (before != 0.0).then(|| 100.0 * diff / before),
             significant: diff.abs() > diff_ci95,
             paired: true,

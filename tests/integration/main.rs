@@ -16,5 +16,6 @@ mod loader_props;
 mod merge;
 mod report_browser;
 mod schema;
+mod small_samples;
 mod sweep;
 mod theory;
