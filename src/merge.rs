@@ -432,16 +432,22 @@ fn check_shard((i, n): (u32, u32), label: &str) -> Result<(), String> {
 fn check_shape(p: &Partial, label: &str) -> Result<(), String> {
     check_shard(p.shard, label)?;
     let damaged = |what: String| Err(format!("{label}: {what}; the file is damaged"));
-    let mine = share(u64::from(p.replications_total), p.shard);
-    if !p
+    // A shard's replications are consecutive (a run's share, or a sweep
+    // point's part of a sweep's share); that the shards together cover
+    // them all is checked in `merge_parts`.
+    let consecutive = p
         .replications
-        .iter()
-        .map(|&r| u64::from(r))
-        .eq(mine.clone())
+        .windows(2)
+        .all(|w| w[0].checked_add(1) == Some(w[1]));
+    if !consecutive
+        || p.replications
+            .last()
+            .is_some_and(|&r| r >= p.replications_total)
     {
         return damaged(format!(
-            "shard {}/{} of {} replications must hold replications {}..{}",
-            p.shard.0, p.shard.1, p.replications_total, mine.start, mine.end
+            "replications {:?} are not a consecutive share of {}",
+            p.replications.iter().take(20).collect::<Vec<_>>(),
+            p.replications_total
         ));
     }
     if p.values.len() != p.replications.len() {
@@ -557,6 +563,13 @@ fn merge_parts(mut parts: Vec<(Partial, String)>) -> Result<Merged, String> {
     check_complete(&shards, first.shard.1, "run")?;
     let parts: Vec<Partial> = parts.into_iter().map(|p| p.0).collect();
     let first = &parts[0];
+    let all = parts.iter().flat_map(|p| p.replications.iter().copied());
+    if !all.eq(0..first.replications_total) {
+        return Err(format!(
+            "the shards' replications do not make up 0..{}: a part file is damaged",
+            first.replications_total
+        ));
+    }
     let mut replications = Vec::new();
     let mut values = Vec::new();
     let mut hourly = vec![vec![[0i64; area::COUNT]; 24]; first.pools.len()];
