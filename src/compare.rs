@@ -1,13 +1,15 @@
 //! Paired differences between a baseline and designs.
 //!
-//! When the runs share seed and replication count, replication i of every
-//! design saw the same citizens (common random numbers), so the difference
-//! of each KPI is computed per replication and its interval is a paired
-//! t-interval: much narrower than comparing two independent means. When
-//! they do not, the interval falls back to Welch's.
+//! When the runs share seed, replication count and arrival streams (see
+//! [`why_unpaired`]), replication i of every design saw the same citizens
+//! (common random numbers), so the difference of each KPI is computed per
+//! replication and its interval is a paired t-interval: much narrower than
+//! comparing two independent means. When they do not, the interval falls
+//! back to Welch's.
 
 use crate::kpi::{better, Better};
-use crate::simulate::Run;
+use crate::model::{Arrival, Model};
+use crate::simulate::{Run, RunSettings};
 use crate::stats::{t975, welch_half_width, Estimate, Tally};
 use crate::summary::{kpi_keys, Summary};
 use indexmap::IndexMap;
@@ -22,11 +24,14 @@ pub struct Diff {
     pub after: f64,
     /// after - before (mean over replications).
     pub diff: f64,
-    /// Half-width of the 95% interval of `diff` (paired, or Welch).
-    pub diff_ci95: f64,
+    /// Half-width of the 95% interval of `diff` (paired, or Welch); `None`
+    /// (null in JSON) when a side has fewer than two replications with a
+    /// value: one replication says nothing about the noise, so there is no
+    /// interval, and nothing is significant.
+    pub diff_ci95: Option<f64>,
     /// Change in percent of `before` (null when before is 0).
     pub change_pct: Option<f64>,
-    /// The interval excludes 0.
+    /// The interval exists and excludes 0.
     pub significant: bool,
     /// Whether the interval is paired by replication.
     pub paired: bool,
@@ -50,13 +55,12 @@ impl Diff {
     /// before is 0). Every KPI is non-negative, so none can fall by more
     /// than 100%: the lower end is cut there (the interval of `diff` can
     /// reach past it when a KPI falls to about 0).
+    /// `None` too without an interval of `diff`.
     pub fn change_pct_ci95(&self) -> Option<(f64, f64)> {
+        let half = self.diff_ci95?;
         (self.before != 0.0).then(|| {
             let pct = |d: f64| 100.0 * d / self.before.abs();
-            (
-                pct(self.diff - self.diff_ci95).max(-100.0),
-                pct(self.diff + self.diff_ci95),
-            )
+            (pct(self.diff - half).max(-100.0), pct(self.diff + half))
         })
     }
 
@@ -91,7 +95,160 @@ pub struct Comparison {
     pub designs: Vec<DesignComparison>,
 }
 
-/// Paired differences when seeds and replications match, Welch's otherwise.
+/// Why a design's replication i does not see the baseline's citizens of
+/// replication i (so the runs cannot be paired).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unpaired {
+    /// Different master seeds.
+    Seed {
+        /// The baseline's.
+        baseline: u64,
+        /// The design's.
+        design: u64,
+    },
+    /// Different replication counts.
+    Replications {
+        /// The baseline's.
+        baseline: u32,
+        /// The design's.
+        design: u32,
+    },
+    /// Arrival streams by other names: each name keys its own random
+    /// stream, so a renamed stream draws other citizens.
+    StreamNames {
+        /// Streams only the baseline has.
+        baseline_only: Vec<String>,
+        /// Streams only the design has.
+        design_only: Vec<String>,
+    },
+    /// Streams of the same name that draw differently: their arrival
+    /// pattern, process mix or channel differ.
+    StreamDraws {
+        /// The streams.
+        streams: Vec<String>,
+    },
+    /// The calendar (when the hall is open, so when hall streams arrive) or
+    /// the horizon (when streams stop) differ.
+    CalendarOrHorizon,
+}
+
+impl std::fmt::Display for Unpaired {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |v: &[String]| {
+            v.iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Unpaired::Seed { baseline, design } => {
+                write!(f, "seed {design}, the baseline {baseline}")
+            }
+            Unpaired::Replications { baseline, design } => {
+                write!(f, "{design} replications, the baseline {baseline}")
+            }
+            Unpaired::StreamNames {
+                baseline_only,
+                design_only,
+            } => {
+                let mut parts = Vec::new();
+                if !design_only.is_empty() {
+                    parts.push(format!(
+                        "arrival streams {} only in the design",
+                        list(design_only)
+                    ));
+                }
+                if !baseline_only.is_empty() {
+                    parts.push(format!(
+                        "arrival streams {} only in the baseline",
+                        list(baseline_only)
+                    ));
+                }
+                write!(
+                    f,
+                    "{} (a stream's name keys its random numbers)",
+                    parts.join(" and ")
+                )
+            }
+            Unpaired::StreamDraws { streams } => write!(
+                f,
+                "arrival streams {} differ in pattern, mix or channel",
+                list(streams)
+            ),
+            Unpaired::CalendarOrHorizon => write!(f, "the calendar or horizon differs"),
+        }
+    }
+}
+
+/// What decides the citizens a stream brings (as comparable text), beyond the seed, replication
+/// and stream name: the arrival pattern, the process mix (by process name:
+/// ids depend on declaration order) and the channel. Not `mean_rate`, which
+/// follows from these, nor anything downstream of arrival (pools, steps,
+/// patience): a design may change those and still meet the same citizens.
+fn stream_draws(model: &Model, a: &Arrival) -> String {
+    let mix: Vec<(f64, &str)> = a
+        .mix
+        .iter()
+        .map(|&(p, id)| (p, model.processes.get(id).map_or("", |p| p.name.as_str())))
+        .collect();
+    format!("{:?} {mix:?} {:?}", a.pattern, a.channel)
+}
+
+/// Why replication i of `design` would not see the same citizens as
+/// replication i of `baseline` (empty: the runs can be paired). Same
+/// citizens need the same seed and replications, the same arrival streams
+/// by name, each drawing the same way ([`Unpaired::StreamDraws`]), over the
+/// same calendar and horizon.
+pub fn why_unpaired(
+    baseline: (&Model, &RunSettings),
+    design: (&Model, &RunSettings),
+) -> Vec<Unpaired> {
+    let ((bm, bs), (dm, ds)) = (baseline, design);
+    let mut why = Vec::new();
+    if bs.seed != ds.seed {
+        why.push(Unpaired::Seed {
+            baseline: bs.seed,
+            design: ds.seed,
+        });
+    }
+    if bs.replications != ds.replications {
+        why.push(Unpaired::Replications {
+            baseline: bs.replications,
+            design: ds.replications,
+        });
+    }
+    let names = |m: &Model| -> Vec<String> { m.arrivals.iter().map(|a| a.name.clone()).collect() };
+    let (bn, dn) = (names(bm), names(dm));
+    let baseline_only: Vec<String> = bn.iter().filter(|n| !dn.contains(n)).cloned().collect();
+    let design_only: Vec<String> = dn.iter().filter(|n| !bn.contains(n)).cloned().collect();
+    if !baseline_only.is_empty() || !design_only.is_empty() {
+        why.push(Unpaired::StreamNames {
+            baseline_only,
+            design_only,
+        });
+    }
+    let streams: Vec<String> = bm
+        .arrivals
+        .iter()
+        .filter_map(|b| {
+            let d = dm.arrivals.iter().find(|d| d.name == b.name)?;
+            (stream_draws(bm, b) != stream_draws(dm, d)).then(|| b.name.clone())
+        })
+        .collect();
+    if !streams.is_empty() {
+        why.push(Unpaired::StreamDraws { streams });
+    }
+    if format!("{:?} {:?}", bm.calendar, bm.horizon)
+        != format!("{:?} {:?}", dm.calendar, dm.horizon)
+    {
+        why.push(Unpaired::CalendarOrHorizon);
+    }
+    why
+}
+
+/// Paired differences when the runs see the same citizens ([`why_unpaired`]
+/// is empty), Welch's otherwise.
 pub fn compare(baseline: &Run, designs: &[Run]) -> Comparison {
     let base_keys = kpi_keys(&baseline.model);
     let base_index: IndexMap<&str, usize> = base_keys
@@ -101,8 +258,12 @@ pub fn compare(baseline: &Run, designs: &[Run]) -> Comparison {
         .collect();
     let mut out = Vec::new();
     for d in designs {
-        let paired = d.settings.seed == baseline.settings.seed
-            && d.data.replications == baseline.data.replications;
+        let paired = d.data.replications == baseline.data.replications
+            && why_unpaired(
+                (&baseline.model, &baseline.settings),
+                (&d.model, &d.settings),
+            )
+            .is_empty();
         let keys = kpi_keys(&d.model);
         let mut diffs = IndexMap::new();
         for (j, key) in keys.iter().enumerate() {
@@ -130,6 +291,7 @@ pub fn compare(baseline: &Run, designs: &[Run]) -> Comparison {
 pub fn diff_of(before: &[Option<f64>], after: &[Option<f64>], paired: bool) -> Option<Diff> {
     let b = Estimate::from_values(before)?;
     let a = Estimate::from_values(after)?;
+    // A half-width needs a spread: two values on each side (two pairs).
     let (diff, half, paired) = if paired {
         let mut t = Tally::default();
         for (x, y) in before.iter().zip(after) {
@@ -137,19 +299,16 @@ pub fn diff_of(before: &[Option<f64>], after: &[Option<f64>], paired: bool) -> O
                 t.add(y - x);
             }
         }
-        match t.mean() {
-            Some(m) => {
-                let half = t
-                    .variance()
-                    .map_or(0.0, |v| t975(t.count() - 1) * (v / t.count() as f64).sqrt());
-                (m, half, true)
-            }
-            None => return None,
-        }
+        let m = t.mean()?;
+        let half = t
+            .variance()
+            .map(|v| t975(t.count() - 1) * (v / t.count() as f64).sqrt());
+        (m, half, true)
     } else {
         let nb = before.iter().flatten().count() as u32;
         let na = after.iter().flatten().count() as u32;
-        (a.mean - b.mean, welch_half_width(&b, nb, &a, na), false)
+        let half = (nb >= 2 && na >= 2).then(|| welch_half_width(&b, nb, &a, na));
+        (a.mean - b.mean, half, false)
     };
     Some(Diff {
         before: b.mean,
@@ -157,7 +316,7 @@ pub fn diff_of(before: &[Option<f64>], after: &[Option<f64>], paired: bool) -> O
         diff,
         diff_ci95: half,
         change_pct: (b.mean != 0.0).then(|| 100.0 * diff / b.mean.abs()),
-        significant: diff.abs() > half && diff != 0.0,
+        significant: half.is_some_and(|h| diff.abs() > h && diff != 0.0),
         paired,
     })
 }
@@ -171,7 +330,7 @@ mod tests {
             before,
             after: before + diff,
             diff,
-            diff_ci95,
+            diff_ci95: Some(diff_ci95),
             change_pct: (before != 0.0).then(|| 100.0 * diff / before),
             significant: diff.abs() > diff_ci95,
             paired: true,

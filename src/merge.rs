@@ -20,13 +20,111 @@ use crate::stats::Quantiles;
 use crate::summary::{kpi_keys, KpiValues, Summary};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::io::{self, Read};
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The file a shard of `run` writes.
 pub const PARTIAL_FILE: &str = "partial.json";
 /// The file a shard of `sweep` writes.
 pub const SWEEP_PARTIAL_FILE: &str = "sweep-partial.json";
+
+/// The part files a run shard may write next to its partial, concatenated
+/// by `merge` in shard order.
+pub const PART_FILES: [&str; 2] = ["cases.csv", "events.csv"];
+
+/// Most shards a merge accepts. Far more than any batch system hands out;
+/// the bound keeps a damaged or tampered count from sizing an allocation.
+pub const MAX_SHARDS: u32 = 100_000;
+
+/// 64-bit FNV-1a (Fowler, Noll, Vo), fed in pieces: the checksum of part
+/// files and the hash behind [`design_fingerprint`]. Not cryptographic: it
+/// catches damage and mix-ups, not an adversary who edits the partial too.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl Fnv {
+    pub(crate) fn new() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+
+    pub(crate) fn update(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    /// The hash as 16 hex digits (a string in JSON: a u64 above 2^53 would
+    /// lose digits in JavaScript-based readers).
+    pub(crate) fn hex(self) -> String {
+        format!("{:016x}", self.0)
+    }
+
+    pub(crate) fn of(text: &str) -> String {
+        let mut h = Fnv::new();
+        h.update(text.as_bytes());
+        h.hex()
+    }
+}
+
+/// A fingerprint of what a model simulates: the FNV hash of the validated
+/// [`Model`]'s `Debug` text, with the fields that do not change a single
+/// draw or event blanked: the file path and description (the same scenario
+/// copied elsewhere is the same design), the seed and replication count
+/// (recorded and checked on their own, and a `--seed`/`--reps` override
+/// does not change the model), and the targets (judged, not simulated; a
+/// sweep records them per point). The `Debug` text rather than a
+/// hand-written canonical form because it covers every field, including
+/// ones added later, without anyone having to remember this function; it is
+/// stable within a program version, and partials of different versions are
+/// refused before their fingerprints are compared.
+pub fn design_fingerprint(model: &Model) -> String {
+    let mut m = model.clone();
+    m.file = String::new();
+    m.description = String::new();
+    m.seed = 0;
+    m.replications = 0;
+    m.targets = Vec::new();
+    Fnv::of(&format!("{m:?}"))
+}
+
+/// What a part file held when its shard wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartFile {
+    /// File name in the part directory (`cases.csv`, `events.csv`).
+    pub name: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Rows below the header.
+    pub rows: u64,
+    /// FNV-1a of the whole file, 16 hex digits.
+    pub fnv1a: String,
+}
+
+impl PartFile {
+    /// Reads `dir/name` in pieces (a part file may be large) and records it.
+    fn read(dir: &Path, name: &str) -> io::Result<PartFile> {
+        let mut f = std::fs::File::open(dir.join(name))?;
+        let (mut hash, mut bytes, mut lines) = (Fnv::new(), 0u64, 0u64);
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hash.update(&buf[..n]);
+            bytes += n as u64;
+            lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        }
+        Ok(PartFile {
+            name: name.to_string(),
+            bytes,
+            rows: lines.saturating_sub(1),
+            fnv1a: hash.hex(),
+        })
+    }
+}
 
 /// The units (replications, or a sweep's (point, replication) pairs) that
 /// shard `i` of `n` runs: `total*i/n .. total*(i+1)/n`. The shares are
@@ -72,6 +170,8 @@ pub struct Partial {
     pub scenario: String,
     /// Scenario file as given.
     pub file: String,
+    /// [`design_fingerprint`] of the model the shard ran.
+    pub design: String,
     /// Master seed.
     pub seed: u64,
     /// Replications of the whole run.
@@ -96,6 +196,9 @@ pub struct Partial {
     pub lead_wd: Quantiles,
     /// Completed cases by number of visits (last bin: 20 or more).
     pub visit_counts: Vec<u64>,
+    /// The part files next to this partial, as written (see
+    /// [`Partial::with_part_files`]); `merge` checks each against its record.
+    pub files: Vec<PartFile>,
 }
 
 impl Partial {
@@ -126,6 +229,7 @@ impl Partial {
             procsim: env!("CARGO_PKG_VERSION").to_string(),
             scenario: model.name.clone(),
             file: model.file.clone(),
+            design: design_fingerprint(model),
             seed: settings.seed,
             replications_total: settings.replications,
             shard,
@@ -138,7 +242,22 @@ impl Partial {
             wait: data.wait.clone(),
             lead_wd: data.lead_wd.clone(),
             visit_counts: data.visit_counts.to_vec(),
+            files: Vec::new(),
         }
+    }
+
+    /// Records the part files ([`PART_FILES`]) the shard wrote into `dir`,
+    /// so that `merge` can tell a missing, truncated, duplicated or altered
+    /// one. Call it once they are complete, and write the partial after them:
+    /// a `partial.json` then vouches for every file beside it.
+    pub fn with_part_files(self, dir: &Path) -> io::Result<Partial> {
+        let mut files = Vec::new();
+        for name in PART_FILES {
+            if dir.join(name).is_file() {
+                files.push(PartFile::read(dir, name)?);
+            }
+        }
+        Ok(Partial { files, ..self })
     }
 }
 
@@ -217,6 +336,10 @@ pub struct Merged {
     pub replications_csv: String,
     /// `hourly.csv`.
     pub hourly_csv: String,
+    /// The part files to concatenate ([`PART_FILES`] the shards recorded).
+    pub files: Vec<String>,
+    /// The part directories in shard order (empty from [`merge`]).
+    pub part_dirs: Vec<PathBuf>,
 }
 
 fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, String> {
@@ -271,36 +394,182 @@ fn check_version(shard: u32, procsim: &str) -> Result<(), String> {
 }
 
 /// Each shard 0..n once (`shards` sorted); `what` is "run" or "sweep".
+/// `n` is bounded by the caller; nothing here is sized by it.
 fn check_complete(shards: &[u32], n: u32, what: &str) -> Result<(), String> {
-    let expected: Vec<u32> = (0..n).collect();
-    if shards != expected {
+    let complete = shards.len() as u64 == u64::from(n)
+        && shards
+            .iter()
+            .enumerate()
+            .all(|(i, &s)| i as u64 == u64::from(s));
+    if !complete {
+        let shown: Vec<u32> = shards.iter().copied().take(20).collect();
+        let more = if shards.len() > 20 { " ..." } else { "" };
+        let needed = if n <= 20 {
+            format!("{:?}", (0..n).collect::<Vec<u32>>())
+        } else {
+            format!("0..{n}")
+        };
         return Err(format!(
-            "shards {shards:?} given; a complete {what} needs each of {expected:?} once"
+            "shards {shown:?}{more} given; a complete {what} needs each of {needed} once"
         ));
     }
     Ok(())
 }
 
-/// Merges partials (any order) into one result; checks they belong together.
-fn merge_parts(mut parts: Vec<Partial>) -> Result<Merged, String> {
+/// A shard (i, n) that can be part of a merge: i < n <= [`MAX_SHARDS`].
+fn check_shard((i, n): (u32, u32), label: &str) -> Result<(), String> {
+    if n == 0 || n > MAX_SHARDS || i >= n {
+        return Err(format!(
+            "{label}: shard {i}/{n} is impossible (the shard count must be 1..={MAX_SHARDS} and the index below it); the file is damaged"
+        ));
+    }
+    Ok(())
+}
+
+/// The lengths inside one partial agree with each other and with its
+/// shard's share of the replications. Checked before any of them sizes an
+/// allocation: a partial is untrusted input.
+fn check_shape(p: &Partial, label: &str) -> Result<(), String> {
+    check_shard(p.shard, label)?;
+    let damaged = |what: String| Err(format!("{label}: {what}; the file is damaged"));
+    // A shard's replications are consecutive (a run's share, or a sweep
+    // point's part of a sweep's share); that the shards together cover
+    // them all is checked in `merge_parts`.
+    let consecutive = p
+        .replications
+        .windows(2)
+        .all(|w| w[0].checked_add(1) == Some(w[1]));
+    if !consecutive
+        || p.replications
+            .last()
+            .is_some_and(|&r| r >= p.replications_total)
+    {
+        return damaged(format!(
+            "replications {:?} are not a consecutive share of {}",
+            p.replications.iter().take(20).collect::<Vec<_>>(),
+            p.replications_total
+        ));
+    }
+    if p.values.len() != p.replications.len() {
+        return damaged(format!(
+            "{} replications but {} rows of values",
+            p.replications.len(),
+            p.values.len()
+        ));
+    }
+    if let Some(row) = p.values.iter().find(|v| v.len() != p.keys.len()) {
+        return damaged(format!(
+            "a row of {} values for {} KPI keys",
+            row.len(),
+            p.keys.len()
+        ));
+    }
+    if p.hourly.len() != p.pools.len() || p.hall.len() != p.pools.len() {
+        return damaged(format!(
+            "{} pools but {} hourly profiles and {} hall flags",
+            p.pools.len(),
+            p.hourly.len(),
+            p.hall.len()
+        ));
+    }
+    if p.hourly.iter().any(|h| h.len() != 24) {
+        return damaged("an hourly profile without 24 hours".into());
+    }
+    if p.visit_counts.len() != RunData::new(0).visit_counts.len() {
+        return damaged(format!("{} visit-count bins", p.visit_counts.len()));
+    }
+    Ok(())
+}
+
+/// Checks each part file a partial recorded against the file in `dir`.
+fn check_part_files((i, n): (u32, u32), files: &[PartFile], dir: &Path) -> Result<(), String> {
+    for rec in files {
+        let path = dir.join(&rec.name);
+        let shard = format!("shard {i}/{n}");
+        let found = PartFile::read(dir, &rec.name).map_err(|e| {
+            format!(
+                "{}: {e}; {shard} recorded it ({} rows); copy the shard's directory whole, or run the shard again",
+                path.display(),
+                rec.rows
+            )
+        })?;
+        if found != *rec {
+            let how = if found.bytes < rec.bytes {
+                "is truncated"
+            } else if found.bytes > rec.bytes {
+                "has more than its shard wrote (duplicated or appended rows?)"
+            } else {
+                "was altered"
+            };
+            return Err(format!(
+                "{}: {how}: {} rows, {} bytes, checksum {}; {shard} wrote {} rows, {} bytes, checksum {}; copy the shard's directory whole, or run the shard again",
+                path.display(),
+                found.rows,
+                found.bytes,
+                found.fnv1a,
+                rec.rows,
+                rec.bytes,
+                rec.fnv1a
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Merges partials (any order) into one result; checks they belong
+/// together. Each comes with a label for messages (its directory).
+fn merge_parts(mut parts: Vec<(Partial, String)>) -> Result<Merged, String> {
     if parts.is_empty() {
         return Err("no parts to merge".into());
     }
-    parts.sort_by_key(|p| p.shard.0);
-    let first = &parts[0];
-    for p in &parts {
-        if p.scenario != first.scenario
-            || p.seed != first.seed
-            || p.keys != first.keys
-            || p.replications_total != first.replications_total
-            || p.shard.1 != first.shard.1
-        {
-            return Err(format!("part {} of `{}` does not belong with part {} of `{}` (scenario, seed, replications or shard count differ)", p.shard.0, p.scenario, first.shard.0, first.scenario));
-        }
+    for (p, label) in &parts {
         check_version(p.shard.0, &p.procsim)?;
+        check_shape(p, label)?;
     }
-    let shards: Vec<u32> = parts.iter().map(|p| p.shard.0).collect();
+    parts.sort_by_key(|p| p.0.shard.0);
+    let (first, first_label) = &parts[0];
+    let file_names =
+        |p: &Partial| -> Vec<String> { p.files.iter().map(|f| f.name.clone()).collect() };
+    for (p, label) in &parts {
+        let differ: Vec<&str> = [
+            ("scenario names", p.scenario != first.scenario),
+            ("designs (the scenarios differ)", p.design != first.design),
+            ("seeds", p.seed != first.seed),
+            ("KPI keys", p.keys != first.keys),
+            (
+                "replication counts",
+                p.replications_total != first.replications_total,
+            ),
+            ("shard counts", p.shard.1 != first.shard.1),
+            ("part files", file_names(p) != file_names(first)),
+        ]
+        .into_iter()
+        .filter_map(|(what, differs)| differs.then_some(what))
+        .collect();
+        if !differ.is_empty() {
+            return Err(format!(
+                "{label} (shard {} of `{}`, {}) does not belong with {first_label} (shard {} of `{}`, {}): their {} differ; merge the shards of one run",
+                p.shard.0,
+                p.scenario,
+                p.file,
+                first.shard.0,
+                first.scenario,
+                first.file,
+                differ.join(", ")
+            ));
+        }
+    }
+    let shards: Vec<u32> = parts.iter().map(|p| p.0.shard.0).collect();
     check_complete(&shards, first.shard.1, "run")?;
+    let parts: Vec<Partial> = parts.into_iter().map(|p| p.0).collect();
+    let first = &parts[0];
+    let all = parts.iter().flat_map(|p| p.replications.iter().copied());
+    if !all.eq(0..first.replications_total) {
+        return Err(format!(
+            "the shards' replications do not make up 0..{}: a part file is damaged",
+            first.replications_total
+        ));
+    }
     let mut replications = Vec::new();
     let mut values = Vec::new();
     let mut hourly = vec![vec![[0i64; area::COUNT]; 24]; first.pools.len()];
@@ -310,13 +579,14 @@ fn merge_parts(mut parts: Vec<Partial>) -> Result<Merged, String> {
         values.extend(p.values.iter().cloned());
         data.wait.merge(&p.wait);
         data.lead_wd.merge(&p.lead_wd);
+        // Saturating: a damaged count must not overflow (and abort).
         for (a, b) in data.visit_counts.iter_mut().zip(&p.visit_counts) {
-            *a += b;
+            *a = a.saturating_add(*b);
         }
         for (acc, h) in hourly.iter_mut().zip(&p.hourly) {
             for (a, b) in acc.iter_mut().zip(h) {
                 for (x, y) in a.iter_mut().zip(b) {
-                    *x += y;
+                    *x = x.saturating_add(*y);
                 }
             }
         }
@@ -345,6 +615,8 @@ fn merge_parts(mut parts: Vec<Partial>) -> Result<Merged, String> {
         hall: first.hall.clone(),
         replications_csv,
         hourly_csv,
+        files: first.files.iter().map(|f| f.name.clone()).collect(),
+        part_dirs: Vec::new(),
     })
 }
 
@@ -367,6 +639,7 @@ fn merge_sweep_parts(mut parts: Vec<SweepPartial>) -> Result<MergedSweep, String
     let (seeds, replications, targets) = per_value(first);
     for p in &parts {
         check_version(p.shard.0, &p.procsim)?;
+        check_shard(p.shard, &format!("sweep part {}", p.shard.0))?;
         if p.points.len() != p.values.len() {
             return Err(format!(
                 "sweep part {}: {} values but {} points; the file is damaged",
@@ -413,10 +686,10 @@ fn merge_sweep_parts(mut parts: Vec<SweepPartial>) -> Result<MergedSweep, String
         first.values.clone(),
     );
     // Turn shard-major into point-major: each point's shares in shard order.
-    let mut shares: Vec<Vec<Partial>> = vec![Vec::new(); values.len()];
+    let mut shares: Vec<Vec<(Partial, String)>> = vec![Vec::new(); values.len()];
     for p in parts {
         for (column, point) in shares.iter_mut().zip(p.points) {
-            column.push(point.part);
+            column.push((point.part, format!("sweep part {}", p.shard.0)));
         }
     }
     let mut points = Vec::new();
@@ -450,7 +723,37 @@ pub fn read_part(dir: &Path) -> Result<Part, MergeError> {
 /// Merges the partials of a sharded run (any order) into one result;
 /// checks that they belong together and that every shard is there once.
 pub fn merge(parts: Vec<Partial>) -> Result<Merged, MergeError> {
-    merge_parts(parts).map_err(MergeError)
+    let labelled = parts
+        .into_iter()
+        .map(|p| {
+            let label = format!("part {}", p.shard.0);
+            (p, label)
+        })
+        .collect();
+    merge_parts(labelled).map_err(MergeError)
+}
+
+/// [`merge`] of the partials read from part directories, which also checks
+/// every part file beside each partial against what its shard recorded (a
+/// missing, truncated, duplicated or altered `cases.csv` is refused, named).
+pub fn merge_dirs(parts: Vec<(Partial, PathBuf)>) -> Result<Merged, MergeError> {
+    // What each shard recorded, in shard order, to check once the partials
+    // are known to belong together.
+    let mut records: Vec<((u32, u32), Vec<PartFile>, PathBuf)> = parts
+        .iter()
+        .map(|(p, d)| (p.shard, p.files.clone(), d.clone()))
+        .collect();
+    records.sort_by_key(|r| r.0 .0);
+    let labelled = parts
+        .into_iter()
+        .map(|(p, d)| (p, d.display().to_string()))
+        .collect();
+    let mut merged = merge_parts(labelled).map_err(MergeError)?;
+    for (shard, files, dir) in &records {
+        check_part_files(*shard, files, dir).map_err(MergeError)?;
+    }
+    merged.part_dirs = records.into_iter().map(|r| r.2).collect();
+    Ok(merged)
 }
 
 /// Merges the partials of a sharded sweep (any order) into per-point summaries.

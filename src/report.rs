@@ -10,6 +10,22 @@ pub(crate) mod run_files;
 pub mod sweep;
 pub mod table;
 
+/// An interval's half-width for people: "± 0.9", or "(CI n/a)" when there
+/// is none (fewer than two replications: printing "± 0" would claim
+/// certainty that one replication cannot give).
+pub(crate) fn format_pm(half: Option<f64>) -> String {
+    match half {
+        Some(h) => format!("± {}", format_value(h)),
+        None => "(CI n/a)".to_string(),
+    }
+}
+
+/// The half-width of a summary's estimate: `None` with fewer than two
+/// replications (`summary.json` keeps `ci95: 0` there, as documented).
+pub(crate) fn summary_half_width(e: &crate::stats::Estimate, replications: u32) -> Option<f64> {
+    (replications >= 2).then_some(e.ci95)
+}
+
 /// Formats a KPI value for people: about four significant digits.
 pub fn format_value(v: f64) -> String {
     let a = v.abs();
@@ -343,7 +359,7 @@ fn comparison_csv(c: &Comparison) -> String {
                 x.before.to_string(),
                 x.after.to_string(),
                 x.diff.to_string(),
-                x.diff_ci95.to_string(),
+                x.diff_ci95.map(|h| h.to_string()).unwrap_or_default(),
                 x.change_pct.map(|p| p.to_string()).unwrap_or_default(),
                 x.significant.to_string(),
                 x.paired.to_string(),

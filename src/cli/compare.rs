@@ -1,7 +1,7 @@
 //! `procsim compare`: a baseline and designs with the same seeds (paired
 //! differences); a table, Markdown, JSON, and the report with `--out`.
 
-use super::failure::{emit, Failure};
+use super::failure::{emit, warn, Failure};
 use super::progress::{use_color, Progress};
 use super::settings::load_model;
 use super::{interrupted, stop_flag, Context, Overrides};
@@ -23,18 +23,21 @@ pub(crate) fn compare(
     for d in designs {
         loaded.push(load_model(ctx, d, o)?);
     }
-    let first = &loaded[0].1;
+    let (bm, bs) = &loaded[0];
     for (m, s) in &loaded[1..] {
-        if s.seed != first.seed || s.replications != first.replications {
-            eprintln!(
-                "note: `{}` has seed {} and {} replications, the baseline {} and {}: the runs cannot be paired, intervals are Welch's",
-                m.name, s.seed, s.replications, first.seed, first.replications
-            );
+        let why = crate::compare::why_unpaired((bm, bs), (m, s));
+        if !why.is_empty() {
+            let why: Vec<String> = why.iter().map(ToString::to_string).collect();
+            warn(&format!(
+                "note: `{}` cannot be paired with the baseline (its replications do not see the same citizens): {}; intervals are Welch's",
+                m.name,
+                why.join("; ")
+            ));
         }
     }
     let mut outdir = match out {
         Some(dir) => Some(
-            OutDir::prepare(dir)
+            OutDir::prepare_with_manifest(dir)
                 .map_err(|e| Failure::write(format!("cannot write to {}", dir.display()), e))?,
         ),
         None => None,

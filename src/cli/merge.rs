@@ -3,7 +3,7 @@
 
 use super::failure::{emit, Failure};
 use super::sweep::publish;
-use crate::merge::{merge_sweep, read_part, Part, Partial};
+use crate::merge::{merge_dirs, merge_sweep, read_part, Part, Partial};
 use crate::report::files::OutDir;
 use crate::report::run_files::{summary_json, write_merged_files};
 use crate::sweep::Sweep;
@@ -38,21 +38,14 @@ pub(crate) fn merge(parts: &[PathBuf], out: &Path, json: bool) -> Result<i32, Fa
 }
 
 fn prepare(out: &Path) -> Result<OutDir, Failure> {
-    OutDir::prepare(out)
+    OutDir::prepare_with_manifest(out)
         .map_err(|e| Failure::write(format!("cannot write to {}", out.display()), e))
 }
 
 fn merge_run(parts: Vec<(Partial, &PathBuf)>, out: &Path, json: bool) -> Result<i32, Failure> {
-    // Keep the part directories in shard order for the case files.
-    let mut dirs: Vec<(u32, PathBuf)> = parts
-        .iter()
-        .map(|(p, d)| (p.shard.0, d.to_path_buf()))
-        .collect();
-    dirs.sort_by_key(|d| d.0);
-    let dirs: Vec<PathBuf> = dirs.into_iter().map(|d| d.1).collect();
-    let merged = crate::merge::merge(parts.into_iter().map(|p| p.0).collect())?;
+    let merged = merge_dirs(parts.into_iter().map(|(p, d)| (p, d.clone())).collect())?;
     let mut dir = prepare(out)?;
-    write_merged_files(&merged, &dirs, &mut dir)
+    write_merged_files(&merged, &mut dir)
         .and_then(|()| dir.commit())
         .map_err(|e| Failure::write("writing output", e))?;
     // As `run` prints: --quiet silences progress output, not the result.

@@ -72,21 +72,30 @@ pub(crate) fn run(ctx: &Context, args: &RunArgs, overrides: &Overrides) -> Resul
         ));
     }
     if let Some(mut dir) = outdir {
-        let written = match shard {
-            // A shard writes only its partial result: no summary that could be
-            // mistaken for the whole run's.
-            Some(shard) => {
-                let part = serde_json::to_string(&Partial::of(&run, shard)).unwrap_or_default();
-                dir.write(PARTIAL_FILE, part.as_bytes())
-            }
-            None => write_run_files(&run, &mut dir),
-        };
-        written.map_err(|e| Failure::write("writing output", e))?;
+        // A shard writes only its partial result, no summary that could be
+        // mistaken for the whole run's; it does so last, recording the part
+        // files (now in place) so that `merge` can check them.
+        if shard.is_none() {
+            write_run_files(&run, &mut dir).map_err(|e| Failure::write("writing output", e))?;
+        }
         if interrupted() {
             return Err(EngineError::Interrupted.into());
         }
+        let root = dir.path().to_path_buf();
         dir.commit()
             .map_err(|e| Failure::write("writing output", e))?;
+        if let Some(shard) = shard {
+            let write_partial = || -> std::io::Result<()> {
+                let part = Partial::of(&run, shard).with_part_files(&root)?;
+                let mut dir = OutDir::prepare(&root)?;
+                dir.write(
+                    PARTIAL_FILE,
+                    serde_json::to_string(&part).unwrap_or_default().as_bytes(),
+                )?;
+                dir.commit()
+            };
+            write_partial().map_err(|e| Failure::write("writing output", e))?;
+        }
     }
     if let Some((i, n)) = shard {
         if !ctx.quiet {

@@ -1,7 +1,7 @@
 //! The self-contained HTML report of a comparison: inline CSS and SVG, no
 //! scripts, no network; prints well on paper.
 
-use super::format_value;
+use super::{format_pm, format_value, summary_half_width};
 use crate::compare::{Comparison, Diff, Verdict};
 use crate::summary::Summary;
 
@@ -66,10 +66,11 @@ pub fn sentence(label: &str, unit: &str, d: &Diff) -> String {
     };
     let pct = match (d.change_pct, d.change_pct_ci95()) {
         (Some(p), Some((lo, hi))) => format!(" ({p:+.0}%, 95% CI {lo:+.0}% to {hi:+.0}%)"),
+        (Some(p), None) => format!(" ({p:+.0}%, no interval from one replication)"),
         _ => format!(
-            " (diff {} ± {})",
+            " (diff {} {})",
             format_value(d.diff),
-            format_value(d.diff_ci95)
+            format_pm(d.diff_ci95)
         ),
     };
     if d.significant {
@@ -99,9 +100,9 @@ fn summary_rows(s: &Summary, level: &str) -> String {
         for (_, v) in kpis {
             rows.push_str(&match v {
                 Some(e) => format!(
-                    "<td>{} ± {}</td>",
+                    "<td>{} {}</td>",
                     format_value(e.mean),
-                    format_value(e.ci95)
+                    format_pm(summary_half_width(e, s.replications))
                 ),
                 None => "<td>–</td>".into(),
             });
@@ -164,7 +165,7 @@ pub(crate) fn report(
         escape(&c.baseline.procsim),
         c.baseline.seed,
         c.baseline.replications,
-        if c.designs.iter().all(|d| d.vs_baseline.values().all(|x| x.paired)) { ", paired by replication (every design saw the same citizens)" } else { "; some designs could not be paired (different seed or replications): Welch intervals" }
+        if c.designs.iter().all(|d| d.vs_baseline.values().all(|x| x.paired)) { ", paired by replication (every design saw the same citizens)" } else { "; some designs could not be paired (different seed, replications or arrival streams): Welch intervals" }
     ));
     for d in &c.designs {
         let sentences = summary_sentences(d);
@@ -201,12 +202,12 @@ pub(crate) fn report(
                 Verdict::Same => ("", ""),
             };
             h.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ± {}</td><td>{}</td><td class=\"{class}\">{mark}</td></tr>\n",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td class=\"{class}\">{mark}</td></tr>\n",
                 escape(key),
                 format_value(diff.before),
                 format_value(diff.after),
                 format_value(diff.diff),
-                format_value(diff.diff_ci95),
+                format_pm(diff.diff_ci95),
                 diff.change_pct.map(|p| format!("{p:+.1}%")).unwrap_or_default()
             ));
         }

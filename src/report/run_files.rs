@@ -12,7 +12,6 @@ use crate::simulate::{self, Run, RunSettings, SimulationError};
 use crate::summary::Summary;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 /// Why a run into a directory failed.
@@ -120,13 +119,10 @@ pub(crate) fn write_run_files(run: &Run, dir: &mut OutDir) -> io::Result<()> {
 }
 
 /// Writes what a single run would have from merged shards: the files of
-/// [`write_run_files`], and `cases.csv`/`events.csv` concatenated from the
-/// part directories (`parts`, in shard order).
-pub(crate) fn write_merged_files(
-    merged: &Merged,
-    parts: &[PathBuf],
-    dir: &mut OutDir,
-) -> io::Result<()> {
+/// [`write_run_files`], and the part files the shards recorded
+/// (`cases.csv`, `events.csv`) concatenated from `merged.part_dirs` in
+/// shard order ([`crate::merge::merge_dirs`] has checked them).
+pub(crate) fn write_merged_files(merged: &Merged, dir: &mut OutDir) -> io::Result<()> {
     dir.write(
         "summary.json",
         format!("{}\n", summary_json(&merged.summary)).as_bytes(),
@@ -141,18 +137,11 @@ pub(crate) fn write_merged_files(
         data: &merged.data,
     };
     super::write_charts(dir, super::run_charts(&[chart_input]))?;
-    for name in ["cases.csv", "events.csv"] {
-        let files: Vec<PathBuf> = parts
-            .iter()
-            .map(|d| d.join(name))
-            .filter(|p| p.is_file())
-            .collect();
-        if files.is_empty() {
-            continue;
-        }
+    for name in &merged.files {
         let mut body = Vec::new();
-        for (k, f) in files.iter().enumerate() {
-            let text = std::fs::read(f)
+        for (k, part) in merged.part_dirs.iter().enumerate() {
+            let f = part.join(name);
+            let text = std::fs::read(&f)
                 .map_err(|e| io::Error::new(e.kind(), format!("reading {}: {e}", f.display())))?;
             // Every part but the first loses its header line.
             let start = if k == 0 {

@@ -1,14 +1,18 @@
 //! Terminal tables: KPIs with their intervals, then pools and processes.
 
-use super::format_value;
+use super::{format_pm, format_value, summary_half_width};
 use crate::summary::{KpiEntry, Summary};
 use comfy_table::{presets, Cell, CellAlignment, Table};
 
-fn estimate_cells(entry: &KpiEntry) -> Vec<Cell> {
+fn estimate_cells(entry: &KpiEntry, replications: u32) -> Vec<Cell> {
     match entry {
         Some(e) => vec![
             Cell::new(format_value(e.mean)).set_alignment(CellAlignment::Right),
-            Cell::new(format!("± {}", format_value(e.ci95))).set_alignment(CellAlignment::Right),
+            Cell::new(match summary_half_width(e, replications) {
+                Some(h) => format!("± {}", format_value(h)),
+                None => "n/a".to_string(),
+            })
+            .set_alignment(CellAlignment::Right),
             Cell::new(format_value(e.min)).set_alignment(CellAlignment::Right),
             Cell::new(format_value(e.max)).set_alignment(CellAlignment::Right),
         ],
@@ -32,13 +36,20 @@ fn new_table(header: &[&str]) -> Table {
 /// process KPI, each with mean, 95% half-width, min and max.
 pub fn summary_table(s: &Summary) -> String {
     let mut out = format!(
-        "{}\n{} replications, seed {} (mean ± 95% CI half-width over replications; – = no data)\n\n",
-        s.scenario, s.replications, s.seed
+        "{}\n{} replications, seed {} (mean ± 95% CI half-width over replications; – = no data{})\n\n",
+        s.scenario,
+        s.replications,
+        s.seed,
+        if s.replications < 2 {
+            "; n/a = no interval from one replication"
+        } else {
+            ""
+        }
     );
     let mut t = new_table(&["KPI", "mean", "95% CI", "min", "max"]);
     for (k, v) in &s.kpis {
         let mut row = vec![Cell::new(k)];
-        row.extend(estimate_cells(v));
+        row.extend(estimate_cells(v, s.replications));
         t.add_row(row);
     }
     out.push_str(&t.to_string());
@@ -47,7 +58,7 @@ pub fn summary_table(s: &Summary) -> String {
     for (name, m) in &s.pools {
         for (k, v) in m {
             let mut row = vec![Cell::new(name), Cell::new(k)];
-            row.extend(estimate_cells(v));
+            row.extend(estimate_cells(v, s.replications));
             t.add_row(row);
         }
     }
@@ -57,7 +68,7 @@ pub fn summary_table(s: &Summary) -> String {
     for (name, m) in &s.processes {
         for (k, v) in m {
             let mut row = vec![Cell::new(name), Cell::new(k)];
-            row.extend(estimate_cells(v));
+            row.extend(estimate_cells(v, s.replications));
             t.add_row(row);
         }
     }
@@ -74,12 +85,19 @@ pub fn comparison_table(c: &crate::compare::Comparison, color: bool) -> String {
     let mut out = String::new();
     for d in &c.designs {
         let paired = d.vs_baseline.values().next().is_some_and(|x| x.paired);
+        let pairing = if paired {
+            "paired by replication (same citizens)"
+        } else {
+            "Welch (runs not paired)"
+        };
+        let legend = if d.vs_baseline.values().all(|x| x.diff_ci95.is_none()) {
+            format!("{pairing}; no intervals and no verdicts: they need at least 2 replications")
+        } else {
+            format!("intervals are 95%, {pairing}; ▲ better, ▼ worse (significant), ~ changed (no better direction)")
+        };
         out.push_str(&format!(
-            "{}  vs  baseline {}\n{} replications; intervals are 95%, {}; ▲ better, ▼ worse (significant), ~ changed (no better direction)\n",
-            d.summary.scenario,
-            c.baseline.scenario,
-            d.summary.replications,
-            if paired { "paired by replication (same citizens)" } else { "Welch (runs not paired)" }
+            "{}  vs  baseline {}\n{} replications; {legend}\n",
+            d.summary.scenario, c.baseline.scenario, d.summary.replications,
         ));
         let mut t = new_table(&["KPI", "baseline", "design", "difference", "change", ""]);
         for (key, diff) in &d.vs_baseline {
@@ -99,9 +117,9 @@ pub fn comparison_table(c: &crate::compare::Comparison, color: bool) -> String {
                 Cell::new(format_value(diff.before)).set_alignment(CellAlignment::Right),
                 Cell::new(format_value(diff.after)).set_alignment(CellAlignment::Right),
                 Cell::new(format!(
-                    "{} ± {}",
+                    "{} {}",
                     format_value(diff.diff),
-                    format_value(diff.diff_ci95)
+                    format_pm(diff.diff_ci95)
                 ))
                 .set_alignment(CellAlignment::Right),
                 Cell::new(
@@ -138,15 +156,16 @@ pub fn comparison_markdown(c: &crate::compare::Comparison, keys: &[String]) -> S
             continue;
         };
         out.push_str(&format!(
-            "| `{key}` | {} ± {}",
+            "| `{key}` | {} {}",
             format_value(base.mean),
-            format_value(base.ci95)
+            format_pm(summary_half_width(base, c.baseline.replications))
         ));
         for d in &c.designs {
             match d.vs_baseline.get(key) {
                 Some(x) => {
                     let change = match (x.change_pct, x.change_pct_ci95()) {
                         (Some(p), Some((lo, hi))) => format!(" ({p:+.0}%, {lo:+.0}% to {hi:+.0}%)"),
+                        (Some(p), None) => format!(" ({p:+.0}%, CI n/a)"),
                         _ => String::new(),
                     };
                     let mark = match x.verdict(key) {

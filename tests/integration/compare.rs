@@ -55,7 +55,7 @@ fn identical_design_differs_by_exactly_zero() {
     assert!(diffs.len() > 20);
     for (key, d) in diffs {
         assert_eq!(d.diff, 0.0, "{key}: diff");
-        assert_eq!(d.diff_ci95, 0.0, "{key}: diff_ci95");
+        assert_eq!(d.diff_ci95, Some(0.0), "{key}: diff_ci95");
         assert_eq!(d.before, d.after, "{key}");
         assert!(!d.significant, "{key}");
         assert!(d.paired, "{key}: same seed and replications");
@@ -78,10 +78,10 @@ fn paired_interval_is_narrower_than_welch() {
     let welch = diff_of(&b, &a, false).unwrap();
     assert!(paired.paired && !welch.paired);
     assert!(
-        paired.diff_ci95 < welch.diff_ci95,
+        paired.diff_ci95.unwrap() < welch.diff_ci95.unwrap(),
         "paired ± {} should be narrower than Welch ± {}",
-        paired.diff_ci95,
-        welch.diff_ci95
+        paired.diff_ci95.unwrap(),
+        welch.diff_ci95.unwrap()
     );
     assert!(paired.diff < 0.0 && paired.significant);
     // Both agree on the point estimate.
@@ -100,9 +100,9 @@ fn paired_interval_is_narrower_than_welch() {
     let paired_half = t975(n - 1.0) * (dv / n).sqrt();
     assert!((paired.diff - dm).abs() < 1e-12);
     assert!(
-        (paired.diff_ci95 - paired_half).abs() < 1e-9 * paired_half,
+        (paired.diff_ci95.unwrap() - paired_half).abs() < 1e-9 * paired_half,
         "paired {} vs {paired_half}",
-        paired.diff_ci95
+        paired.diff_ci95.unwrap()
     );
     let (_, vb) = mean_var(&bv);
     let (_, va) = mean_var(&av);
@@ -110,9 +110,9 @@ fn paired_interval_is_narrower_than_welch() {
     let df = ((sb + sa).powi(2) / (sb * sb / (n - 1.0) + sa * sa / (n - 1.0))).floor();
     let welch_half = t975(df) * (sb + sa).sqrt();
     assert!(
-        (welch.diff_ci95 - welch_half).abs() < 1e-6 * welch_half,
+        (welch.diff_ci95.unwrap() - welch_half).abs() < 1e-6 * welch_half,
         "Welch {} vs {welch_half}",
-        welch.diff_ci95
+        welch.diff_ci95.unwrap()
     );
 }
 
@@ -149,6 +149,40 @@ fn compare_says_when_it_cannot_pair() {
     assert!(!stderr.contains("Welch"), "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["designs"][0]["vs_baseline"]["wait_min"]["paired"], true);
+}
+
+#[test]
+fn renamed_or_redrawn_streams_are_not_paired() {
+    // Same seed and replications, but the stream is renamed (other random
+    // numbers: other citizens), or keeps its name with another rate.
+    let tmp = tempfile::tempdir().unwrap();
+    let before = write(tmp.path(), "before.yaml", &mmc(3, 21, 4));
+    for (name, changed, says) in [
+        (
+            "renamed",
+            mmc(4, 21, 4).replace("name: customers", "name: visitors"),
+            "arrival streams `visitors` only in the design and arrival streams `customers` only in the baseline",
+        ),
+        (
+            "slower",
+            mmc(4, 21, 4).replace("rate: 2.4/min", "rate: 2/min"),
+            "arrival streams `customers` differ",
+        ),
+    ] {
+        let after = write(tmp.path(), &format!("{name}.yaml"), &changed);
+        let (code, stdout, stderr) = procsim(&["compare", s(&before), s(&after), "-q"]);
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(stderr.contains(says) && stderr.contains("Welch"), "{name}: {stderr}");
+        assert!(stdout.contains("Welch (runs not paired)"), "{name}: {stdout}");
+        assert!(!stdout.contains("same citizens"), "{name}: {stdout}");
+        let cmp = compare(&run(&mmc(3, 21, 4)), &[run(&changed)]);
+        assert!(cmp.designs[0].vs_baseline.values().all(|d| !d.paired), "{name}");
+    }
+    // Changing what happens after arrival keeps the citizens: paired.
+    let more = write(tmp.path(), "more.yaml", &mmc(5, 21, 4));
+    let (_, stdout, stderr) = procsim(&["compare", s(&before), s(&more), "-q"]);
+    assert!(!stderr.contains("Welch"), "{stderr}");
+    assert!(stdout.contains("same citizens"), "{stdout}");
 }
 
 #[test]

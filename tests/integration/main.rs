@@ -18,5 +18,6 @@ mod outputs;
 mod overload;
 mod report_browser;
 mod schema;
+mod small_samples;
 mod sweep;
 mod theory;

@@ -158,3 +158,153 @@ fn shard_index_from_the_batch_system() {
     assert_eq!(partial["shard"], serde_json::json!([1, 2]));
     assert_eq!(partial["replications"], serde_json::json!([5, 6, 7, 8, 9]));
 }
+
+/// Runs `run --shard i/n` of `yaml` into `dir/name{i}` for every i.
+fn shards(
+    dir: &std::path::Path,
+    yaml: &str,
+    name: &str,
+    n: u32,
+    extra: &[&str],
+) -> Vec<std::path::PathBuf> {
+    let file = dir.join(format!("{name}.yaml"));
+    std::fs::write(&file, yaml).unwrap();
+    (0..n)
+        .map(|i| {
+            let part = dir.join(format!("{name}{i}"));
+            procsim()
+                .args(["run", "-q", "--shard", &format!("{i}/{n}"), "--out"])
+                .arg(&part)
+                .args(extra)
+                .arg(&file)
+                .assert()
+                .success();
+            part
+        })
+        .collect()
+}
+
+/// `merge` of `parts` into `dir/m`: exit 2, nothing written; returns stderr.
+fn merge_fails(dir: &std::path::Path, parts: &[&std::path::Path]) -> String {
+    let merged = dir.join("m");
+    let out = procsim()
+        .args(["merge", "--out"])
+        .arg(&merged)
+        .args(parts)
+        .assert()
+        .code(2);
+    assert!(!merged.join("summary.json").exists(), "nothing written");
+    String::from_utf8_lossy(&out.get_output().stderr).to_string()
+}
+
+#[test]
+fn merge_refuses_shards_of_different_designs() {
+    // Same name and seed; one pool has a window less, then the rate is halved.
+    let dir = tempfile::tempdir().unwrap();
+    let a = shards(dir.path(), SCENARIO, "a", 2, &[]);
+    for (name, changed) in [
+        (
+            "fewer",
+            SCENARIO.replace("w: {servers: 3}", "w: {servers: 2}"),
+        ),
+        ("slower", SCENARIO.replace("rate: 20/h", "rate: 10/h")),
+    ] {
+        let b = shards(dir.path(), &changed, name, 2, &[]);
+        let stderr = merge_fails(dir.path(), &[&a[0], &b[1]]);
+        assert!(
+            stderr.contains("designs")
+                && stderr.contains(&a[0].display().to_string())
+                && stderr.contains(&b[1].display().to_string()),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn merge_checks_every_part_file_against_its_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let parts = shards(dir.path(), SCENARIO, "part", 2, &["--events"]);
+    let cases = parts[1].join("cases.csv");
+    let original = std::fs::read(&cases).unwrap();
+    let rows_end = original.len() - 1;
+    let mut altered = original.clone();
+    // One digit of the last row changed: same length, same rows.
+    let digit = altered.iter().rposition(|b| b.is_ascii_digit()).unwrap();
+    altered[digit] = if altered[digit] == b'1' { b'2' } else { b'1' };
+    let header_end = original.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let doubled = [&original[..], &original[header_end..]].concat();
+    let cases_cases: [(&str, Option<Vec<u8>>, &str); 4] = [
+        ("missing", None, "No such file"),
+        (
+            "truncated",
+            Some(original[..rows_end / 2].to_vec()),
+            "is truncated",
+        ),
+        ("duplicated", Some(doubled), "more than its shard wrote"),
+        ("altered", Some(altered), "was altered"),
+    ];
+    for (what, content, says) in cases_cases {
+        match &content {
+            Some(c) => std::fs::write(&cases, c).unwrap(),
+            None => std::fs::remove_file(&cases).unwrap(),
+        }
+        let stderr = merge_fails(dir.path(), &[&parts[0], &parts[1]]);
+        assert!(
+            stderr.contains(&cases.display().to_string()) && stderr.contains(says),
+            "{what}: {stderr}"
+        );
+        std::fs::write(&cases, &original).unwrap();
+    }
+    // events.csv too.
+    let events = parts[0].join("events.csv");
+    let text = std::fs::read(&events).unwrap();
+    std::fs::write(&events, &text[..text.len() - 10]).unwrap();
+    let stderr = merge_fails(dir.path(), &[&parts[0], &parts[1]]);
+    assert!(
+        stderr.contains("events.csv") && stderr.contains("is truncated"),
+        "{stderr}"
+    );
+    std::fs::write(&events, &text).unwrap();
+    procsim()
+        .args(["merge", "-q", "--out"])
+        .arg(dir.path().join("ok"))
+        .args(&parts)
+        .assert()
+        .success();
+}
+
+#[test]
+fn merge_refuses_absurd_counts_before_allocating() {
+    let dir = tempfile::tempdir().unwrap();
+    let parts = shards(dir.path(), SCENARIO, "part", 2, &[]);
+    let path = parts[1].join("partial.json");
+    let original = std::fs::read_to_string(&path).unwrap();
+    let tamper = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut json: serde_json::Value = serde_json::from_str(&original).unwrap();
+        f(&mut json);
+        std::fs::write(&path, json.to_string()).unwrap();
+    };
+    type Tamper<'a> = &'a dyn Fn(&mut serde_json::Value);
+    let cases: [(&str, Tamper); 4] = [
+        ("shard count", &|j| {
+            j["shard"] = serde_json::json!([1, 4_000_000_000u32])
+        }),
+        ("replications", &|j| {
+            j["replications_total"] = 4_000_000_000u32.into()
+        }),
+        ("values", &|j| {
+            j["values"].as_array_mut().unwrap().pop();
+        }),
+        ("hourly", &|j| {
+            j["hourly"][0].as_array_mut().unwrap().pop();
+        }),
+    ];
+    for (what, f) in cases {
+        tamper(f);
+        let stderr = merge_fails(dir.path(), &[&parts[0], &parts[1]]);
+        assert!(
+            stderr.contains("damaged") || stderr.contains("differ"),
+            "{what}: {stderr}"
+        );
+    }
+}
