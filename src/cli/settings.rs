@@ -41,6 +41,7 @@ pub(crate) fn settings_for(
         max_queue: o.max_queue,
     };
     settings.max_cases = o.max_cases;
+    settings.allow_overload = o.allow_overload;
     settings.check(model)?;
     Ok(settings)
 }

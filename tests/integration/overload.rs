@@ -40,6 +40,10 @@ fn a_queue_growing_without_bound_is_exit_3_naming_the_pool() {
         "{}",
         out.stderr
     );
+    // Asked for, the results of the run cut short are shown.
+    let out = procsim(&["run", s(&f), "-q", "--allow-overload", "--json"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stdout.contains("\"wait_min\""), "{}", out.stdout);
     // --out writes nothing either.
     let dir = tmp.path().join("out");
     let out = procsim(&["run", s(&f), "-q", "--out", s(&dir)]);
