@@ -362,41 +362,47 @@ where
 /// (0: all cores): with at least as many scenarios as threads, one thread
 /// per scenario and scenarios in parallel; with fewer, one scenario after
 /// another with its replications in parallel. Results come back in the
-/// order given, and are the same for any thread count.
+/// order given, each with its wall time, and are the same for any thread
+/// count. `progress(i, replication)` is called as replications of
+/// scenario `i` finish.
 pub fn simulate_many(
     runs: &[(Model, RunSettings)],
     threads: usize,
-    progress: &(dyn Fn(u32) + Sync),
+    progress: &(dyn Fn(usize, u32) + Sync),
     stop: &AtomicBool,
-) -> Vec<Result<Run, SimulationError>> {
+) -> Vec<(Result<Run, SimulationError>, std::time::Duration)> {
     let threads = if threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
         threads
     };
     let per_run_threads = if runs.len() >= threads { 1 } else { threads };
-    let one = |(m, s): &(Model, RunSettings)| {
+    let one = |(i, (m, s)): (usize, &(Model, RunSettings))| {
         let settings = RunSettings {
             threads: per_run_threads,
             ..s.clone()
         };
-        Simulation::new(m)
+        let started = std::time::Instant::now();
+        let tick = |r| progress(i, r);
+        let run = Simulation::new(m)
             .settings(settings)
-            .progress(progress)
+            .progress(&tick)
             .stop(stop)
-            .run()
+            .run();
+        (run, started.elapsed())
     };
     if per_run_threads > 1 {
-        return runs.iter().map(one).collect();
+        return runs.iter().enumerate().map(one).collect();
     }
     match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-        Ok(pool) => pool.install(|| runs.par_iter().map(one).collect()),
+        Ok(pool) => pool.install(|| runs.par_iter().enumerate().map(one).collect()),
         Err(e) => runs
             .iter()
             .map(|_| {
-                Err(SimulationError::Engine(EngineError::Resources(format!(
+                let error = EngineError::Resources(format!(
                     "cannot start {threads} worker threads: {e}; try a smaller --threads"
-                ))))
+                ));
+                (Err(error.into()), std::time::Duration::ZERO)
             })
             .collect(),
     }

@@ -1,5 +1,7 @@
 //! `procsim check`: run scenarios, test their targets (and a baseline);
-//! PASS/FAIL lines or JSON, JUnit XML, exit 1 on any failure.
+//! PASS/FAIL lines or JSON, JUnit XML. Exit 1 on a failed test, 2 when a
+//! file is invalid (the others are still run and reported, and the JUnit
+//! file holds an error for it), 3 when a design is overloaded.
 
 use super::failure::{emit, warn, Failure};
 use super::progress::Progress;
@@ -7,7 +9,7 @@ use super::settings::load_model;
 use super::{stop_flag, Context, Overrides};
 use crate::check::{find_baseline, BaselineError, ScenarioCheck, Tolerance};
 use crate::engine::EngineError;
-use crate::report::check::{check_lines, junit_xml};
+use crate::report::check::{check_lines, junit_xml, Invalid, Timing};
 use crate::report::files::OutDir;
 use crate::simulate::{simulate_many, SimulationError};
 use std::path::{Path, PathBuf};
@@ -31,20 +33,23 @@ pub(crate) fn check(ctx: &Context, args: &CheckArgs, o: &Overrides) -> Result<i3
         junit,
         json,
     } = *args;
-    // Load everything first: bad input is exit 2 before any simulation.
+    let started = std::time::SystemTime::now();
+    // Load everything first; an invalid file is reported (and is an error
+    // in the JUnit file) while the others are still checked.
     let mut loaded = Vec::new();
-    let mut errors = Vec::new();
+    let mut invalid = Vec::new();
     for p in scenarios {
         match load_model(ctx, p, o) {
             Ok(m) => loaded.push(m),
-            Err(e) => errors.push(e.message),
+            Err(e) if e.code == 2 => {
+                warn(&e.message);
+                invalid.push(Invalid {
+                    file: p.display().to_string(),
+                    message: e.message,
+                });
+            }
+            Err(e) => return Err(e),
         }
-    }
-    if !errors.is_empty() {
-        return Err(Failure {
-            code: 2,
-            message: errors.join("\n"),
-        });
     }
     if let Some(b) = baseline {
         if !b.exists() {
@@ -89,43 +94,64 @@ pub(crate) fn check(ctx: &Context, args: &CheckArgs, o: &Overrides) -> Result<i3
     };
     let total: u64 = loaded.iter().map(|(_, s)| u64::from(s.replications)).sum();
     let progress = Progress::new(ctx, "check", total);
-    let runs = simulate_many(&loaded, ctx.threads, &|r| progress.tick(r), stop_flag());
+    let names: Vec<&str> = loaded.iter().map(|(m, _)| m.name.as_str()).collect();
+    let tick = |i: usize, r| progress.tick_of(Some(names[i]), r);
+    let runs = simulate_many(&loaded, ctx.threads, &tick, stop_flag());
     progress.finish();
     let mut checks = Vec::new();
     let mut overloaded = false;
-    for (((model, _), run), found) in loaded.iter().zip(runs).zip(baselines) {
+    for (((model, _), (run, time)), found) in loaded.iter().zip(runs).zip(baselines) {
         // An overloaded design is a failed test of its own; the other
         // scenarios are still checked and reported.
-        match run {
-            Ok(run) => checks.push(ScenarioCheck::new(model, &run.summary, found, tolerance)),
+        let check = match run {
+            Ok(run) => ScenarioCheck::new(model, &run.summary, found, tolerance),
             Err(SimulationError::Overloaded(o)) => {
                 overloaded = true;
-                checks.push(ScenarioCheck::overloaded(model, o.to_string()));
+                ScenarioCheck::overloaded(model, o.to_string())
             }
             Err(SimulationError::Engine(e @ EngineError::Overloaded { .. })) => {
                 overloaded = true;
-                checks.push(ScenarioCheck::overloaded(model, e.to_string()));
+                ScenarioCheck::overloaded(model, e.to_string())
             }
             Err(e) => return Err(e.into()),
-        }
+        };
+        checks.push((check, time));
     }
-    let tests: usize = checks.iter().map(ScenarioCheck::tests).sum();
-    let failures: usize = checks.iter().map(ScenarioCheck::failures).sum();
+    let tests: usize = checks.iter().map(|c| c.0.tests()).sum();
+    let failures: usize = checks.iter().map(|c| c.0.failures()).sum();
     if let Some((mut out, name)) = junit_out {
-        out.write(&name, junit_xml(&checks).as_bytes())
+        let timing = Timing {
+            started: started_at(started),
+            total: started.elapsed().unwrap_or_default(),
+        };
+        out.write(&name, junit_xml(&checks, &invalid, timing).as_bytes())
             .and_then(|_| out.commit())
             .map_err(|e| Failure::write(format!("cannot write {name}"), e))?;
     }
     if json {
-        let v = serde_json::json!({"passed": tests - failures, "failed": failures, "scenarios": checks});
+        let scenarios: Vec<&ScenarioCheck> = checks.iter().map(|c| &c.0).collect();
+        let invalid: Vec<serde_json::Value> = invalid
+            .iter()
+            .map(|i| serde_json::json!({"file": i.file, "error": i.message}))
+            .collect();
+        let mut v = serde_json::json!({"passed": tests - failures, "failed": failures, "scenarios": scenarios});
+        if !invalid.is_empty() {
+            v["invalid"] = serde_json::Value::Array(invalid);
+        }
         emit(&format!(
             "{}\n",
             serde_json::to_string_pretty(&v).unwrap_or_default()
         ));
     } else {
         let mut text = String::new();
-        for c in &checks {
+        for (c, _) in &checks {
             text.push_str(&check_lines(c));
+        }
+        for i in &invalid {
+            text.push_str(&format!(
+                "{}\n  ERROR  invalid scenario (see above)\n",
+                i.file
+            ));
         }
         text.push_str(&format!(
             "check: {} passed, {} failed\n",
@@ -134,11 +160,26 @@ pub(crate) fn check(ctx: &Context, args: &CheckArgs, o: &Overrides) -> Result<i3
         ));
         emit(&text);
     }
+    if tests == 0 && invalid.is_empty() {
+        return Err(Failure::usage(
+            "nothing was tested: the scenarios have no `targets:` and no --baseline was given, so a pass would mean nothing",
+        ));
+    }
     Ok(if overloaded {
         3
+    } else if !invalid.is_empty() {
+        2
     } else if failures > 0 {
         1
     } else {
         0
     })
+}
+
+/// A wall-clock instant as the JUnit report's timestamp (UTC).
+fn started_at(t: std::time::SystemTime) -> chrono::DateTime<chrono::FixedOffset> {
+    let since = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    chrono::DateTime::from_timestamp(since.as_secs() as i64, since.subsec_nanos())
+        .unwrap_or_default()
+        .fixed_offset()
 }

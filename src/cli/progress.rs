@@ -1,5 +1,6 @@
-//! Progress on stderr: a bar on a terminal, a plain line per replication
-//! otherwise, nothing with `--quiet`.
+//! Progress on stderr: a bar on a terminal; otherwise (a CI log, a file)
+//! one line per scenario, design or sweep value as it starts, naming it,
+//! never a line per replication; nothing with `--quiet`.
 
 use super::Context;
 use std::io::IsTerminal;
@@ -12,6 +13,8 @@ pub(crate) struct Progress {
     total: u64,
     plain: bool,
     done: AtomicU64,
+    /// Parts already announced on a plain stderr.
+    announced: std::sync::Mutex<Vec<String>>,
 }
 
 impl Progress {
@@ -36,6 +39,7 @@ impl Progress {
             total,
             plain: !ctx.quiet && !terminal,
             done: AtomicU64::new(0),
+            announced: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -58,10 +62,14 @@ impl Progress {
             }
             b.inc(1);
         } else if self.plain {
-            super::failure::warn(&format!(
-                "{label}: replication {replication} done ({n}/{})",
-                self.total
-            ));
+            let mut announced = self.announced.lock().unwrap_or_else(|e| e.into_inner());
+            if !announced.contains(&label) {
+                super::failure::warn(&format!(
+                    "{label}: running (first replication done: {replication}; {n} of {} in all)",
+                    self.total
+                ));
+                announced.push(label);
+            }
         }
     }
 

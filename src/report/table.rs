@@ -1,5 +1,6 @@
 //! Terminal tables: KPIs with their intervals, then pools and processes.
 
+use super::text::{markdown_cell, printable};
 use super::{format_pm, format_value, summary_half_width};
 use crate::summary::{KpiEntry, Summary};
 use comfy_table::{presets, Cell, CellAlignment, Table};
@@ -37,7 +38,7 @@ fn new_table(header: &[&str]) -> Table {
 pub fn summary_table(s: &Summary) -> String {
     let mut out = format!(
         "{}\n{} replications, seed {} (mean ± 95% CI half-width over replications; – = no data{})\n\n",
-        s.scenario,
+        printable(&s.scenario),
         s.replications,
         s.seed,
         if s.replications < 2 {
@@ -57,7 +58,7 @@ pub fn summary_table(s: &Summary) -> String {
     let mut t = new_table(&["pool", "KPI", "mean", "95% CI", "min", "max"]);
     for (name, m) in &s.pools {
         for (k, v) in m {
-            let mut row = vec![Cell::new(name), Cell::new(k)];
+            let mut row = vec![Cell::new(printable(name)), Cell::new(k)];
             row.extend(estimate_cells(v, s.replications));
             t.add_row(row);
         }
@@ -67,7 +68,7 @@ pub fn summary_table(s: &Summary) -> String {
     let mut t = new_table(&["process", "KPI", "mean", "95% CI", "min", "max"]);
     for (name, m) in &s.processes {
         for (k, v) in m {
-            let mut row = vec![Cell::new(name), Cell::new(k)];
+            let mut row = vec![Cell::new(printable(name)), Cell::new(k)];
             row.extend(estimate_cells(v, s.replications));
             t.add_row(row);
         }
@@ -97,7 +98,9 @@ pub fn comparison_table(c: &crate::compare::Comparison, color: bool) -> String {
         };
         out.push_str(&format!(
             "{}  vs  baseline {}\n{} replications; {legend}\n",
-            d.summary.scenario, c.baseline.scenario, d.summary.replications,
+            printable(&d.summary.scenario),
+            printable(&c.baseline.scenario),
+            d.summary.replications,
         ));
         let mut t = new_table(&["KPI", "baseline", "design", "difference", "change", ""]);
         for (key, diff) in &d.vs_baseline {
@@ -142,9 +145,9 @@ pub fn comparison_table(c: &crate::compare::Comparison, color: bool) -> String {
 /// 95% interval of the change.
 pub fn comparison_markdown(c: &crate::compare::Comparison, keys: &[String]) -> String {
     let mut out = String::from("| KPI | ");
-    out.push_str(&c.baseline.scenario.replace('|', "\\|"));
+    out.push_str(&markdown_cell(&c.baseline.scenario));
     for d in &c.designs {
-        out.push_str(&format!(" | {}", d.summary.scenario.replace('|', "\\|")));
+        out.push_str(&format!(" | {}", markdown_cell(&d.summary.scenario)));
     }
     out.push_str(" |\n|---|---:|");
     for _ in &c.designs {
@@ -187,14 +190,14 @@ pub fn comparison_markdown(c: &crate::compare::Comparison, keys: &[String]) -> S
 pub fn sweep_table(s: &crate::sweep::Sweep, has_targets: bool) -> String {
     let mut t = Table::new();
     t.load_preset(presets::UTF8_BORDERS_ONLY);
-    let mut header = vec![Cell::new(&s.key)];
+    let mut header = vec![Cell::new(printable(&s.key))];
     header.extend(s.kpis.iter().map(Cell::new));
     if has_targets {
         header.push(Cell::new("targets"));
     }
     t.set_header(header);
     for p in &s.points {
-        let mut row = vec![Cell::new(&p.value)];
+        let mut row = vec![Cell::new(printable(&p.value))];
         for e in &p.kpis {
             row.push(
                 Cell::new(
@@ -214,7 +217,11 @@ pub fn sweep_table(s: &crate::sweep::Sweep, has_targets: bool) -> String {
         }
         t.add_row(row);
     }
-    let mut out = format!("{}: sweep of {} (mean ± 95% CI)\n{t}\n", s.scenario, s.key);
+    let mut out = format!(
+        "{}: sweep of {} (mean ± 95% CI)\n{t}\n",
+        printable(&s.scenario),
+        printable(&s.key)
+    );
     for p in &s.points {
         if let Some(why) = &p.overloaded {
             out.push_str(&format!("{}={}: {why}\n", s.key, p.value));

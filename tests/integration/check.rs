@@ -139,8 +139,8 @@ fn unknown_kpi_or_pool_in_a_target_is_exit_2() {
         assert!(out.stderr.contains(word), "check {name}: {}", out.stderr);
         assert!(out.stderr.contains(name), "names the file: {}", out.stderr);
         assert!(
-            !out.stdout.contains("check:"),
-            "nothing was checked: {}",
+            !out.stdout.contains("PASS") && out.stdout.contains("ERROR  invalid scenario"),
+            "nothing was checked, the file is reported: {}",
             out.stdout
         );
         let out = procsim(&["validate", s(&file)]);
@@ -305,8 +305,11 @@ fn baseline_directory_is_matched_by_scenario_name() {
         "--allow-missing-baseline",
         "-q",
     ]);
-    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    // Allowed, the missing baseline is a warning; with no targets either,
+    // nothing is tested, and a check that tests nothing does not pass.
+    assert_eq!(out.code, Some(2), "{}\n{}", out.stdout, out.stderr);
     assert!(out.stderr.contains("gamma"), "{}", out.stderr);
+    assert!(out.stderr.contains("nothing was tested"), "{}", out.stderr);
     assert_eq!(tally(&out.stdout), (0, 0));
 
     // A baseline file of another scenario is refused the same way.
@@ -530,4 +533,121 @@ fn junit_with_baseline_counts_regressions() {
         .map(|b| format!("baseline {}", b["kpi"].as_str().unwrap()))
         .collect();
     assert_eq!(regressed, failures);
+}
+
+#[test]
+fn an_invalid_file_is_an_error_in_junit_and_the_others_are_still_checked() {
+    // Before, one invalid file made `check --junit` write no file at all
+    // and drop the other scenarios' results.
+    let tmp = tempfile::tempdir().unwrap();
+    let good = write(
+        tmp.path(),
+        "good.yaml",
+        &hall(
+            "good",
+            12,
+            "targets:\n  - {kpi: wait_min, max: 15}\n  - {kpi: wait_min, min: 0}\n",
+        ),
+    );
+    let bad = write(tmp.path(), "bad.yaml", "name: bad\nhorizon: 5\n");
+    let junit = tmp.path().join("junit.xml");
+    let out = procsim(&["check", s(&good), s(&bad), "-q", "--junit", s(&junit)]);
+    assert_eq!(out.code, Some(2), "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("PASS  wait_min"), "{}", out.stdout);
+    assert!(out.stderr.contains("bad.yaml"), "{}", out.stderr);
+    let xml = std::fs::read_to_string(&junit).expect("the JUnit file is written");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    let names: Vec<&str> = cases.iter().filter_map(|c| c.attribute("name")).collect();
+    // Stable names: the bounds are in the messages, not the names; a KPI
+    // with two targets gets a number.
+    assert_eq!(
+        names,
+        ["target wait_min", "target wait_min #2", "valid scenario"],
+        "{xml}"
+    );
+    let error = cases[2]
+        .children()
+        .find(|c| c.has_tag_name("error"))
+        .expect("an error");
+    assert!(
+        error.attribute("message").unwrap().contains("bad.yaml"),
+        "{xml}"
+    );
+    let root = doc.root_element();
+    assert!(
+        root.attribute("timestamp").is_some() && root.attribute("time").is_some(),
+        "{xml}"
+    );
+}
+
+#[test]
+fn names_with_control_characters_stay_inert_in_junit_terminals_and_markdown() {
+    // A name with a terminal escape sequence, a line break and a form feed:
+    // JUnit must still parse, the terminal must not get the raw escape, a
+    // Markdown table must keep one row per line.
+    let tmp = tempfile::tempdir().unwrap();
+    let name = r#""evil\e[31m red\nline\f|x""#;
+    let f = write(
+        tmp.path(),
+        "evil.yaml",
+        &hall(name, 12, "targets:\n  - {kpi: wait_min, max: 15}\n"),
+    );
+    let junit = tmp.path().join("junit.xml");
+    let out = procsim(&["check", s(&f), "-q", "--junit", s(&junit)]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        !out.stdout.contains('\u{1b}') && !out.stdout.contains('\u{c}'),
+        "{:?}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("evil\\u{1b}[31m red\\nline"),
+        "{}",
+        out.stdout
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    roxmltree::Document::parse(&xml).expect("JUnit XML parses");
+    let out = procsim(&["compare", s(&f), s(&f), "-q", "--markdown", "wait_min"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let header = out.stdout.lines().next().unwrap();
+    assert!(
+        header.contains("evil") && header.contains("\\|x"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains('\u{1b}'), "{:?}", out.stdout);
+}
+
+#[test]
+fn a_check_that_tests_nothing_does_not_pass() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = write(tmp.path(), "plain.yaml", &hall("plain", 12, ""));
+    let out = procsim(&["check", s(&f), "-q"]);
+    assert_eq!(out.code, Some(2), "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("nothing was tested"), "{}", out.stderr);
+}
+
+#[test]
+fn without_a_terminal_progress_is_one_line_per_scenario_naming_it() {
+    // Before: a line per replication naming neither scenario nor design.
+    let tmp = tempfile::tempdir().unwrap();
+    let a = write(
+        tmp.path(),
+        "a.yaml",
+        &hall("alpha", 12, "targets:\n  - {kpi: wait_min, max: 15}\n"),
+    );
+    let b = write(
+        tmp.path(),
+        "b.yaml",
+        &hall("beta", 12, "targets:\n  - {kpi: wait_min, max: 15}\n"),
+    );
+    let out = procsim(&["check", s(&a), s(&b)]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.stderr);
+    assert!(lines.iter().any(|l| l.contains("alpha")) && lines.iter().any(|l| l.contains("beta")));
 }
