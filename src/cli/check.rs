@@ -61,9 +61,19 @@ pub(crate) fn check(ctx: &Context, args: &CheckArgs, o: &Overrides) -> Result<i3
     }
     // Baselines are found (or refused) before any simulation.
     let mut baselines = Vec::new();
-    for (model, _) in &loaded {
+    for (model, settings) in &loaded {
         baselines.push(match baseline.map(|b| find_baseline(b, &model.name)) {
             None => None,
+            // With one replication there is no interval, so no difference
+            // can be told from noise: a regression test would be a guess.
+            Some(Ok((before, file)))
+                if settings.replications < 2 || before.replications < 2 =>
+            {
+                return Err(Failure::usage(format!(
+                    "`{}`: a baseline comparison needs at least 2 replications on each side ({} now, {} in {file}); raise --reps",
+                    model.name, settings.replications, before.replications
+                )));
+            }
             Some(Ok(found)) => Some(found),
             Some(Err(
                 e @ (BaselineError::Missing { .. } | BaselineError::OtherScenario { .. }),

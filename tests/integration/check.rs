@@ -651,3 +651,31 @@ fn without_a_terminal_progress_is_one_line_per_scenario_naming_it() {
     assert_eq!(lines.len(), 2, "{}", out.stderr);
     assert!(lines.iter().any(|l| l.contains("alpha")) && lines.iter().any(|l| l.contains("beta")));
 }
+
+#[test]
+fn a_baseline_comparison_from_one_replication_is_refused() {
+    // One replication has no interval: 27 KPIs used to be marked
+    // significantly worse by noise alone.
+    let tmp = tempfile::tempdir().unwrap();
+    let f = write(tmp.path(), "h.yaml", &hall("hall", 12, ""));
+    let base = tmp.path().join("base");
+    let out = procsim(&["run", s(&f), "-q", "--out", s(&base)]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let summary = base.join("summary.json");
+    let out = procsim(&[
+        "check",
+        s(&f),
+        "-q",
+        "--reps",
+        "1",
+        "--baseline",
+        s(&summary),
+    ]);
+    assert_eq!(out.code, Some(2), "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("at least 2 replications"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "nothing simulated: {}", out.stdout);
+}
