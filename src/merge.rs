@@ -290,6 +290,10 @@ pub struct PointShare {
     /// This shard's replications of the point; empty when its share lies
     /// elsewhere, but with the point's seed and replication count either way.
     pub part: Partial,
+    /// Why the design is overloaded at this value, when this shard's share
+    /// found it so (the merged point is then overloaded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overloaded: Option<String>,
 }
 
 /// A part directory's content.
@@ -306,8 +310,9 @@ pub struct MergedPoint {
     pub value: String,
     /// The point's targets.
     pub targets: Vec<Target>,
-    /// Summary over all the point's replications.
-    pub summary: Summary,
+    /// Summary over all the point's replications, or why the design is
+    /// overloaded at this value (a shard found it so).
+    pub summary: Result<Summary, String>,
 }
 
 /// A merged sweep: what `sweep` needs to tabulate and write it.
@@ -687,18 +692,29 @@ fn merge_sweep_parts(mut parts: Vec<SweepPartial>) -> Result<MergedSweep, String
     );
     // Turn shard-major into point-major: each point's shares in shard order.
     let mut shares: Vec<Vec<(Partial, String)>> = vec![Vec::new(); values.len()];
+    let mut overloaded: Vec<Option<String>> = vec![None; values.len()];
     for p in parts {
-        for (column, point) in shares.iter_mut().zip(p.points) {
+        for ((column, why), point) in shares.iter_mut().zip(&mut overloaded).zip(p.points) {
             column.push((point.part, format!("sweep part {}", p.shard.0)));
+            if why.is_none() {
+                *why = point.overloaded;
+            }
         }
     }
     let mut points = Vec::new();
-    for ((value, targets), column) in values.into_iter().zip(targets).zip(shares) {
-        let merged = merge_parts(column).map_err(|e| format!("sweep point {key}={value}: {e}"))?;
+    for (((value, targets), column), why) in
+        values.into_iter().zip(targets).zip(shares).zip(overloaded)
+    {
+        let summary = match why {
+            Some(why) => Err(why),
+            None => Ok(merge_parts(column)
+                .map_err(|e| format!("sweep point {key}={value}: {e}"))?
+                .summary),
+        };
         points.push(MergedPoint {
             value,
             targets,
-            summary: merged.summary,
+            summary,
         });
     }
     Ok(MergedSweep {

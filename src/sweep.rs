@@ -13,7 +13,7 @@ use crate::engine::EngineError;
 use crate::merge::{self, MergedSweep, Partial, PointShare, SweepPartial};
 use crate::model::{Model, Target};
 use crate::scenario::ScenarioErrors;
-use crate::simulate::{RunData, RunSettings, Simulation, SimulationError};
+use crate::simulate::{Run, RunData, RunSettings, Simulation, SimulationError};
 use crate::stats::Estimate;
 use crate::summary::Summary;
 use serde::Serialize;
@@ -215,15 +215,9 @@ impl SweepPlan {
                 .run();
             // Starting a capacity range too low is the usual use: an
             // overloaded value is a row of its own, and the sweep goes on.
-            points.push(match run {
+            points.push(match overload_of(run)? {
                 Ok(run) => point(&self.values[i], &self.kpis, &m.targets, &run.summary),
-                Err(SimulationError::Overloaded(o)) => {
-                    overloaded_point(&self.values[i], self.kpis.len(), &m.targets, o.to_string())
-                }
-                Err(SimulationError::Engine(e @ EngineError::Overloaded { .. })) => {
-                    overloaded_point(&self.values[i], self.kpis.len(), &m.targets, e.to_string())
-                }
-                Err(e) => return Err(e),
+                Err(why) => overloaded_point(&self.values[i], self.kpis.len(), &m.targets, why),
             });
         }
         Ok(Sweep::new(
@@ -252,22 +246,27 @@ impl SweepPlan {
                 only: Some(range.clone()),
                 ..s.clone()
             };
-            let part = if range.is_empty() {
-                Partial::new(m, &settings, &RunData::new(m.pools.len()), shard)
+            let empty = || Partial::new(m, &settings, &RunData::new(m.pools.len()), shard);
+            let (part, overloaded) = if range.is_empty() {
+                (empty(), None)
             } else {
                 let tick = |r| progress(i, r);
                 let run = Simulation::new(m)
-                    .settings(settings)
+                    .settings(settings.clone())
                     .progress(&tick)
                     .stop(stop)
-                    .run()?;
-                // A sweep's outputs use only the summaries: leave out the
-                // histograms (100-200 kB a value on a city-hall scenario).
-                Partial::of(&run, shard).without_distributions()
+                    .run();
+                match overload_of(run)? {
+                    // A sweep's outputs use only the summaries: leave out the
+                    // histograms (100-200 kB a value on a city-hall scenario).
+                    Ok(run) => (Partial::of(&run, shard).without_distributions(), None),
+                    Err(why) => (empty(), Some(why)),
+                }
             };
             points.push(PointShare {
                 targets: m.targets.clone(),
                 part,
+                overloaded,
             });
         }
         Ok(SweepPartial {
@@ -295,6 +294,17 @@ fn point(value: &str, kpis: &[String], targets: &[Target], summary: &Summary) ->
             .collect(),
         meets_targets: (!results.is_empty()).then(|| results.iter().all(|t| t.passed)),
         overloaded: None,
+    }
+}
+
+/// A run's outcome for a sweep: the run, or why the design is overloaded
+/// (a row of its own); any other error stops the sweep.
+fn overload_of(run: Result<Run, SimulationError>) -> Result<Result<Run, String>, SimulationError> {
+    match run {
+        Ok(run) => Ok(Ok(run)),
+        Err(SimulationError::Overloaded(o)) => Ok(Err(o.to_string())),
+        Err(SimulationError::Engine(e @ EngineError::Overloaded { .. })) => Ok(Err(e.to_string())),
+        Err(e) => Err(e),
     }
 }
 
@@ -337,7 +347,10 @@ impl Sweep {
         let points = merged
             .points
             .iter()
-            .map(|p| point(&p.value, &merged.kpis, &p.targets, &p.summary))
+            .map(|p| match &p.summary {
+                Ok(summary) => point(&p.value, &merged.kpis, &p.targets, summary),
+                Err(why) => overloaded_point(&p.value, merged.kpis.len(), &p.targets, why.clone()),
+            })
             .collect();
         Sweep::new(&merged.scenario, &merged.key, &merged.kpis, points)
     }

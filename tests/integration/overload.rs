@@ -201,3 +201,52 @@ fn a_capacity_sweep_goes_on_past_overloaded_values() {
     let out = procsim(&["sweep", s(&f), "--set", "pools.w.servers=1..3", "-q"]);
     assert!(out.stdout.contains("overloaded"), "{}", out.stdout);
 }
+
+#[test]
+fn a_sharded_capacity_sweep_marks_the_same_values_overloaded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = write(
+        tmp.path(),
+        "cap.yaml",
+        &queue(
+            "cap",
+            2,
+            1.5,
+            "10d",
+            2,
+            "targets: [{kpi: wait_min, max: 5}]\n",
+        ),
+    );
+    let whole = procsim(&["sweep", s(&f), "--set", "pools.w.servers=1..3", "-q"]);
+    assert_eq!(whole.code, Some(0), "{}", whole.stderr);
+    let parts: Vec<_> = (0..2)
+        .map(|i| tmp.path().join(format!("part{i}")))
+        .collect();
+    for (i, part) in parts.iter().enumerate() {
+        let shard = format!("{i}/2");
+        let out = procsim(&[
+            "sweep",
+            s(&f),
+            "--set",
+            "pools.w.servers=1..3",
+            "-q",
+            "--shard",
+            &shard,
+            "--out",
+            s(part),
+        ]);
+        assert_eq!(out.code, Some(0), "shard {shard}: {}", out.stderr);
+    }
+    let merged = tmp.path().join("merged");
+    let out = procsim(&[
+        "merge",
+        s(&parts[0]),
+        s(&parts[1]),
+        "--out",
+        s(&merged),
+        "-q",
+    ]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout, whole.stdout);
+    assert!(out.stdout.contains("overloaded"), "{}", out.stdout);
+}
