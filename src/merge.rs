@@ -337,10 +337,8 @@ pub struct Merged {
     pub pools: Vec<String>,
     /// Per pool, whether citizens queue there in person.
     pub hall: Vec<bool>,
-    /// `replications.csv`.
-    pub replications_csv: String,
-    /// `hourly.csv`.
-    pub hourly_csv: String,
+    /// KPI keys (the columns of `data.values`).
+    pub keys: Vec<String>,
     /// The part files to concatenate ([`PART_FILES`] the shards recorded).
     pub files: Vec<String>,
     /// The part directories in shard order (empty from [`merge`]).
@@ -603,13 +601,10 @@ fn merge_parts(mut parts: Vec<(Partial, String)>) -> Result<Merged, String> {
         &first.keys,
         &values,
     );
-    let replications_csv =
-        crate::report::csv::replications_from(&first.keys, &replications, &values);
     let hourly_arrays: Vec<[[i64; area::COUNT]; 24]> = hourly
         .iter()
         .map(|h| std::array::from_fn(|i| h[i]))
         .collect();
-    let hourly_csv = crate::report::csv::hourly_from(&first.pools, &hourly_arrays);
     data.hourly = hourly_arrays;
     data.replications = replications;
     data.values = values;
@@ -618,8 +613,7 @@ fn merge_parts(mut parts: Vec<(Partial, String)>) -> Result<Merged, String> {
         data,
         pools: first.pools.clone(),
         hall: first.hall.clone(),
-        replications_csv,
-        hourly_csv,
+        keys: first.keys.clone(),
         files: first.files.iter().map(|f| f.name.clone()).collect(),
         part_dirs: Vec::new(),
     })

@@ -127,8 +127,12 @@ pub(crate) fn write_merged_files(merged: &Merged, dir: &mut OutDir) -> io::Resul
         "summary.json",
         format!("{}\n", summary_json(&merged.summary)).as_bytes(),
     )?;
-    dir.write("replications.csv", merged.replications_csv.as_bytes())?;
-    dir.write("hourly.csv", merged.hourly_csv.as_bytes())?;
+    let data = &merged.data;
+    let replications =
+        super::csv::replications_from(&merged.keys, &data.replications, &data.values);
+    dir.write("replications.csv", replications.as_bytes())?;
+    let hourly = super::csv::hourly_from(&merged.pools, &data.hourly);
+    dir.write("hourly.csv", hourly.as_bytes())?;
     let chart_input = super::ChartInput {
         name: &merged.summary.scenario,
         pools: merged.pools.iter().map(String::as_str).collect(),
