@@ -13,6 +13,7 @@ mod compare;
 mod determinism;
 mod errors;
 mod fuzz_regressions;
+mod library;
 mod loader_props;
 mod merge;
 mod outputs;
