@@ -4,6 +4,7 @@
 //! test (`tests/invariants.rs`) is its own binary: it is long and runs
 //! with its own case count.
 
+mod bounds;
 mod calendar;
 mod check;
 mod cli;
