@@ -1,5 +1,5 @@
 //! From the command line's overrides (`--reps`, `--seed`, `--max-cases`,
-//! `--max-queue`, `--threads`, `--shard`) to the library's run settings,
+//! `--max-queue`, `--max-live`, `--threads`, `--shard`) to the library's run settings,
 //! checked before anything runs.
 
 use super::failure::Failure;
@@ -39,6 +39,7 @@ pub(crate) fn settings_for(
     settings.threads = ctx.threads;
     settings.limits = Limits {
         max_queue: o.max_queue,
+        max_live: o.max_live.unwrap_or(Limits::default().max_live),
     };
     settings.max_cases = o.max_cases;
     settings.allow_overload = o.allow_overload;

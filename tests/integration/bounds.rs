@@ -2,7 +2,8 @@
 //! capped by a live-case guard, and caps on replications, sweep values,
 //! shard counts and input size that no flag bypasses.
 
-use procsim::engine::{run_replication, Limits, NoObserver};
+use crate::common::{procsim, s, write};
+use procsim::engine::{run_replication, EngineError, Limits, NoObserver};
 use std::sync::atomic::AtomicBool;
 
 /// A weekday calendar (working-day lead times need the calendar), 100
@@ -72,4 +73,70 @@ fn a_century_costs_about_ten_decades() {
         ratio < 20.0,
         "100 years took {century:.3} s, 10 years {decade:.3} s: {ratio:.1} times"
     );
+}
+
+/// About 17 million citizens parked in a 300-day wait: the records of the
+/// cases in progress once took 2.4 GB and the run aborted (exit 134).
+const PARKED: &str = r#"name: parked
+seed: 1
+replications: 1
+horizon: 300d
+pools:
+  desk: {servers: 1}
+processes:
+  p:
+    steps:
+      - wait: 300d
+      - serve: desk
+        time: 1min
+arrivals:
+  - {name: a, rate: 40/min, process: p}
+"#;
+
+#[test]
+fn cases_parked_by_the_million_stop_with_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "parked.yaml", PARKED);
+    let out = procsim(&["run", s(&path), "-q"]);
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cases were in progress at once") && out.stderr.contains("--max-live"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn max_live_sets_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "parked.yaml", PARKED);
+    let out = procsim(&["run", s(&path), "-q", "--max-live", "1000"]);
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("1001 cases were in progress at once, over the limit of 1000"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn the_engine_stops_past_max_live_with_the_day_it_stopped() {
+    let model = procsim::load_str(PARKED, "parked.yaml").expect("valid");
+    let limits = Limits {
+        max_live: 57_600,
+        ..Limits::default()
+    };
+    let stop = AtomicBool::new(false);
+    let err = run_replication(&model, 1, 0, limits, &mut NoObserver, &stop).unwrap_err();
+    // 40 arrivals a minute: 57,600 a day, so the limit is passed on day 1.
+    match err {
+        EngineError::TooManyLive {
+            live, day, limit, ..
+        } => {
+            assert_eq!((live, limit), (57_601, 57_600));
+            assert!((0.9..1.1).contains(&day), "day {day}");
+        }
+        other => panic!("{other}"),
+    }
 }
