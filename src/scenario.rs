@@ -28,6 +28,11 @@ use crate::model::Model;
 /// Largest scenario file accepted, in bytes.
 pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
 
+/// Most replications of one run: the file's `replications` and any
+/// override (`--reps`, a sweep of `replications`) are held to it, since a
+/// run keeps every replication's KPI values.
+pub const MAX_REPLICATIONS: u32 = 100_000;
+
 /// Parser budget: YAML nesting deeper than this is refused.
 pub const MAX_DEPTH: usize = 64;
 

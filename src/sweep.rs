@@ -87,7 +87,12 @@ pub enum SetError {
     Kpi(String),
 }
 
-/// Parses `KEY=V1,V2` or `KEY=A..B` (integers, step 1).
+/// Most values of one sweep: each is a model in memory and a run (a list
+/// of 60,000 values once took 3.4 GB before the first run started).
+pub const MAX_SWEEP_VALUES: usize = 1000;
+
+/// Parses `KEY=V1,V2` or `KEY=A..B` (integers, step 1), at most
+/// [`MAX_SWEEP_VALUES`] values.
 pub fn parse_set(text: &str) -> Result<(String, Vec<String>), String> {
     let (key, values) = text
         .split_once('=')
@@ -105,18 +110,25 @@ pub fn parse_set(text: &str) -> Result<(String, Vec<String>), String> {
             .trim()
             .parse()
             .map_err(|_| format!("`{b}` is not a whole number"))?;
-        if b < a || b - a > 1000 {
+        if b < a || b.abs_diff(a) >= MAX_SWEEP_VALUES as u64 {
             return Err(format!(
-                "range {a}..{b} must go upwards and hold at most 1000 values"
+                "range {a}..{b} must go upwards and hold at most {MAX_SWEEP_VALUES} values"
             ));
         }
         (a..=b).map(|v| v.to_string()).collect()
     } else {
-        values
+        let values: Vec<String> = values
             .split(',')
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
-            .collect()
+            .take(MAX_SWEEP_VALUES + 1)
+            .collect();
+        if values.len() > MAX_SWEEP_VALUES {
+            return Err(format!(
+                "a sweep holds at most {MAX_SWEEP_VALUES} values (each is a scenario in memory); split it into several sweeps"
+            ));
+        }
+        values
     };
     if values.is_empty() {
         return Err("no values given".into());

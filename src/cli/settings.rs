@@ -5,6 +5,7 @@
 use super::failure::Failure;
 use super::{Context, Overrides};
 use crate::engine::Limits;
+use crate::merge::MAX_SHARDS;
 use crate::model::Model;
 use crate::overload::overload_warnings;
 use crate::simulate::RunSettings;
@@ -72,6 +73,11 @@ fn parse_shard(text: &str) -> Result<(u32, u32), Failure> {
     } else {
         i.parse().map_err(|_| bad())?
     };
+    if n > MAX_SHARDS {
+        return Err(Failure::usage(format!(
+            "--shard `{text}`: at most {MAX_SHARDS} shards"
+        )));
+    }
     if n == 0 || i >= n {
         return Err(bad());
     }

@@ -140,3 +140,93 @@ fn the_engine_stops_past_max_live_with_the_day_it_stopped() {
         other => panic!("{other}"),
     }
 }
+
+/// A scenario that runs in a blink.
+const TINY: &str = r#"name: tiny
+replications: 2
+horizon: 1h
+pools:
+  desk: {servers: 1}
+processes:
+  p:
+    steps:
+      - serve: desk
+        time: 1min
+arrivals:
+  - {name: a, rate: 10/h, process: p}
+"#;
+
+#[test]
+fn reps_cannot_pass_the_files_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "tiny.yaml", TINY);
+    for reps in ["100001", "4294967295"] {
+        let out = procsim(&["run", s(&path), "-q", "--reps", reps]);
+        assert_eq!(out.code, Some(2), "--reps {reps}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!(
+                "{reps} replications asked for; a run has at most 100000"
+            )),
+            "{}",
+            out.stderr
+        );
+    }
+    let model = procsim::load_str(TINY, "tiny.yaml").unwrap();
+    let err = procsim::Simulation::new(&model)
+        .replications(procsim::scenario::MAX_REPLICATIONS + 1)
+        .run()
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            procsim::SimulationError::TooManyReplications { limit: 100_000, .. }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_sweep_holds_at_most_1000_values() {
+    use procsim::sweep::{parse_set, MAX_SWEEP_VALUES};
+    let list = |n: usize| {
+        let values: Vec<String> = (1..=n).map(|v| v.to_string()).collect();
+        format!("seed={}", values.join(","))
+    };
+    assert_eq!(parse_set(&list(MAX_SWEEP_VALUES)).unwrap().1.len(), 1000);
+    assert_eq!(parse_set("seed=1..1000").unwrap().1.len(), 1000);
+    for set in [
+        list(MAX_SWEEP_VALUES + 1),
+        "seed=1..1001".to_string(),
+        format!("seed={}..{}", i64::MIN, i64::MAX),
+    ] {
+        let err = parse_set(&set).unwrap_err();
+        assert!(err.contains("at most 1000 values"), "{err}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "tiny.yaml", TINY);
+    let set = list(5_000);
+    let out = procsim(&["sweep", s(&path), "-q", "--set", &set]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("at most 1000 values"), "{}", out.stderr);
+}
+
+#[test]
+fn shard_counts_cannot_pass_what_merge_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "tiny.yaml", TINY);
+    let out_dir = dir.path().join("part");
+    for command in ["run", "sweep"] {
+        let mut args = vec![command, s(&path), "-q", "--shard", "0/100001"];
+        args.extend(["--out", s(&out_dir)]);
+        if command == "sweep" {
+            args.extend(["--set", "seed=1,2"]);
+        }
+        let out = procsim(&args);
+        assert_eq!(out.code, Some(2), "{command}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("at most 100000 shards"),
+            "{command}: {}",
+            out.stderr
+        );
+    }
+}
