@@ -230,3 +230,38 @@ fn shard_counts_cannot_pass_what_merge_accepts() {
         );
     }
 }
+
+/// A device or pipe has no size to check beforehand: the read itself
+/// stops at the limit.
+#[cfg(unix)]
+#[test]
+fn reading_stops_at_the_size_limit_whatever_the_input() {
+    let out = procsim(&["validate", "/dev/zero"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("/dev/zero: the file is over 4194304 bytes; scenario files are limited to 4194304 bytes"),
+        "{}",
+        out.stderr
+    );
+
+    // A named pipe fed without end, like `validate <(yes)`.
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("endless.yaml");
+    let name = std::ffi::CString::new(s(&fifo)).unwrap();
+    // SAFETY: `name` is a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0, "mkfifo");
+    let writer_path = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(writer_path)
+            .unwrap();
+        // Ends when the reader closes the pipe (EPIPE).
+        while f.write_all(b"y\n").is_ok() {}
+    });
+    let err = procsim::scenario::load(&fifo).unwrap_err().to_string();
+    assert!(err.contains("the file is over 4194304 bytes"), "{err}");
+    writer.join().unwrap();
+}
