@@ -8,6 +8,7 @@ use std::sync::atomic::AtomicBool;
 
 /// A weekday calendar (working-day lead times need the calendar), 100
 /// arrivals a day, a desk that keeps up.
+#[cfg(unix)]
 fn weekday_desk(years: u32) -> String {
     format!(
         r#"name: {years} years
@@ -35,6 +36,7 @@ arrivals:
 
 /// CPU seconds this thread has used (other tests running alongside do
 /// not count, as they would in wall time).
+#[cfg(unix)]
 fn thread_cpu_seconds() -> f64 {
     let mut t = libc::timespec {
         tv_sec: 0,
@@ -47,6 +49,7 @@ fn thread_cpu_seconds() -> f64 {
 }
 
 /// CPU seconds of one replication of `years` of `weekday_desk`, the least of `tries`.
+#[cfg(unix)]
 fn replication_seconds(years: u32, tries: usize) -> f64 {
     let model = procsim::load_str(&weekday_desk(years), "test.yaml").expect("valid");
     let stop = AtomicBool::new(false);
@@ -64,6 +67,7 @@ fn replication_seconds(years: u32, tries: usize) -> f64 {
 /// working days used to count open days one by one: 60 years took 60
 /// times as long as 30. Ten times the horizon should cost about ten times
 /// the time; 20 leaves room for noise.
+#[cfg(unix)]
 #[test]
 fn a_century_costs_about_ten_decades() {
     let decade = replication_seconds(10, 3);
