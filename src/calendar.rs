@@ -30,6 +30,14 @@ pub struct OpenDays {
     open: Vec<bool>,
     /// `open_before[d]`: number of open days among days `0..d`.
     open_before: Vec<u32>,
+    /// Open weekdays in one week.
+    open_per_week: i64,
+    /// The days (>= 0, sorted) where a holiday or make-up day changes the
+    /// weekday rule, each with the running sum of those changes up to and
+    /// including it: beyond the precomputed days, open days are counted by
+    /// whole weeks plus these corrections, in constant time per call (a
+    /// day-by-day count made every lead time past 30 years quadratic).
+    corrections: Vec<(i64, i64)>,
 }
 
 /// How many days ahead [`OpenDays`] precomputes (about 30 years).
@@ -54,7 +62,26 @@ impl OpenDays {
             start_weekday,
             open: Vec::new(),
             open_before: Vec::new(),
+            open_per_week: weekdays.iter().map(|&w| i64::from(w)).sum(),
+            corrections: Vec::new(),
         };
+        let mut special: Vec<i64> = days
+            .holidays
+            .iter()
+            .chain(&days.extra_workdays)
+            .copied()
+            .filter(|&d| d >= 0)
+            .collect();
+        special.sort_unstable();
+        special.dedup();
+        let mut sum = 0;
+        for d in special {
+            let change = i64::from(days.rule(d)) - i64::from(days.weekday_open(d));
+            if change != 0 {
+                sum += change;
+                days.corrections.push((d, sum));
+            }
+        }
         let open: Vec<bool> = (0..PRECOMPUTED_DAYS as i64).map(|d| days.rule(d)).collect();
         let mut before = Vec::with_capacity(open.len() + 1);
         let mut count = 0u32;
@@ -81,6 +108,11 @@ impl OpenDays {
         if self.holidays.binary_search(&day).is_ok() {
             return false;
         }
+        self.weekday_open(day)
+    }
+
+    /// Whether day `day`'s weekday is open (holidays and make-up days aside).
+    fn weekday_open(&self, day: i64) -> bool {
         let weekday = (self.start_weekday as i64 + day).rem_euclid(7) as usize;
         self.weekdays[weekday]
     }
@@ -103,12 +135,12 @@ impl OpenDays {
         if (day as usize) < self.open_before.len() {
             return i64::from(self.open_before[day as usize]);
         }
-        let last = self.open_before.len() - 1;
-        let mut count = i64::from(self.open_before[last]);
-        for d in last as i64..day {
-            count += i64::from(self.rule(d));
-        }
-        count
+        // Whole weeks, the days of the last part week, and the holidays'
+        // and make-up days' changes before `day`.
+        let part_week = (0..day % 7).filter(|&d| self.weekday_open(d)).count() as i64;
+        let before = self.corrections.partition_point(|&(d, _)| d < day);
+        let corrected = before.checked_sub(1).map_or(0, |i| self.corrections[i].1);
+        day / 7 * self.open_per_week + part_week + corrected
     }
 
     /// Whether any day at all is open (within a long look-ahead).
@@ -374,5 +406,25 @@ mod tests {
         );
         assert_eq!(cal.next_open(5.0 * DAY), Some(7.0 * DAY + 9.0 * HOUR));
         assert!(!cal.is_open(5.0 * DAY + 10.0 * HOUR));
+    }
+
+    #[test]
+    fn open_days_are_counted_alike_inside_and_beyond_the_precomputed_days() {
+        let table = PRECOMPUTED_DAYS as i64;
+        // Holidays and make-up days on either side of the table's end, some
+        // on days their weekday already closes or opens (no change).
+        let holidays = vec![3, 40, table - 2, table + 3, table + 4, 3 * table + 1];
+        let extra = vec![5, 6, table + 5, table + 6, 2 * table];
+        let days = OpenDays::new(
+            jiff::civil::date(2019, 1, 9),
+            [true, true, false, true, true, false, false],
+            holidays,
+            extra,
+        );
+        let mut naive = 0;
+        for d in 0..4 * table {
+            assert_eq!(days.open_days_before(d), naive, "day {d}");
+            naive += i64::from(days.rule(d));
+        }
     }
 }

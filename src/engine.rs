@@ -43,11 +43,32 @@ pub struct Limits {
     /// A pool whose queue grows past this many waiting cases ends the run
     /// as overloaded (exit 3) before memory runs away.
     pub max_queue: usize,
+    /// More cases than this in progress at once (waiting in a queue, in a
+    /// `wait` step, in service) end the run with [`EngineError::TooManyLive`]
+    /// before their records exhaust memory.
+    pub max_live: usize,
+}
+
+/// Memory one replication's live cases may take with the default
+/// [`Limits::max_live`]: far below any machine's memory, even with a
+/// replication in progress per core.
+pub const LIVE_CASES_BUDGET: usize = 512 << 20;
+
+/// Bytes one live case holds at least: its record, a token, an agenda
+/// entry and a queue entry, twice over as the arenas grow by doubling.
+pub fn live_case_bytes() -> usize {
+    2 * (size_of::<Case>()
+        + size_of::<Token>()
+        + events::EVENT_BYTES
+        + size_of::<state::PriorityEntry>())
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_queue: 250_000 }
+        Limits {
+            max_queue: 250_000,
+            max_live: LIVE_CASES_BUDGET / live_case_bytes(),
+        }
     }
 }
 
@@ -67,6 +88,18 @@ pub enum EngineError {
         offered: f64,
         /// Servers available (mean over the horizon).
         capacity: f64,
+    },
+    /// More cases were in progress at once than [`Limits::max_live`].
+    #[error("at day {day:.1}, {live} cases were in progress at once, over the limit of {limit} (--max-live; about {bytes_per_case} bytes of memory each); shorten the long waits or the horizon, lower the arrival rates, or raise --max-live on a machine with the memory")]
+    TooManyLive {
+        /// Cases in progress when the run stopped.
+        live: u64,
+        /// Simulated day when it stopped.
+        day: f64,
+        /// The limit.
+        limit: usize,
+        /// Memory per live case ([`live_case_bytes`]).
+        bytes_per_case: usize,
     },
     /// The run was interrupted (Ctrl-C).
     #[error("interrupted")]
@@ -289,6 +322,14 @@ impl<'m, O: Observer> Sim<'m, O> {
             self.now,
             counted,
         ));
+        if self.cases.live() > self.limits.max_live as u64 {
+            return Err(EngineError::TooManyLive {
+                live: self.cases.live(),
+                day: self.now / DAY,
+                limit: self.limits.max_live,
+                bytes_per_case: live_case_bytes(),
+            });
+        }
         let route = model.processes[process].route;
         let token = self.new_token(case, route as u32, TokenId::NONE);
         self.ready.push(token);

@@ -28,6 +28,11 @@ use crate::model::Model;
 /// Largest scenario file accepted, in bytes.
 pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
 
+/// Most replications of one run: the file's `replications` and any
+/// override (`--reps`, a sweep of `replications`) are held to it, since a
+/// run keeps every replication's KPI values.
+pub const MAX_REPLICATIONS: u32 = 100_000;
+
 /// Parser budget: YAML nesting deeper than this is refused.
 pub const MAX_DEPTH: usize = 64;
 
@@ -115,9 +120,28 @@ pub fn load_bytes(bytes: &[u8], file: &str) -> Result<Model, ScenarioErrors> {
 
 /// Reads, parses and validates a scenario file.
 pub fn load(path: &std::path::Path) -> Result<Model, ScenarioErrors> {
+    let bytes = read(path)?;
+    load_bytes(&bytes, &path.display().to_string())
+}
+
+/// Reads a scenario file's bytes, at most [`MAX_FILE_BYTES`] of them,
+/// whatever the file is: a regular file is refused by its size before
+/// reading, and a pipe or device (`<(yes)`, `/dev/zero`), whose size is
+/// unknown, once the read passes the limit.
+pub fn read(path: &std::path::Path) -> Result<Vec<u8>, ScenarioErrors> {
+    use std::io::Read;
     let file = path.display().to_string();
-    let metadata = std::fs::metadata(path)
-        .map_err(|e| ScenarioErrors::whole_file(&file, format!("cannot read the file: {e}")))?;
+    let cannot =
+        |e: std::io::Error| ScenarioErrors::whole_file(&file, format!("cannot read the file: {e}"));
+    let too_large = |size: String| {
+        ScenarioErrors::whole_file(
+            &file,
+            format!(
+                "the file is {size} bytes; scenario files are limited to {MAX_FILE_BYTES} bytes"
+            ),
+        )
+    };
+    let metadata = std::fs::metadata(path).map_err(cannot)?;
     if metadata.is_dir() {
         return Err(ScenarioErrors::whole_file(
             &file,
@@ -125,17 +149,16 @@ pub fn load(path: &std::path::Path) -> Result<Model, ScenarioErrors> {
         ));
     }
     if metadata.len() > MAX_FILE_BYTES as u64 {
-        return Err(ScenarioErrors::whole_file(
-            &file,
-            format!(
-                "the file is {} bytes; scenario files are limited to {MAX_FILE_BYTES} bytes",
-                metadata.len()
-            ),
-        ));
+        return Err(too_large(metadata.len().to_string()));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| ScenarioErrors::whole_file(&file, format!("cannot read the file: {e}")))?;
-    load_bytes(&bytes, &file)
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes))
+        .map_err(cannot)?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(too_large(format!("over {MAX_FILE_BYTES}")));
+    }
+    Ok(bytes)
 }
 
 /// Parses and validates scenario text after setting `key` (a dotted path

@@ -8,6 +8,7 @@
 use crate::engine::{self, area, EngineError, Limits, NoObserver, Observer, ReplicationResult};
 use crate::model::Model;
 use crate::overload::{self, Overload};
+use crate::scenario::MAX_REPLICATIONS;
 use crate::stats::Quantiles;
 use crate::summary::{kpi_values, KpiValues, Summary};
 use rayon::prelude::*;
@@ -58,10 +59,17 @@ impl RunSettings {
     }
 
     /// Checks these settings against a model before anything runs: at least
-    /// one replication, and no more cases per replication than `max_cases`.
+    /// one replication and at most [`MAX_REPLICATIONS`], and no more cases
+    /// per replication than `max_cases`.
     pub fn check(&self, model: &Model) -> Result<(), SimulationError> {
         if self.replications == 0 {
             return Err(SimulationError::NoReplications);
+        }
+        if self.replications > MAX_REPLICATIONS {
+            return Err(SimulationError::TooManyReplications {
+                asked: self.replications,
+                limit: MAX_REPLICATIONS,
+            });
         }
         let expected = model.arrivals.iter().map(|a| a.mean_rate).sum::<f64>() * model.horizon;
         if expected > self.max_cases as f64 {
@@ -90,6 +98,14 @@ pub enum SimulationError {
     /// Zero replications were asked for.
     #[error("replications must be at least 1")]
     NoReplications,
+    /// More replications were asked for than [`MAX_REPLICATIONS`].
+    #[error("{asked} replications asked for; a run has at most {limit}, whether from --reps or the file's `replications` (each keeps its KPI values in memory)")]
+    TooManyReplications {
+        /// Replications asked for.
+        asked: u32,
+        /// The cap.
+        limit: u32,
+    },
     /// The scenario would generate more cases than allowed.
     #[error("{file}: this scenario would generate about {expected:.3e} cases per replication, over the limit of {limit} (--max-cases); shorten the horizon or lower the rates")]
     TooManyCases {

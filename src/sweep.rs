@@ -65,14 +65,6 @@ pub enum SetError {
         /// What is wrong.
         message: String,
     },
-    /// The scenario file cannot be read.
-    #[error("{file}: cannot read the file: {source}")]
-    Read {
-        /// The file.
-        file: String,
-        /// The cause.
-        source: std::io::Error,
-    },
     /// The scenario file is not UTF-8.
     #[error("{file}: the file is not UTF-8 text")]
     NotUtf8 {
@@ -87,7 +79,12 @@ pub enum SetError {
     Kpi(String),
 }
 
-/// Parses `KEY=V1,V2` or `KEY=A..B` (integers, step 1).
+/// Most values of one sweep: each is a model in memory and a run (a list
+/// of 60,000 values once took 3.4 GB before the first run started).
+pub const MAX_SWEEP_VALUES: usize = 1000;
+
+/// Parses `KEY=V1,V2` or `KEY=A..B` (integers, step 1), at most
+/// [`MAX_SWEEP_VALUES`] values.
 pub fn parse_set(text: &str) -> Result<(String, Vec<String>), String> {
     let (key, values) = text
         .split_once('=')
@@ -105,18 +102,25 @@ pub fn parse_set(text: &str) -> Result<(String, Vec<String>), String> {
             .trim()
             .parse()
             .map_err(|_| format!("`{b}` is not a whole number"))?;
-        if b < a || b - a > 1000 {
+        if b < a || b.abs_diff(a) >= MAX_SWEEP_VALUES as u64 {
             return Err(format!(
-                "range {a}..{b} must go upwards and hold at most 1000 values"
+                "range {a}..{b} must go upwards and hold at most {MAX_SWEEP_VALUES} values"
             ));
         }
         (a..=b).map(|v| v.to_string()).collect()
     } else {
-        values
+        let values: Vec<String> = values
             .split(',')
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
-            .collect()
+            .take(MAX_SWEEP_VALUES + 1)
+            .collect();
+        if values.len() > MAX_SWEEP_VALUES {
+            return Err(format!(
+                "a sweep holds at most {MAX_SWEEP_VALUES} values (each is a scenario in memory); split it into several sweeps"
+            ));
+        }
+        values
     };
     if values.is_empty() {
         return Err("no values given".into());
@@ -153,10 +157,8 @@ pub fn plan(path: &Path, set: &str, kpis: &[String]) -> Result<SweepPlan, SetErr
         message,
     })?;
     let file = path.display().to_string();
-    let text = std::fs::read(path).map_err(|source| SetError::Read {
-        file: file.clone(),
-        source,
-    })?;
+    // Read as a scenario file is: bounded, whatever the input.
+    let text = crate::scenario::read(path)?;
     let text = String::from_utf8(text).map_err(|_| SetError::NotUtf8 { file: file.clone() })?;
     let mut models = Vec::new();
     for v in &values {
@@ -303,7 +305,9 @@ fn overload_of(run: Result<Run, SimulationError>) -> Result<Result<Run, String>,
     match run {
         Ok(run) => Ok(Ok(run)),
         Err(SimulationError::Overloaded(o)) => Ok(Err(o.to_string())),
-        Err(SimulationError::Engine(e @ EngineError::Overloaded { .. })) => Ok(Err(e.to_string())),
+        Err(SimulationError::Engine(
+            e @ (EngineError::Overloaded { .. } | EngineError::TooManyLive { .. }),
+        )) => Ok(Err(e.to_string())),
         Err(e) => Err(e),
     }
 }

@@ -43,16 +43,17 @@ pub fn clamp(mut model: Model) -> Option<Model> {
 }
 
 /// Runs one replication of an already clamped model and checks what must
-/// hold of any run. `None` when the run ended as overloaded (a legitimate
-/// answer for a bad design). Panics on a broken invariant.
+/// hold of any run. `None` when the run ended as overloaded or with too
+/// many cases in progress (legitimate answers for a bad design). Panics on a broken invariant.
 pub fn simulate_and_check(model: &Model) -> Option<ReplicationResult> {
     let stop = AtomicBool::new(false);
     let limits = Limits {
         max_queue: MAX_QUEUE,
+        ..Limits::default()
     };
     let result = match run_replication(model, model.seed, 0, limits, &mut NoObserver, &stop) {
         Ok(r) => r,
-        Err(EngineError::Overloaded { .. }) => return None,
+        Err(EngineError::Overloaded { .. } | EngineError::TooManyLive { .. }) => return None,
         Err(e) => panic!("unexpected engine error: {e}"),
     };
     assert_eq!(

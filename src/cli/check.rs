@@ -119,7 +119,9 @@ pub(crate) fn check(ctx: &Context, args: &CheckArgs, o: &Overrides) -> Result<i3
                 overloaded = true;
                 ScenarioCheck::overloaded(model, o.to_string())
             }
-            Err(SimulationError::Engine(e @ EngineError::Overloaded { .. })) => {
+            Err(SimulationError::Engine(
+                e @ (EngineError::Overloaded { .. } | EngineError::TooManyLive { .. }),
+            )) => {
                 overloaded = true;
                 ScenarioCheck::overloaded(model, e.to_string())
             }

@@ -70,6 +70,9 @@ pub(crate) struct Overrides {
     /// Stop with exit 3 when a pool's queue grows past this many waiting cases.
     #[arg(long, value_name = "N", default_value_t = 250_000)]
     pub(crate) max_queue: usize,
+    /// Stop with exit 3 when more cases than this are in progress at once (default: as many as fit in 512 MiB).
+    #[arg(long, value_name = "N")]
+    pub(crate) max_live: Option<usize>,
     /// Report the results of a design found overloaded (a queue growing without bound,
     /// cases left open at drain_limit) instead of stopping with exit 3.
     #[arg(long)]

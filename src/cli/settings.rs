@@ -1,10 +1,11 @@
 //! From the command line's overrides (`--reps`, `--seed`, `--max-cases`,
-//! `--max-queue`, `--threads`, `--shard`) to the library's run settings,
+//! `--max-queue`, `--max-live`, `--threads`, `--shard`) to the library's run settings,
 //! checked before anything runs.
 
 use super::failure::Failure;
 use super::{Context, Overrides};
 use crate::engine::Limits;
+use crate::merge::MAX_SHARDS;
 use crate::model::Model;
 use crate::overload::overload_warnings;
 use crate::simulate::RunSettings;
@@ -39,6 +40,7 @@ pub(crate) fn settings_for(
     settings.threads = ctx.threads;
     settings.limits = Limits {
         max_queue: o.max_queue,
+        max_live: o.max_live.unwrap_or(Limits::default().max_live),
     };
     settings.max_cases = o.max_cases;
     settings.allow_overload = o.allow_overload;
@@ -71,6 +73,11 @@ fn parse_shard(text: &str) -> Result<(u32, u32), Failure> {
     } else {
         i.parse().map_err(|_| bad())?
     };
+    if n > MAX_SHARDS {
+        return Err(Failure::usage(format!(
+            "--shard `{text}`: at most {MAX_SHARDS} shards"
+        )));
+    }
     if n == 0 || i >= n {
         return Err(bad());
     }

@@ -63,6 +63,9 @@ impl Ev {
     }
 }
 
+/// The size of an agenda entry.
+pub(super) const EVENT_BYTES: usize = size_of::<Event>();
+
 /// An entry of the agenda: 24 bytes, ordered by (time, sequence number).
 #[derive(Debug, Clone, Copy)]
 struct Event {

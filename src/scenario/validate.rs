@@ -32,7 +32,6 @@ pub(crate) const TOP_KEYS: &[&str] = &[
 ];
 
 /// Limits on sizes that keep a run finite.
-const MAX_REPLICATIONS: i64 = 100_000;
 const MAX_HORIZON: Seconds = 100.0 * 365.0 * DAY;
 
 /// Builds the model, or returns every problem found.
@@ -61,7 +60,7 @@ fn build(c: &mut Checker, root: &Node) -> Option<Model> {
     };
     let replications = match top.get("replications") {
         Some(n) => c
-            .integer(n, "replications", 1, MAX_REPLICATIONS)
+            .integer(n, "replications", 1, i64::from(super::MAX_REPLICATIONS))
             .map(|r| r as u32),
         None => Some(10),
     };

@@ -5,6 +5,7 @@
 //! with its own case count.
 
 mod architecture;
+mod bounds;
 mod calendar;
 mod check;
 mod cli;
