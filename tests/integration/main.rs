@@ -1,8 +1,6 @@
 //! procsim's integration tests, in one binary so that a change to the
 //! library relinks one test program, not fifteen. Each module is one
-//! subject; `common` holds the helpers they share. The invariant property
-//! test (`tests/invariants.rs`) is its own binary: it is long and runs
-//! with its own case count.
+//! subject; `common` holds the helpers they share.
 
 mod architecture;
 mod bounds;
@@ -14,6 +12,7 @@ mod compare;
 mod determinism;
 mod errors;
 mod fuzz_regressions;
+mod invariants;
 mod library;
 mod loader_props;
 mod merge;

@@ -268,7 +268,7 @@ fn two_runs_into_one_out_directory_keep_their_files_whole() {
         .spawn()
         .unwrap()
     };
-    let mut long = start("1500");
+    let mut long = start("800");
     until_writing(&mut long, &dir);
     let mut short = start("4");
     let short_status = wait_for(&mut short, Duration::from_secs(60));
