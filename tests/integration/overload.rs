@@ -98,7 +98,7 @@ fn check_fails_an_overloaded_design_and_still_reports_the_others() {
     let slow = write(
         tmp.path(),
         "slow.yaml",
-        "name: slow\nreplications: 2\nhorizon: 30d\n\
+        "name: slow\nreplications: 2\nhorizon: 30d\ndrain_limit: 30d\n\
          pools: {w: {servers: 1}}\n\
          processes: {p: {steps: [{serve: w, time: 100d}]}}\n\
          arrivals: [{name: a, rate: 2/h, process: p}]\n\
@@ -134,6 +134,15 @@ fn check_fails_an_overloaded_design_and_still_reports_the_others() {
         .find(|n| n.attribute("name") == Some("overload"))
         .expect("an overload test case");
     assert!(overload.children().any(|c| c.has_tag_name("failure")));
+    // Even with its results shown, the wait target cannot pass on cases
+    // that were never served.
+    let out = procsim(&["check", s(&slow), "-q", "--allow-overload"]);
+    assert_eq!(out.code, Some(1), "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("FAIL  wait_min") && out.stdout.contains("still open"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
