@@ -169,6 +169,13 @@ fn a_wait_target_cannot_pass_while_cases_are_left_open() {
     );
     // A KPI that counts open cases too is not affected.
     assert!(out.stdout.contains("PASS  arrived"), "{}", out.stdout);
+    // The share left out is a KPI of its own: the cases of the last 10 of
+    // 2,400 hours, 0.42% (about 100 of 24,000 cases; Poisson noise about
+    // 10%, so 30% is wide).
+    let out = procsim(&["run", s(&f), "-q", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let share = v["kpis"]["unfinished_rate"]["mean"].as_f64().unwrap();
+    assert!((share / (10.0 / 2400.0) - 1.0).abs() < 0.3, "{share}");
 }
 
 #[test]
