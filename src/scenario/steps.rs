@@ -448,20 +448,33 @@ fn parallel(
         c.err(body, kp, "a parallel step needs at least one branch");
         return None;
     }
-    let mut ids = Vec::new();
-    for (i, b) in branches.iter().enumerate() {
-        let r = routes.len();
-        routes.push(Route {
-            steps: Vec::new(),
-            process: rb.process,
-        });
-        let s = steps(c, rb, b, &format!("{kp}[{i}]"), routes, r);
-        if let Some(s) = s {
-            routes[r].steps = s;
-        }
-        ids.push(r);
-    }
+    let ids = branches
+        .iter()
+        .enumerate()
+        .map(|(i, b)| branch_route(c, rb, Some(b), &format!("{kp}[{i}]"), routes))
+        .collect();
     Some(StepKind::Parallel { branches: ids })
+}
+
+/// A new route of the process for one branch of a `parallel` or `choose`
+/// step, holding the branch's steps (`node`; none when missing, already
+/// reported); returns its id.
+fn branch_route(
+    c: &mut Checker,
+    rb: &mut RouteBuilder,
+    node: Option<&Node>,
+    path: &str,
+    routes: &mut Vec<Route>,
+) -> RouteId {
+    let r = routes.len();
+    routes.push(Route {
+        steps: Vec::new(),
+        process: rb.process,
+    });
+    if let Some(s) = node.and_then(|n| steps(c, rb, n, path, routes, r)) {
+        routes[r].steps = s;
+    }
+    r
 }
 
 /// `choose: [{p, steps}, ...]`: one new route per branch; the
@@ -497,16 +510,8 @@ fn choose(
         let p = c
             .require(&bf, &bp, "p", "the branch's probability")
             .and_then(|n| c.probability(n, &join(&bp, "p")));
-        let r = routes.len();
-        routes.push(Route {
-            steps: Vec::new(),
-            process: rb.process,
-        });
-        if let Some(sn) = c.require(&bf, &bp, "steps", "the branch's list of steps") {
-            if let Some(s) = steps(c, rb, sn, &join(&bp, "steps"), routes, r) {
-                routes[r].steps = s;
-            }
-        }
+        let sn = c.require(&bf, &bp, "steps", "the branch's list of steps");
+        let r = branch_route(c, rb, sn, &join(&bp, "steps"), routes);
         match p {
             Some(p) => {
                 total += p;
