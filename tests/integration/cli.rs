@@ -582,5 +582,8 @@ fn thread_pool_failure_is_not_reported_as_an_interrupt() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(o.status.code(), Some(3), "stderr:\n{stderr}");
     assert!(!stderr.contains("interrupted"), "{stderr}");
-    assert!(stderr.contains("cannot start 1000 worker threads"), "{stderr}");
+    assert!(
+        stderr.contains("cannot start 1000 worker threads"),
+        "{stderr}"
+    );
 }
