@@ -277,7 +277,7 @@ impl Calendar {
 
     /// The instant reached after `effort` seconds of open time from `t`
     /// (a work step's end, or a working-day wait's end).
-    pub(crate) fn add_open_time(&self, t: Seconds, effort: Seconds) -> Seconds {
+    pub fn add_open_time(&self, t: Seconds, effort: Seconds) -> Seconds {
         if effort <= 0.0 {
             return t;
         }

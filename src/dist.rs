@@ -95,6 +95,8 @@ pub struct Dist {
     family: Family,
     sampler: Sampler,
     working_days: bool,
+    /// Every amount was written in calendar days (`d`).
+    calendar_days: bool,
     allow_negative: bool,
     mean: f64,
 }
@@ -277,6 +279,7 @@ impl Dist {
             family,
             sampler,
             working_days,
+            calendar_days: false,
             allow_negative,
             mean,
         })
@@ -290,6 +293,19 @@ impl Dist {
     /// Whether amounts are working days (else seconds).
     pub fn working_days(&self) -> bool {
         self.working_days
+    }
+
+    /// Marks the amounts as written in calendar days (`d`): a delay that
+    /// picks a day rather than an instant (see [`Dist::in_days`]).
+    pub(crate) fn written_in_days(mut self, yes: bool) -> Self {
+        self.calendar_days = yes;
+        self
+    }
+
+    /// Whether every amount was written in days (`d` or `wd`): as a return
+    /// delay, it chooses the day of the return, not its time.
+    pub fn in_days(&self) -> bool {
+        self.working_days || self.calendar_days
     }
 
     /// The mean, in seconds or working days.

@@ -22,6 +22,7 @@ mod arrivals;
 mod events;
 mod records;
 mod result;
+mod returns;
 mod state;
 
 pub use records::{CaseRecord, NoObserver, Observer, Outcome, StepRecord};
@@ -132,6 +133,9 @@ struct Sim<'m, O: Observer> {
     /// (often most of them) are counted apart and added at the end.
     serve_waits: Vec<Quantiles>,
     zero_serve_waits: Vec<u64>,
+    /// Per arrival stream and place (each pool, then the hall), the daily
+    /// windows its returns are drawn from.
+    return_windows: Vec<Vec<returns::Windows>>,
 }
 
 /// Runs replication `replication` of `model` with master seed `seed` (the
@@ -150,7 +154,7 @@ pub fn run_replication<O: Observer>(
         replication,
         now: 0.0,
         agenda: Agenda::new(model.arrivals.len()),
-        cases: Cases::new(model.rework_steps()),
+        cases: Cases::new(model.step_counters()),
         tokens: Tokens::default(),
         ready: Vec::new(),
         pools: model
@@ -180,6 +184,7 @@ pub fn run_replication<O: Observer>(
         limits,
         serve_waits: vec![Quantiles::new(); model.pools.len()],
         zero_serve_waits: vec![0; model.pools.len()],
+        return_windows: returns::return_windows(model),
     };
     sim.run(stop)?;
     Ok(sim.result)
@@ -317,6 +322,7 @@ impl<'m, O: Observer> Sim<'m, O> {
         }
         let case = self.cases.insert(Case::new(
             process as u32,
+            s as u32,
             self.stream_keys[s].child(number),
             case_number,
             self.now,
@@ -406,31 +412,23 @@ impl<'m, O: Observer> Sim<'m, O> {
                     pools,
                     balk_at,
                     patience,
+                    balk_retry,
                     ..
                 } => {
                     let Some(pool) = self.choose_pool(pools) else {
-                        // All closed: the citizen comes at the next opening.
-                        let next = pools
-                            .iter()
-                            .filter_map(|&p| model.pools[p].next_available(self.now))
-                            .fold(f64::INFINITY, f64::min);
-                        self.cases[c].in_hall = false;
-                        if next.is_finite() {
-                            self.schedule(next.max(self.now), Ev::Resume(t));
-                        }
-                        // A pool that never opens again leaves the case
-                        // open; it is reported as unfinished.
+                        self.come_when_open(t, pools);
                         return Ok(());
                     };
+                    let now = self.now;
                     let case = &mut self.cases[c];
-                    if !case.in_hall {
-                        case.visits += 1;
-                        case.in_hall = true;
+                    case.enter_hall(now);
+                    if case.counted {
+                        self.result.queue_arrivals += 1;
                     }
                     if let Some(limit) = balk_at {
                         if self.pools[pool].waiting >= *limit {
-                            self.abandon(c);
-                            self.end_token(t);
+                            self.cases[c].leave_hall(now);
+                            self.give_up(t, balk_retry.as_deref());
                             return Ok(());
                         }
                     }
@@ -449,18 +447,18 @@ impl<'m, O: Observer> Sim<'m, O> {
                     return Ok(());
                 }
                 StepKind::Work { pool, .. } => {
-                    case.in_hall = false;
                     self.join_queue(t, *pool, false)?;
                     return Ok(());
                 }
                 StepKind::Wait { time } => {
-                    case.in_hall = false;
                     let mut rng = case.step_rng(step);
                     let d = time.sample(&mut rng);
                     let end = self.delay_end(d, time.working_days());
-                    self.record_step(t, None, self.now, end);
+                    let next = tok.pos as usize + 1;
+                    let at = self.return_time(c, end, time, tok.route as usize, next);
+                    self.record_step(t, None, self.now, at);
                     self.tokens[t].pos += 1;
-                    self.schedule(end, Ev::Resume(t));
+                    self.schedule(at, Ev::Resume(t));
                     return Ok(());
                 }
                 StepKind::Rework {
@@ -472,17 +470,16 @@ impl<'m, O: Observer> Sim<'m, O> {
                 } => {
                     let mut rng = case.step_rng(step);
                     let u = rng.uniform();
-                    let count = self.cases.reworks(c, *index);
+                    let count = self.cases.counter(c, *index);
                     if u < *p && u32::from(*count) < *max_rework {
                         *count = count.saturating_add(1);
-                        let case = &mut self.cases[c];
-                        case.passes += 1;
-                        case.in_hall = false;
+                        self.cases[c].passes += 1;
                         let d = after.sample(&mut rng);
                         let end = self.delay_end(d, after.working_days());
-                        self.record_step(t, None, self.now, end);
+                        let at = self.return_time(c, end, after, tok.route as usize, *to);
+                        self.record_step(t, None, self.now, at);
                         self.tokens[t].pos = *to as u32;
-                        self.schedule(end, Ev::Resume(t));
+                        self.schedule(at, Ev::Resume(t));
                         return Ok(());
                     }
                     self.tokens[t].pos += 1;
@@ -518,6 +515,86 @@ impl<'m, O: Observer> Sim<'m, O> {
         } else {
             self.now + amount
         }
+    }
+
+    /// When a delay that ends at `end` brings the case to `position` of
+    /// `route`: a citizen coming back to the hall after a delay in days
+    /// comes on the day it ends at a time drawn from the case's profile
+    /// (`returns: profile`); any other delay ends exactly at `end`.
+    fn return_time(
+        &mut self,
+        c: CaseId,
+        end: Seconds,
+        delay: &crate::dist::Dist,
+        route: usize,
+        position: usize,
+    ) -> Seconds {
+        let model = self.model;
+        if model.returns == Returns::AtOpening
+            || !delay.in_days()
+            || !model.starts_in_hall(route, position)
+        {
+            return end;
+        }
+        let day = crate::calendar::floor_i64(end / DAY);
+        let hall = model.pools.len();
+        self.draw_return(c, hall, &model.calendar, day, self.now)
+            .unwrap_or(end)
+    }
+
+    /// A return time of case `c` at `place` (a pool, or `pools.len()` for
+    /// the hall) on the first open day from `day` on, not before `not_before`.
+    fn draw_return(
+        &mut self,
+        c: CaseId,
+        place: usize,
+        calendar: &crate::calendar::Calendar,
+        day: i64,
+        not_before: Seconds,
+    ) -> Option<Seconds> {
+        let case = &mut self.cases[c];
+        let windows = &self.return_windows[case.stream as usize][place];
+        let mut rng = case.return_rng();
+        returns::draw_return(
+            windows,
+            day,
+            not_before,
+            |d| calendar.days().is_open(d),
+            &mut rng,
+        )
+    }
+
+    /// A token reached a `serve` step whose pools are all closed. A citizen
+    /// already in the hall waits for a reopening later the same day (a
+    /// lunch break); one coming from outside, or one the hall closes on for
+    /// the day, comes on the next open day at a profile time
+    /// (`returns: profile`), or at the next opening (`returns: at_opening`).
+    fn come_when_open(&mut self, t: TokenId, pools: &[PoolId]) {
+        let model = self.model;
+        let now = self.now;
+        let next = pools
+            .iter()
+            .filter_map(|&p| model.pools[p].next_available(now).map(|at| (at, p)))
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        // A pool that never opens again leaves the case open; it is
+        // reported as unfinished.
+        let Some((next, pool)) = next else { return };
+        let c = self.tokens[t].case;
+        let same_day = (next / DAY).floor() == (now / DAY).floor();
+        // (`next == now`: the pool opens at this very instant and its
+        // opening has not run yet; the citizen is let in right after it.)
+        let at = if model.returns == Returns::AtOpening
+            || next <= now
+            || (same_day && self.cases[c].is_in_hall(now))
+        {
+            next
+        } else {
+            let day = crate::calendar::floor_i64(next / DAY);
+            let calendar = &model.pools[pool].calendar;
+            self.draw_return(c, pool, calendar, day, now)
+                .unwrap_or(next)
+        };
+        self.schedule(at.max(now), Ev::Resume(t));
     }
 
     fn record_step(&mut self, t: TokenId, pool: Option<PoolId>, start: Seconds, end: Seconds) {
@@ -685,6 +762,9 @@ impl<'m, O: Observer> Sim<'m, O> {
             ps.overtime_end = ps.overtime_end.max(now);
         }
         self.record_step(t, Some(pool), tok.started, now);
+        if matches!(self.step_of(t).kind, StepKind::Serve { .. }) {
+            self.cases[tok.case].leave_hall(now);
+        }
         self.tokens[t].pos += 1;
         self.tokens[t].pool = NO_POOL;
         self.dispatch(pool)?;
@@ -705,8 +785,47 @@ impl<'m, O: Observer> Sim<'m, O> {
         let tok = &mut self.tokens[t];
         tok.waiting = false;
         tok.ticket = tok.ticket.wrapping_add(1);
+        let waited = self.now - tok.queued_at + tok.wait_acc;
+        tok.wait_acc = 0.0;
+        let case = &mut self.cases[tok.case];
+        case.wait += waited;
+        // The time a citizen who gave up spent waiting counts in the hall.
+        case.hall += waited;
+        case.leave_hall(self.now);
+        let StepKind::Serve { renege_retry, .. } = &self.step_of(t).kind else {
+            unreachable!("only serve steps schedule reneging")
+        };
+        self.give_up(t, renege_retry.as_deref());
+    }
+
+    /// A citizen gave up at a `serve` step (reneged or balked): with the
+    /// step's `retry`, comes back to it later as a new visit, else the case
+    /// is lost for good.
+    fn give_up(&mut self, t: TokenId, retry: Option<&'m Retry>) {
+        let tok = self.tokens[t];
         let c = tok.case;
-        self.cases[c].wait += self.now - tok.queued_at + tok.wait_acc;
+        if self.cases[c].counted {
+            self.result.gave_up += 1;
+        }
+        if let Some(retry) = retry {
+            let mut rng = self.cases[c].retry_rng(self.step_of(t));
+            let u = rng.uniform();
+            let count = self.cases.counter(c, retry.counter);
+            if u < retry.p && u32::from(*count) < retry.max {
+                *count += 1;
+                let case = &mut self.cases[c];
+                case.passes += 1;
+                if case.counted {
+                    self.result.retries += 1;
+                }
+                let d = retry.after.sample(&mut rng);
+                let end = self.delay_end(d, retry.after.working_days());
+                let at =
+                    self.return_time(c, end, &retry.after, tok.route as usize, tok.pos as usize);
+                self.schedule(at, Ev::Resume(t));
+                return;
+            }
+        }
         self.abandon(c);
         self.end_token(t);
     }
@@ -813,7 +932,16 @@ impl<'m, O: Observer> Sim<'m, O> {
                     ps.overtime_left = ps.waiting_serve;
                     ps.overtime_capacity = previous.max(1);
                 }
-                AtClose::SendHome => self.send_home(pool),
+                AtClose::SendHome => {
+                    // At a break within the day (lunch) the queue waits for
+                    // the reopening; at the day's last closing it goes home.
+                    let reopens_today = def
+                        .next_available(now)
+                        .is_some_and(|next| (next / DAY).floor() == day);
+                    if !reopens_today {
+                        self.send_home(pool);
+                    }
+                }
             }
         }
         // (`was_open` is the pool's state, open with servers; `open` the
@@ -879,9 +1007,9 @@ impl<'m, O: Observer> Sim<'m, O> {
                 .total_cmp(&self.tokens[*b].queued_at)
                 .then(a.cmp(b))
         });
-        let next = self.model.pools[pool]
-            .next_available(self.now)
-            .unwrap_or(f64::INFINITY);
+        let model = self.model;
+        let now = self.now;
+        let next = model.pools[pool].next_available(now);
         for t in home {
             let ps = &mut self.pools[pool];
             ps.waiting -= 1;
@@ -891,10 +1019,18 @@ impl<'m, O: Observer> Sim<'m, O> {
             tok.ticket = tok.ticket.wrapping_add(1);
             tok.wait_acc += self.now - tok.queued_at;
             let c = tok.case;
-            self.cases[c].in_hall = false;
-            if next.is_finite() {
-                self.schedule(next, Ev::Resume(t));
-            }
+            self.cases[c].leave_hall(now);
+            let Some(next) = next else { continue };
+            let at = match model.returns {
+                Returns::AtOpening => next,
+                Returns::Profile => {
+                    let day = crate::calendar::floor_i64(next / DAY);
+                    let calendar = &model.pools[pool].calendar;
+                    self.draw_return(c, pool, calendar, day, now)
+                        .unwrap_or(next)
+                }
+            };
+            self.schedule(at, Ev::Resume(t));
         }
     }
 

@@ -108,6 +108,13 @@ fn ratio(a: u64, b: u64) -> Option<f64> {
     (b > 0).then(|| a as f64 / b as f64)
 }
 
+/// Visits per completed case with at least one visit.
+fn visits_per_hall_case(r: &ReplicationResult) -> Option<f64> {
+    let total = r.visits.mean()? * r.visits.count() as f64;
+    let hall_cases = r.visits.count() - r.visit_counts[0];
+    (hall_cases > 0).then(|| total / hall_cases as f64)
+}
+
 fn count(n: u64) -> Option<f64> {
     Some(n as f64)
 }
@@ -171,8 +178,14 @@ pub static KPIS: &[Kpi] = &[
         "of the cases that arrived, those still open when the run stopped at the drain limit",
         Scenario(|r| count(r.unfinished))),
     headline(8, Some(6), kpi("abandon_rate", "", Lower, "abandonment rate",
-        "abandoned / arrived",
+        "abandoned / arrived: cases lost for good (gave up and did not come back, or ran out of retries)",
         Scenario(|r| ratio(r.abandoned, r.arrived)))),
+    kpi("renege_rate", "", Lower, "share of queue arrivals that gave up",
+        "times citizens balked or reneged / times they came to a `serve` queue (joined or balked), whether or not they came back later",
+        Scenario(|r| ratio(r.gave_up, r.queue_arrivals))),
+    kpi("retries_per_case", "", Lower, "retries per case",
+        "times citizens came back to a `serve` step after giving up (a `retry`), per case arrived",
+        Scenario(|r| ratio(r.retries, r.arrived))),
     kpi("unfinished_rate", "", Lower, "share unfinished",
         "unfinished / arrived: the share of cases the KPIs measured over finished cases leave out",
         Scenario(|r| ratio(r.unfinished, r.arrived))),
@@ -192,8 +205,17 @@ pub static KPIS: &[Kpi] = &[
         "mean minutes a citizen spends in the hall per visit: waiting plus service at `serve` steps",
         Scenario(|r| (r.hall_visits > 0).then(|| r.hall_minutes / r.hall_visits as f64))))),
     finished(headline(4, Some(3), kpi("visits", "", Lower, "visits per case",
-        "mean number of visits to the hall per completed case (a `work`, a `wait` or a triggered rework ends a visit)",
+        "mean number of visits to the hall per completed case, online cases (0 visits) included; a visit lasts while the citizen is at a `serve` step (queueing or served), overlapping `parallel` branches being one visit",
         Scenario(|r| r.visits.mean())))),
+    finished(kpi("visits_hall", "", Lower, "visits per hall case",
+        "mean visits per completed case that came to the hall at least once (cases handled fully online left out)",
+        Scenario(visits_per_hall_case))),
+    finished(kpi("one_visit_rate", "", Higher, "share done in at most one visit",
+        "share of completed cases that needed at most one visit to the hall (\"run at most once\")",
+        Scenario(|r| ratio(r.visit_counts[0] + r.visit_counts[1], r.completed)))),
+    finished(kpi("zero_visit_rate", "", Higher, "share done without a visit",
+        "share of completed cases that never came to the hall (fully online)",
+        Scenario(|r| ratio(r.visit_counts[0], r.completed)))),
     finished(kpi("lead_time_min", "min", Lower, "mean lead time",
         "mean minutes from arrival to the end of the route, completed cases",
         Scenario(|r| r.lead_min.mean()))),

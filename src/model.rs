@@ -51,6 +51,36 @@ pub struct Model {
     pub arrivals: Vec<Arrival>,
     /// Targets for `procsim check`.
     pub targets: Vec<Target>,
+    /// When citizens who return after a delay, or find the hall closed,
+    /// come in.
+    pub returns: Returns,
+}
+
+/// When a citizen who comes back (after a rework, a retry, a `wait`, being
+/// sent home, or reaching a hall step while the hall is closed) walks in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Returns {
+    /// At the times people come: a delay in days (`d`, `wd`) picks the day
+    /// and the time of day is drawn from the arrival profile of the case's
+    /// stream over the hours the pool is open; a return that finds the
+    /// hall closed for the day comes on the next open day, at such a time.
+    Profile,
+    /// Exactly when the delay ends, or at the next opening if the hall is
+    /// closed then (format 1.0's rule).
+    AtOpening,
+}
+
+/// A citizen who gave up (reneged or balked) comes back to the same step.
+#[derive(Debug, Clone)]
+pub struct Retry {
+    /// Probability of coming back after giving up.
+    pub p: f64,
+    /// Delay before the new visit.
+    pub after: Dist,
+    /// At most this many retries per case at this step; then the case is lost.
+    pub max: u32,
+    /// Index of the case's counter of retries at this step (among all per-case step counters).
+    pub counter: usize,
 }
 
 /// Server count over the day.
@@ -191,6 +221,10 @@ pub enum StepKind {
         patience: Option<Dist>,
         /// Balking: leaves on arrival if this many are already waiting.
         balk_at: Option<u32>,
+        /// Whether and when a citizen who reneged comes back.
+        renege_retry: Option<Box<Retry>>,
+        /// Whether and when a citizen who balked comes back.
+        balk_retry: Option<Box<Retry>>,
     },
     /// Back-office task; effort counted in the pool's open hours.
     Work {
@@ -214,7 +248,8 @@ pub enum StepKind {
         to: usize,
         /// A case reworks at most this many times at this step.
         max_rework: u32,
-        /// Index among all rework steps (for per-case counters).
+        /// Index of the case's counter of reworks at this step (among all
+        /// per-case step counters).
         index: usize,
     },
     /// All branches at once; ends when all have ended.
@@ -324,13 +359,42 @@ impl Pool {
 }
 
 impl Model {
-    /// Number of rework steps (for per-case counters).
-    pub fn rework_steps(&self) -> usize {
+    /// Number of per-case step counters: one per rework step, one per
+    /// retry of a `serve` step.
+    pub fn step_counters(&self) -> usize {
         self.routes
             .iter()
             .flat_map(|r| &r.steps)
-            .filter(|s| matches!(s.kind, StepKind::Rework { .. }))
-            .count()
+            .map(|s| match &s.kind {
+                StepKind::Rework { .. } => 1,
+                StepKind::Serve {
+                    renege_retry,
+                    balk_retry,
+                    ..
+                } => usize::from(renege_retry.is_some()) + usize::from(balk_retry.is_some()),
+                StepKind::Work { .. }
+                | StepKind::Wait { .. }
+                | StepKind::Parallel { .. }
+                | StepKind::Choose { .. } => 0,
+            })
+            .sum()
+    }
+
+    /// Whether a token at `position` of `route` comes to the hall first
+    /// (a `serve` step, or a `parallel`/`choose` with a branch that starts
+    /// with one): a delay ending there is a citizen's return.
+    pub fn starts_in_hall(&self, route: RouteId, position: usize) -> bool {
+        match self.routes[route].steps.get(position).map(|s| &s.kind) {
+            Some(StepKind::Serve { .. }) => true,
+            Some(StepKind::Parallel { branches }) => {
+                branches.iter().any(|&b| self.starts_in_hall(b, 0))
+            }
+            Some(StepKind::Choose { branches }) => {
+                branches.iter().any(|&(_, b)| self.starts_in_hall(b, 0))
+            }
+            Some(StepKind::Work { .. } | StepKind::Wait { .. } | StepKind::Rework { .. })
+            | None => false,
+        }
     }
 
     /// Number of steps in all routes.

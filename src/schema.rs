@@ -71,8 +71,16 @@ pub fn scenario_schema() -> Value {
                 "serve": {"description": "pool name, or a list: the one with fewest waiting per open server is joined",
                           "oneOf": [{"type": "string"}, {"type": "array", "minItems": 1, "items": {"type": "string"}}]},
                 "time": {"$ref": "#/definitions/dist"},
-                "patience": {"$ref": "#/definitions/dist"},
-                "balk_at": {"type": "integer", "minimum": 0}}},
+                "patience": {"description": "how long a citizen waits before leaving: a distribution (gone for good), or {time, retry}",
+                             "oneOf": [{"$ref": "#/definitions/dist"},
+                                       {"type": "object", "additionalProperties": false, "required": ["time"], "properties": {
+                                           "time": {"$ref": "#/definitions/dist"},
+                                           "retry": {"$ref": "#/definitions/retry"}}}]},
+                "balk_at": {"description": "an arriving citizen leaves if this many are waiting: a number (gone for good), or {queue, retry}",
+                            "oneOf": [{"type": "integer", "minimum": 0},
+                                      {"type": "object", "additionalProperties": false, "required": ["queue"], "properties": {
+                                          "queue": {"type": "integer", "minimum": 0},
+                                          "retry": {"$ref": "#/definitions/retry"}}}]}}},
             {"required": ["work"], "additionalProperties": false, "properties": {
                 "id": step_common["id"], "work": {"type": "string"}, "time": {"$ref": "#/definitions/dist"}}},
             {"required": ["wait"], "additionalProperties": false, "properties": {
@@ -106,6 +114,12 @@ pub fn scenario_schema() -> Value {
             "dist": dist,
             "period": period,
             "step": step,
+            "retry": {"type": "object", "additionalProperties": false, "required": ["p", "after"],
+                      "description": "a citizen who gave up comes back to the same step with probability p after `after`, at most `max` times (default 1)",
+                      "properties": {
+                          "p": {"type": "number", "minimum": 0, "maximum": 1},
+                          "after": {"$ref": "#/definitions/dist"},
+                          "max": {"type": "integer", "minimum": 0, "maximum": 255, "default": 1}}},
             "steps": {"type": "array", "items": {"$ref": "#/definitions/step"}}
         },
         "properties": {
@@ -116,6 +130,8 @@ pub fn scenario_schema() -> Value {
             "horizon": {"$ref": "#/definitions/duration", "description": "arrivals stop at this time"},
             "warmup": {"$ref": "#/definitions/duration", "description": "cases arriving earlier are not counted"},
             "drain_limit": {"$ref": "#/definitions/duration", "description": "the run stops here; default 10 x horizon"},
+            "returns": {"enum": words(crate::scenario::validate::RETURNS), "default": "profile",
+                        "description": "when returning citizens walk in: at a time drawn from the arrival profile (profile), or when the delay ends / at the next opening (at_opening)"},
             "calendar": {"type": "object", "additionalProperties": false, "properties": {
                 "start": date.clone(),
                 "hours": hours.clone(),
@@ -177,7 +193,7 @@ mod tests {
 
     use super::scenario_schema;
     use crate::scenario::steps::{Kind, CHOOSE_BRANCH_KEYS, REWORK_KEYS, STEP_KINDS};
-    use crate::scenario::{arrivals, calendar, dist, pools, processes, targets, validate};
+    use crate::scenario::{arrivals, calendar, dist, pools, processes, steps, targets, validate};
     use serde_json::Value;
     use std::collections::BTreeSet;
 
@@ -285,6 +301,14 @@ mod tests {
                 .expect("the kind is in the schema")
         };
         same_keys("rework:", REWORK_KEYS, by_kind("rework"));
+        let serve = alternatives
+            .iter()
+            .find(|a| kind_of(a).as_deref() == Some("serve"))
+            .expect("serve is in the schema");
+        let long_form = |key: &str| object_alternative(key, &serve["properties"][key]["oneOf"]);
+        same_keys("patience:", steps::PATIENCE_KEYS, long_form("patience"));
+        same_keys("balk_at:", steps::BALK_KEYS, long_form("balk_at"));
+        same_keys("retry:", steps::RETRY_KEYS, &s["definitions"]["retry"]);
         same_keys(
             "choose branch",
             CHOOSE_BRANCH_KEYS,

@@ -113,6 +113,11 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// Whether a duration is written in calendar days (`3d`, `1.5d`).
+pub(crate) fn is_in_calendar_days(text: &str) -> bool {
+    matches!(split_number(text), Ok((_, "d")))
+}
+
 /// Parses a rate such as `9/min` into events per second.
 pub(crate) fn parse_rate(text: &str) -> Result<f64, String> {
     let Some((number, unit)) = text.split_once('/') else {

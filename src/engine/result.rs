@@ -94,6 +94,13 @@ pub struct ReplicationResult {
     pub abandoned: u64,
     /// Open at the drain limit.
     pub unfinished: u64,
+    /// Times a counted case came to a `serve` queue (joined it or balked).
+    pub queue_arrivals: u64,
+    /// Of those, times the citizen gave up: balked or reneged (whether or
+    /// not they came back later).
+    pub gave_up: u64,
+    /// Times a counted case came back after giving up.
+    pub retries: u64,
     /// Serve waits in minutes.
     pub wait: Mean,
     /// Their quantiles.

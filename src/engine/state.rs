@@ -74,9 +74,18 @@ pub(super) struct Case {
     pub(super) arrival: Seconds,
     /// Arrived after the warm-up.
     pub(super) counted: bool,
+    /// The arrival stream it came by (its profile times the case's returns).
+    pub(super) stream: u32,
     pub(super) visits: u32,
-    /// In the hall now (a serve step after a serve step is the same visit).
-    pub(super) in_hall: bool,
+    /// Tokens of the case in the hall now: queueing or in service at a
+    /// `serve` step. A visit begins when this rises from 0, unless the
+    /// citizen left the hall at this same instant (one `serve` step
+    /// straight after another is one visit).
+    pub(super) present: u32,
+    /// When the citizen last left the hall.
+    pub(super) left_at: Seconds,
+    /// Return times drawn so far (each draw has its own random stream).
+    pub(super) return_draws: u32,
     /// Rework passes so far (a new pass draws new step times).
     pub(super) passes: u32,
     pub(super) live_tokens: u32,
@@ -94,6 +103,7 @@ impl Case {
     #[inline]
     pub(super) fn new(
         process: u32,
+        stream: u32,
         key: StreamKey,
         number: u64,
         now: Seconds,
@@ -105,8 +115,11 @@ impl Case {
             number,
             arrival: now,
             counted,
+            stream,
             visits: 0,
-            in_hall: false,
+            present: 0,
+            left_at: f64::NEG_INFINITY,
+            return_draws: 0,
             passes: 0,
             live_tokens: 0,
             abandoned: false,
@@ -122,6 +135,54 @@ impl Case {
         self.key
             .child(step.stream ^ u64::from(self.passes).wrapping_mul(0x9E37_79B9))
             .rng()
+    }
+
+    /// The case's random stream for deciding whether it comes back after
+    /// giving up at a step, on its current pass (apart from the step's own
+    /// draws, so adding a retry leaves service times unchanged).
+    #[inline]
+    pub(super) fn retry_rng(&self, step: &Step) -> StreamRng {
+        self.key
+            .child(
+                step.stream.rotate_left(29)
+                    ^ 0x5E7_2E7
+                    ^ u64::from(self.passes).wrapping_mul(0x9E37_79B9),
+            )
+            .rng()
+    }
+
+    /// The random stream of the case's next drawn return time.
+    #[inline]
+    pub(super) fn return_rng(&mut self) -> StreamRng {
+        self.return_draws += 1;
+        self.key
+            .child(0x2E7_0000_0000 ^ u64::from(self.return_draws))
+            .rng()
+    }
+
+    /// The citizen walks into the hall (a token joins a `serve` queue);
+    /// true when this begins a new visit.
+    #[inline]
+    pub(super) fn enter_hall(&mut self, now: Seconds) -> bool {
+        let new_visit = self.present == 0 && self.left_at != now;
+        if new_visit {
+            self.visits += 1;
+        }
+        self.present += 1;
+        new_visit
+    }
+
+    /// A token of the citizen leaves the hall (served, gave up, sent home).
+    #[inline]
+    pub(super) fn leave_hall(&mut self, now: Seconds) {
+        self.present -= 1;
+        self.left_at = now;
+    }
+
+    /// Whether the citizen is in the hall, or has just left it at `now`.
+    #[inline]
+    pub(super) fn is_in_hall(&self, now: Seconds) -> bool {
+        self.present > 0 || self.left_at == now
     }
 
     /// The record of the case, ended (or still open) at `now`.
@@ -146,21 +207,22 @@ pub(super) struct Cases {
     free: Vec<CaseId>,
     /// Cases in progress.
     live: u64,
-    /// Reworks done per case and rework step: `rework_steps` counters per
-    /// slot, in one flat array so that a case stays a plain `Copy` record.
-    rework_counts: Vec<u8>,
-    rework_steps: usize,
+    /// Per case, its step counters (reworks done at each rework step,
+    /// retries at each retry): `counters` per slot, in one flat array so
+    /// that a case stays a plain `Copy` record.
+    counts: Vec<u16>,
+    counters: usize,
 }
 
 impl Cases {
-    /// No cases, for a model with `rework_steps` rework steps.
-    pub(super) fn new(rework_steps: usize) -> Self {
+    /// No cases, for a model with `counters` per-case step counters.
+    pub(super) fn new(counters: usize) -> Self {
         Cases {
             slots: Vec::new(),
             free: Vec::new(),
             live: 0,
-            rework_counts: Vec::new(),
-            rework_steps,
+            counts: Vec::new(),
+            counters,
         }
     }
 
@@ -170,7 +232,7 @@ impl Cases {
     #[inline(always)]
     pub(super) fn insert(&mut self, fresh: Case) -> CaseId {
         self.live += 1;
-        let steps = self.rework_steps;
+        let steps = self.counters;
         match self.free.pop() {
             Some(c) => {
                 self.slots[c.index()] = fresh;
@@ -180,13 +242,13 @@ impl Cases {
                 // masked-store path: +40% wall time on M/M/10.)
                 if steps > 0 {
                     let at = c.index() * steps;
-                    self.rework_counts[at..at + steps].fill(0);
+                    self.counts[at..at + steps].fill(0);
                 }
                 c
             }
             None => {
                 self.slots.push(fresh);
-                self.rework_counts.resize(self.slots.len() * steps, 0);
+                self.counts.resize(self.slots.len() * steps, 0);
                 CaseId((self.slots.len() - 1) as u32)
             }
         }
@@ -205,10 +267,10 @@ impl Cases {
         self.live
     }
 
-    /// The reworks case `c` made at rework step `index`.
+    /// Counter `index` of case `c` (reworks at a rework step, retries at a retry).
     #[inline]
-    pub(super) fn reworks(&mut self, c: CaseId, index: usize) -> &mut u8 {
-        &mut self.rework_counts[c.index() * self.rework_steps + index]
+    pub(super) fn counter(&mut self, c: CaseId, index: usize) -> &mut u16 {
+        &mut self.counts[c.index() * self.counters + index]
     }
 
     /// Every slot, ended cases included (their `live_tokens` is 0).

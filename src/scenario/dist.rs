@@ -44,18 +44,37 @@ pub(crate) const FAMILY_PARAMS: &[(&str, &[&str])] = &[
     ("weibull", WEIBULL_KEYS),
 ];
 
+/// Whether every duration inside a distribution's node is written in
+/// calendar days (`d`); numbers such as `k` and `shape` do not count.
+fn written_in_days(node: &Node) -> bool {
+    fn walk(node: &Node, found: &mut bool) -> bool {
+        match &node.value {
+            Value::Str(s) => {
+                *found = true;
+                crate::time::is_in_calendar_days(s)
+            }
+            Value::Map(entries) => entries.iter().all(|(_, v)| walk(v, found)),
+            Value::Seq(items) => items.iter().all(|v| walk(v, found)),
+            _ => true,
+        }
+    }
+    let mut found = false;
+    walk(node, &mut found) && found
+}
+
 impl Checker<'_> {
     /// A distribution of durations (a plain duration is a constant).
     pub(super) fn dist(&mut self, node: &Node, path: &str, allow_negative: bool) -> Option<Dist> {
         let mut wd_seen = BTreeSet::new();
         let family = self.family(node, path, &mut wd_seen)?;
+        let in_days = written_in_days(node);
         if wd_seen.len() > 1 {
             self.err(node, path, "mixes clock units and working days; use one family (s/min/h/d, or wd) inside one distribution");
             return None;
         }
         let working_days = wd_seen.contains(&true);
         match Dist::new(family, working_days, allow_negative) {
-            Ok(d) => Some(d),
+            Ok(d) => Some(d.written_in_days(in_days)),
             Err(e) => {
                 self.err(node, path, e);
                 None

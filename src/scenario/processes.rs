@@ -25,8 +25,8 @@ pub(super) struct RouteBuilder<'p> {
     pub(super) ids: BTreeMap<String, StepRef>,
     /// Global number of the next step (counted across processes).
     pub(super) next_global: usize,
-    /// Rework steps so far (counted across processes).
-    pub(super) rework_count: usize,
+    /// Per-case step counters so far (reworks and retries, counted across processes).
+    pub(super) step_counters: usize,
 }
 
 /// The processes, in file order; their routes go to `routes` (process `i`
@@ -44,7 +44,7 @@ pub(super) fn processes(
         process: i,
     }));
     let mut next_global = 0;
-    let mut rework_count = 0;
+    let mut step_counters = 0;
     let mut out = Vec::new();
     for (i, (name, _key, body)) in entries.iter().enumerate() {
         let path = format!("processes.{name}");
@@ -54,7 +54,7 @@ pub(super) fn processes(
             pool_names,
             ids: BTreeMap::new(),
             next_global,
-            rework_count,
+            step_counters,
         };
         let f = c.map(body, &path, PROCESS_KEYS);
         let mut time_limit = None;
@@ -81,7 +81,7 @@ pub(super) fn processes(
             }
         }
         next_global = rb.next_global;
-        rework_count = rb.rework_count;
+        step_counters = rb.step_counters;
         out.push(Process {
             name: name.to_string(),
             route: i,

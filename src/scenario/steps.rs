@@ -10,7 +10,7 @@ use super::checker::{did_you_mean_hint, join, round6, Checker, Fields};
 use super::node::{Node, Value};
 use super::processes::RouteBuilder;
 use crate::dist::Dist;
-use crate::model::{PoolId, Route, RouteId, Step, StepKind, StepRef};
+use crate::model::{PoolId, Retry, Route, RouteId, Step, StepKind, StepRef};
 use crate::rng::name_hash;
 
 /// A step kind as spelled in a file: one per [`StepKind`] variant.
@@ -296,7 +296,7 @@ fn time_of(c: &mut Checker, s: &Site, what: &str) -> Option<Dist> {
 }
 
 /// `serve: pool` (or a list of pools), `time`, optional `patience` and `balk_at`.
-fn serve(c: &mut Checker, rb: &RouteBuilder, s: &Site) -> Option<StepKind> {
+fn serve(c: &mut Checker, rb: &mut RouteBuilder, s: &Site) -> Option<StepKind> {
     let (body, kp) = (s.body, &s.kp);
     let pools = match &body.value {
         Value::Seq(items) => {
@@ -313,19 +313,125 @@ fn serve(c: &mut Checker, rb: &RouteBuilder, s: &Site) -> Option<StepKind> {
         _ => resolve_pool(c, rb.pool_names, body, kp).map(|p| vec![p]),
     };
     let time = time_of(c, s, "the service time, e.g. `{exp: 5min}`");
-    let patience = match s.fields.get("patience") {
-        Some(n) => Some(c.dist(n, &join(s.path, "patience"), false)?),
-        None => None,
+    let (patience, renege_retry) = match s.fields.get("patience") {
+        Some(n) => patience(c, rb, n, &join(s.path, "patience"))?,
+        None => (None, None),
     };
-    let balk_at = match s.fields.get("balk_at") {
-        Some(n) => Some(c.integer(n, &join(s.path, "balk_at"), 0, 10_000_000)? as u32),
-        None => None,
+    let (balk_at, balk_retry) = match s.fields.get("balk_at") {
+        Some(n) => balk_at(c, rb, n, &join(s.path, "balk_at"))?,
+        None => (None, None),
     };
     Some(StepKind::Serve {
         pools: pools?,
         time: time?,
         patience,
         balk_at,
+        renege_retry,
+        balk_retry,
+    })
+}
+
+/// Keys of the long form of `patience`.
+pub(crate) const PATIENCE_KEYS: &[&str] = &["time", "retry"];
+/// Keys of the long form of `balk_at`.
+pub(crate) const BALK_KEYS: &[&str] = &["queue", "retry"];
+/// Keys of a `retry`.
+pub(crate) const RETRY_KEYS: &[&str] = &["p", "after", "max"];
+
+/// `patience: DIST` (gone for good) or `patience: {time: DIST, retry: RETRY}`.
+fn patience(
+    c: &mut Checker,
+    rb: &mut RouteBuilder,
+    node: &Node,
+    path: &str,
+) -> Option<(Option<Dist>, Option<Box<Retry>>)> {
+    if !is_long_form(node, PATIENCE_KEYS) {
+        return Some((Some(c.dist(node, path, false)?), None));
+    }
+    let f = c.map(node, path, PATIENCE_KEYS)?;
+    let time = c
+        .require(
+            &f,
+            path,
+            "time",
+            "how long a citizen waits before leaving, e.g. `{exp: 40min}`",
+        )
+        .and_then(|n| c.dist(n, &join(path, "time"), false));
+    let retry = f
+        .get("retry")
+        .map(|n| retry(c, rb, n, &join(path, "retry")));
+    Some((Some(time?), retry.flatten().map(Box::new)))
+}
+
+/// `balk_at: N` (gone for good) or `balk_at: {queue: N, retry: RETRY}`.
+fn balk_at(
+    c: &mut Checker,
+    rb: &mut RouteBuilder,
+    node: &Node,
+    path: &str,
+) -> Option<(Option<u32>, Option<Box<Retry>>)> {
+    let queue =
+        |c: &mut Checker, n: &Node, p: &str| c.integer(n, p, 0, 10_000_000).map(|q| q as u32);
+    if !matches!(node.value, Value::Map(_)) {
+        return Some((Some(queue(c, node, path)?), None));
+    }
+    let f = c.map(node, path, BALK_KEYS)?;
+    let at = c
+        .require(
+            &f,
+            path,
+            "queue",
+            "the number already waiting at which an arriving citizen leaves",
+        )
+        .and_then(|n| queue(c, n, &join(path, "queue")));
+    let retry = f
+        .get("retry")
+        .map(|n| retry(c, rb, n, &join(path, "retry")));
+    Some((Some(at?), retry.flatten().map(Box::new)))
+}
+
+/// Whether a mapping uses the long form's keys (a distribution's family
+/// key, `exp` or `uniform`, is none of them).
+fn is_long_form(node: &Node, keys: &[&str]) -> bool {
+    match &node.value {
+        Value::Map(entries) => entries
+            .iter()
+            .any(|(k, _)| matches!(&k.value, Value::Str(k) if keys.contains(&k.as_str()))),
+        _ => false,
+    }
+}
+
+/// `retry: {p, after, max}`: the citizen comes back with probability `p`
+/// after `after`, at most `max` times (default 1).
+fn retry(c: &mut Checker, rb: &mut RouteBuilder, node: &Node, path: &str) -> Option<Retry> {
+    let f = c.map(node, path, RETRY_KEYS)?;
+    let p = c
+        .require(
+            &f,
+            path,
+            "p",
+            "the probability that a citizen who gave up comes back",
+        )
+        .and_then(|n| c.probability(n, &join(path, "p")));
+    let after = c
+        .require(
+            &f,
+            path,
+            "after",
+            "the delay before coming back, e.g. `{uniform: {min: 1d, max: 3d}}`",
+        )
+        .and_then(|n| c.dist(n, &join(path, "after"), false));
+    let max = match f.get("max") {
+        Some(n) => c.integer(n, &join(path, "max"), 0, 255).map(|m| m as u32),
+        None => Some(1),
+    };
+    let counter = rb.step_counters;
+    rb.step_counters += 1;
+    Some(Retry {
+        p: p?,
+        after: after?,
+        max: max?,
+        counter,
     })
 }
 
@@ -417,8 +523,8 @@ fn rework(
             .map(|m| m as u32),
         (None, None) => Some(10),
     };
-    let index = rb.rework_count;
-    rb.rework_count += 1;
+    let index = rb.step_counters;
+    rb.step_counters += 1;
     Some(StepKind::Rework {
         p: p?,
         after: after?,

@@ -12,7 +12,7 @@ use super::pools::pools;
 use super::processes::processes;
 use super::targets::targets;
 use crate::calendar::Calendar;
-use crate::model::Model;
+use crate::model::{Model, Returns};
 use crate::time::{Duration, Seconds, DAY};
 
 /// Keys of the top level of a scenario.
@@ -24,11 +24,18 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "horizon",
     "warmup",
     "drain_limit",
+    "returns",
     "calendar",
     "pools",
     "processes",
     "arrivals",
     "targets",
+];
+
+/// The words of `returns:`, the default first.
+pub(crate) const RETURNS: &[(&str, Returns)] = &[
+    ("profile", Returns::Profile),
+    ("at_opening", Returns::AtOpening),
 ];
 
 /// Limits on sizes that keep a run finite.
@@ -121,6 +128,8 @@ fn build(c: &mut Checker, root: &Node) -> Option<Model> {
         }
     }
 
+    let returns = c.choice(top.get("returns"), "returns", RETURNS);
+
     let (calendar, days) = match top.get("calendar").map(|n| calendar(c, n)) {
         Some(Some(found)) => found,
         // Without a calendar (or with a broken one, already reported) the
@@ -176,5 +185,6 @@ fn build(c: &mut Checker, root: &Node) -> Option<Model> {
         routes,
         arrivals,
         targets,
+        returns: returns?,
     })
 }

@@ -48,18 +48,30 @@ fn working_day_waits_skip_holidays_and_use_make_up_days() {
 }
 
 #[test]
-fn a_citizen_reaching_a_closed_window_comes_at_the_next_opening() {
-    // A 10 h clock wait ends Monday 19:00, after closing: the citizen is
-    // served Tuesday 09:00-09:10. Lead time 24 h 10 min, one visit.
+fn a_citizen_reaching_a_closed_window_comes_the_next_open_day() {
+    // A 10 h clock wait ends Monday 19:00, after closing. With `returns:
+    // at_opening` the citizen is served Tuesday 09:00-09:10: lead time
+    // 24 h 10 min, one visit.
     let yaml = one_case(
         "      - wait: 10h\n      - {serve: window, time: 10min}\n",
         "",
-    );
+    )
+    .replace("horizon: 1d\n", "horizon: 1d\nreturns: at_opening\n");
     assert_eq!(lead_minutes(&yaml), 24.0 * 60.0 + 10.0);
     let run = run_text(&yaml);
     assert_eq!(kpi(&run, "visits").mean, 1.0);
     // The queue wait counts from the opening, not from the evening before.
     assert_eq!(kpi(&run, "wait_min").mean, 0.0);
+    // With `returns: profile` (the default) the citizen comes on Tuesday at
+    // a time drawn over the open hours (the booked stream has no profile:
+    // flat over 09-17): lead time between 24 h 10 min and 32 h 10 min.
+    let yaml = yaml.replace("returns: at_opening\n", "");
+    let lead = lead_minutes(&yaml);
+    assert!(
+        (24.0 * 60.0 + 10.0..32.0 * 60.0 + 10.0).contains(&lead),
+        "lead {lead} min"
+    );
+    assert_eq!(kpi(&run_text(&yaml), "wait_min").mean, 0.0);
 }
 
 #[test]

@@ -815,3 +815,27 @@ fn weekday_names_are_checked() {
         out.stderr
     );
 }
+
+#[test]
+fn retry_and_returns_problems_are_each_located() {
+    let name = "retry_problems.yaml";
+    rejects(name, 3, "returns", "use profile or at_opening");
+    rejects(
+        name,
+        12,
+        "processes.license.steps[0].patience.retry.maxx",
+        "did you mean `max`?",
+    );
+    rejects(
+        name,
+        12,
+        "processes.license.steps[0].patience.retry.p",
+        "",
+    );
+    rejects(
+        name,
+        13,
+        "processes.license.steps[0].balk_at.retry",
+        "missing required key `after`",
+    );
+}

@@ -47,7 +47,7 @@
 
 use procsim::dist::{Dist, Family};
 use procsim::engine::{CaseRecord, EngineError, Observer, Outcome, StepRecord};
-use procsim::model::{ArrivalPattern, AtClose, Channel, Model, StepKind};
+use procsim::model::{ArrivalPattern, AtClose, Channel, Model, Returns, StepKind};
 use procsim::simulate::{simulate_observed, Run, RunSettings};
 use proptest::collection::vec;
 use proptest::option;
@@ -1436,15 +1436,61 @@ fn check_constant_duration(model: &Model, s: &StepRecord) -> Result<(), String> 
             ),
             None => return Ok(()),
         },
-        StepKind::Wait { time: d } | StepKind::Rework { after: d, .. } => match constant(d) {
-            Some(v) if d.working_days() => (
-                v * hall.working_day(),
-                hall.open_time_between(s.start, s.end),
-                "wd delay (open time of the hall)",
-            ),
-            Some(v) => (v, s.end - s.start, "delay"),
-            None => return Ok(()),
-        },
+        StepKind::Wait { time: d } | StepKind::Rework { after: d, .. }
+            if model.returns == Returns::Profile && d.in_days() =>
+        {
+            let resume = match &model.routes[s.route].steps[s.position].kind {
+                StepKind::Rework { to, .. } => *to,
+                _ => s.position + 1,
+            };
+            if !model.starts_in_hall(s.route, resume) {
+                return check_exact_delay(model, s, d);
+            }
+            // A return in days: the day the delay ends on (or the next day
+            // the hall opens), at an open time, never before the start; a
+            // later day only when that day is the start's and its open
+            // hours were over.
+            let Some(v) = constant(d) else { return Ok(()) };
+            let exact = if d.working_days() {
+                hall.add_open_time(s.start, v * hall.working_day())
+            } else {
+                s.start + v
+            };
+            let day = |t: f64| (t / 86_400.0).floor() as i64;
+            let first_open = (day(exact)..).find(|&d| hall.days().is_open(d)).unwrap();
+            ensure!(
+                s.end >= s.start
+                    && hall.is_open(s.end)
+                    && (day(s.end) == first_open
+                        || (day(s.end) > first_open && first_open == day(s.start))),
+                "return in days of {s:?}: ends at {} (day {}), expected an open time on day {first_open}",
+                s.end,
+                day(s.end)
+            );
+            return Ok(());
+        }
+        StepKind::Wait { time: d } | StepKind::Rework { after: d, .. } => {
+            return check_exact_delay(model, s, d)
+        }
+        _ => return Ok(()),
+    };
+    ensure!(
+        (expected - measured).abs() <= 10.0 * eps(s.end),
+        "{what} of {s:?} lasted {measured} s, its constant time is {expected} s"
+    );
+    Ok(())
+}
+
+/// A delay that ends exactly: clock time, or open time of the hall for `wd`.
+fn check_exact_delay(model: &Model, s: &StepRecord, d: &Dist) -> Result<(), String> {
+    let hall = &model.calendar;
+    let (expected, measured, what) = match d.family() {
+        Family::Constant(v) if d.working_days() => (
+            v * hall.working_day(),
+            hall.open_time_between(s.start, s.end),
+            "wd delay (open time of the hall)",
+        ),
+        Family::Constant(v) => (*v, s.end - s.start, "delay"),
         _ => return Ok(()),
     };
     ensure!(

@@ -19,6 +19,7 @@ mod merge;
 mod outputs;
 mod overload;
 mod report_browser;
+mod returns;
 mod schema;
 mod small_samples;
 mod sweep;
