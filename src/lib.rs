@@ -67,6 +67,7 @@ pub mod cli;
 pub mod compare;
 pub mod dist;
 pub mod engine;
+pub mod explain;
 pub mod kpi;
 pub mod merge;
 pub mod model;

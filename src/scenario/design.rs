@@ -9,7 +9,7 @@
 use super::checker::Checker;
 use super::error::{Problem, ScenarioErrors};
 use super::node::{Node, Value};
-use super::patch::{apply, key_text, set_source};
+use super::patch::{apply, diff, key_text, shift_source};
 use crate::model::Model;
 use std::path::{Path, PathBuf};
 
@@ -76,6 +76,75 @@ impl Design {
     /// Validates a node tree assembled from this design's files.
     pub fn validate(&self, node: &Node) -> Result<Model, ScenarioErrors> {
         super::validate::model_from(node, &self.sources)
+    }
+}
+
+/// Top-level keys that never make a lever between two designs: they do
+/// not change what is simulated (`name`, `description`, `targets`), or
+/// must be the same for the runs to be paired (`seed`, `replications`).
+/// The design's values are used for every subset.
+pub const NOT_LEVERS: &[&str] = &["name", "description", "seed", "replications", "targets"];
+
+/// Sections of named entries, where each entry that differs is a lever of
+/// its own (`pools.window`).
+const BY_ENTRY: &[&str] = &["pools", "processes"];
+
+impl Design {
+    /// `after` written as levers on `before`: each entry of `pools` and
+    /// `processes` and each other top-level key that differs between the
+    /// two (every lever of each applied) is one lever, named by its key
+    /// path (`pools.window`, `calendar`, `arrivals`). The base is `before`
+    /// with `after`'s [`NOT_LEVERS`] keys.
+    pub fn changes(before: &Design, after: &Design) -> Result<Design, ScenarioErrors> {
+        let new = after.node(|_| true)?;
+        let mut old = before.node(|_| true)?;
+        // `before`'s files follow `after`'s in one list of sources.
+        shift_source(
+            &mut old,
+            u16::try_from(after.sources.len()).unwrap_or(u16::MAX),
+        );
+        let mut sources = after.sources.clone();
+        sources.extend(before.sources.iter().cloned());
+        let mut c = Checker::with_sources(&sources[0], &sources);
+        let mut levers = Vec::new();
+        let mut base = old.clone();
+        if let Some(Value::Map(patch)) = diff(&old, &new).map(|d| d.value) {
+            for (key, change) in patch {
+                let name = key_text(&key);
+                let top = |value: Node| Node {
+                    value: Value::Map(vec![(key.clone(), value)]),
+                    ..change.clone()
+                };
+                if NOT_LEVERS.contains(&name.as_str()) {
+                    apply(&mut c, &mut base, &top(change.clone()), "");
+                } else if let (true, Value::Map(entries)) =
+                    (BY_ENTRY.contains(&name.as_str()), &change.value)
+                {
+                    for (entry, value) in entries {
+                        let inner = Node {
+                            value: Value::Map(vec![(entry.clone(), value.clone())]),
+                            ..change.clone()
+                        };
+                        levers.push(Lever {
+                            name: format!("{name}.{}", key_text(entry)),
+                            patch: top(inner),
+                        });
+                    }
+                } else {
+                    levers.push(Lever {
+                        name,
+                        patch: top(change.clone()),
+                    });
+                }
+            }
+        }
+        let design = Design {
+            sources: sources.clone(),
+            extends: None,
+            base,
+            levers,
+        };
+        c.finish(&new, Some(design))
     }
 }
 
@@ -158,7 +227,7 @@ fn read_chain(chain: &mut Vec<Link>, sources: &mut Vec<String>) -> Result<(), Sc
                 return Err(e);
             }
         };
-        set_source(&mut root, source);
+        shift_source(&mut root, source);
         sources.push(name);
         chain.push(Link {
             path: Some(resolved),

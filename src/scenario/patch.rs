@@ -59,14 +59,65 @@ pub(super) fn key_text(key: &Node) -> String {
     }
 }
 
-/// Marks every node of `node` as read from file number `source`.
-pub(super) fn set_source(node: &mut Node, source: u16) {
-    node.source = source;
+/// The patch that turns `before` into `after` (`None`: they are the same):
+/// changed keys of mappings recursively, added keys, and `null` for keys
+/// `after` does not have.
+pub(super) fn diff(before: &Node, after: &Node) -> Option<Node> {
+    let (Value::Map(old), Value::Map(new)) = (&before.value, &after.value) else {
+        return (!same(before, after)).then(|| after.clone());
+    };
+    let mut changes = Vec::new();
+    for (k, v) in new {
+        match old.iter().find(|(ok, _)| ok.value == k.value) {
+            Some((_, ov)) => changes.extend(diff(ov, v).map(|d| (k.clone(), d))),
+            None => changes.push((k.clone(), v.clone())),
+        }
+    }
+    for (k, _) in old {
+        if !new.iter().any(|(nk, _)| nk.value == k.value) {
+            changes.push((k.clone(), located(Value::Null, after)));
+        }
+    }
+    (!changes.is_empty()).then(|| located(Value::Map(changes), after))
+}
+
+/// `value` located where `at` is.
+fn located(value: Value, at: &Node) -> Node {
+    Node {
+        value,
+        line: at.line,
+        column: at.column,
+        source: at.source,
+    }
+}
+
+/// Whether two trees hold the same values, wherever they were written
+/// (mappings in any key order).
+pub(super) fn same(a: &Node, b: &Node) -> bool {
+    match (&a.value, &b.value) {
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len()
+                && x.iter().all(|(k, v)| {
+                    y.iter()
+                        .find(|(yk, _)| yk.value == k.value)
+                        .is_some_and(|(_, yv)| same(v, yv))
+                })
+        }
+        (Value::Seq(x), Value::Seq(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
+        }
+        (x, y) => x == y,
+    }
+}
+
+/// Adds `by` to the file number of every node of `node`.
+pub(super) fn shift_source(node: &mut Node, by: u16) {
+    node.source = node.source.saturating_add(by);
     match &mut node.value {
-        Value::Seq(items) => items.iter_mut().for_each(|n| set_source(n, source)),
+        Value::Seq(items) => items.iter_mut().for_each(|n| shift_source(n, by)),
         Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
-            set_source(k, source);
-            set_source(v, source);
+            shift_source(k, by);
+            shift_source(v, by);
         }),
         _ => {}
     }

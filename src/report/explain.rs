@@ -1,0 +1,190 @@
+//! An explanation's exports: the terminal table, `explain.csv` and
+//! `explain.json` (see `crate::explain`).
+
+use super::files::OutDir;
+use super::{format_pm, format_value};
+use crate::explain::{Explanation, KpiExplanation, Method};
+use crate::stats::Estimate;
+
+/// Widest lever name shown in the table (longer ones are cut with `…`).
+const NAME_WIDTH: usize = 28;
+
+/// `mean ± half`, or `–` without a value; the interval is left out with
+/// fewer than two replications.
+fn pm(e: Option<&Estimate>, replications: usize) -> String {
+    match e {
+        Some(e) => format!(
+            "{} {}",
+            format_value(e.mean),
+            format_pm((replications >= 2).then_some(e.ci95))
+        ),
+        None => "–".to_string(),
+    }
+}
+
+fn cut(name: &str) -> String {
+    if name.chars().count() <= NAME_WIDTH {
+        name.to_string()
+    } else {
+        let head: String = name.chars().take(NAME_WIDTH - 1).collect();
+        format!("{head}…")
+    }
+}
+
+fn percent(x: Option<f64>) -> String {
+    // `+ 0.0` turns a negative zero into 0, so a lever that changes
+    // nothing shows `0%`, not `-0%`.
+    x.map_or("–".into(), |s| {
+        format!("{:.0}%", (100.0 * s).round() + 0.0)
+    })
+}
+
+/// The terminal table: per KPI, the change and each lever's contribution
+/// (± 95% interval across replications), share of the change and effect
+/// alone, then the significant pairwise interactions. At most 100 columns
+/// wide.
+pub fn explain_table(x: &Explanation) -> String {
+    let mut out = String::new();
+    let how = match &x.method {
+        Method::Exact => format!("exact Shapley values over all {} subsets", x.subsets),
+        Method::Sampled { orders } => format!(
+            "Shapley values sampled over {orders} orders ({} subsets)",
+            x.subsets
+        ),
+    };
+    out.push_str(&format!(
+        "{}: {} levers, {how}; seed {}, {} replications per subset (paired)\n",
+        x.design,
+        x.levers.len(),
+        x.seed,
+        x.replications
+    ));
+    for k in &x.kpis {
+        out.push('\n');
+        out.push_str(&kpi_block(x, k));
+    }
+    out
+}
+
+fn kpi_block(x: &Explanation, k: &KpiExplanation) -> String {
+    let n = k.replications;
+    let mut out = String::new();
+    let mean = |e: &Option<Estimate>| e.map_or("–".into(), |e| format_value(e.mean));
+    out.push_str(&format!(
+        "{}: {} -> {}, change {}\n",
+        k.kpi,
+        mean(&k.before),
+        mean(&k.after),
+        pm(k.total.as_ref(), n)
+    ));
+    if n == 0 {
+        out.push_str("  no replication has a value of this KPI in every subset\n");
+        return out;
+    }
+    let sampled = matches!(x.method, Method::Sampled { .. });
+    out.push_str(&format!(
+        "  {:<NAME_WIDTH$} {:>22} {:>6} {:>22}{}\n",
+        "lever",
+        "contribution",
+        "share",
+        "alone",
+        if sampled { "  sampling ±" } else { "" }
+    ));
+    for (i, lever) in x.levers.iter().enumerate() {
+        let sampling = match k.sampling_ci95[i] {
+            Some(s) if sampled => format!("  {:>10}", format_value(s)),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "  {:<NAME_WIDTH$} {:>22} {:>6} {:>22}{sampling}\n",
+            cut(&lever.name),
+            pm(k.contributions[i].as_ref(), n),
+            percent(k.shares[i]),
+            pm(k.alone[i].as_ref(), n),
+        ));
+    }
+    let significant: Vec<_> = k.interactions.iter().filter(|i| i.significant).collect();
+    if !significant.is_empty() {
+        out.push_str("  interactions (significant; 0 when two levers act independently):\n");
+        for i in significant {
+            let pair = format!("{} × {}", cut(&i.a), cut(&i.b));
+            out.push_str(&format!("    {pair:<58} {:>22}\n", pm(Some(&i.effect), n)));
+        }
+    }
+    out
+}
+
+/// `explain.csv`: one row per KPI and lever (`kind` contribution), per KPI
+/// its total change (`total`), and per KPI and pair of levers their
+/// interaction (`interaction`, lever `A & B`).
+pub fn explain_csv(x: &Explanation) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "kpi",
+        "kind",
+        "lever",
+        "mean",
+        "ci95",
+        "share",
+        "alone",
+        "alone_ci95",
+        "sampling_ci95",
+        "replications",
+    ]);
+    let num = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+    for k in &x.kpis {
+        let reps = k.replications.to_string();
+        for (i, lever) in x.levers.iter().enumerate() {
+            let c = k.contributions[i];
+            let a = k.alone[i];
+            let _ = w.write_record([
+                k.kpi.as_str(),
+                "contribution",
+                &lever.name,
+                &num(c.map(|e| e.mean)),
+                &num(c.map(|e| e.ci95)),
+                &num(k.shares[i]),
+                &num(a.map(|e| e.mean)),
+                &num(a.map(|e| e.ci95)),
+                &num(k.sampling_ci95[i]),
+                &reps,
+            ]);
+        }
+        let _ = w.write_record([
+            k.kpi.as_str(),
+            "total",
+            "",
+            &num(k.total.map(|e| e.mean)),
+            &num(k.total.map(|e| e.ci95)),
+            "1",
+            "",
+            "",
+            "",
+            &reps,
+        ]);
+        for i in &k.interactions {
+            let _ = w.write_record([
+                k.kpi.as_str(),
+                "interaction",
+                &format!("{} & {}", i.a, i.b),
+                &i.effect.mean.to_string(),
+                &i.effect.ci95.to_string(),
+                "",
+                "",
+                "",
+                "",
+                &reps,
+            ]);
+        }
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// Writes `explain.json` and `explain.csv`.
+pub fn write_explain(dir: &mut OutDir, x: &Explanation) -> std::io::Result<()> {
+    dir.write(
+        "explain.json",
+        format!("{}\n", serde_json::to_string_pretty(x).unwrap_or_default()).as_bytes(),
+    )?;
+    dir.write("explain.csv", explain_csv(x).as_bytes())
+}
