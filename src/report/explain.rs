@@ -53,7 +53,7 @@ pub fn explain_table(x: &Explanation) -> String {
         ),
     };
     out.push_str(&format!(
-        "{}: {} levers, {how}; seed {}, {} replications per subset (paired)\n",
+        "{}\n{} levers, {how}; seed {}, {} replications per subset (paired)\n",
         x.design,
         x.levers.len(),
         x.seed,

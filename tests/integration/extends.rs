@@ -282,3 +282,39 @@ fn a_bad_key_inside_a_lever_points_at_its_line() {
         )
     );
 }
+
+#[test]
+fn the_changes_between_two_files_are_levers_that_rebuild_the_after_file() {
+    let after = "\
+name: after
+seed: 3
+replications: 4
+horizon: 3d
+pools:
+  window: {servers: 3}
+  desk: {servers: 1}
+processes:
+  customer:
+    steps:
+      - {serve: window, time: {exp: 1min}}
+arrivals:
+  - {name: customers, rate: 1.5/min, process: customer}
+";
+    let dir = folder(&[("base.yaml", BASE), ("after.yaml", after)]);
+    let before = resolve(&path(&dir, "base.yaml")).unwrap();
+    let after_design = resolve(&path(&dir, "after.yaml")).unwrap();
+    let changes = procsim::scenario::Design::changes(&before, &after_design).unwrap();
+    let names: Vec<&str> = changes.levers.iter().map(|l| l.name.as_str()).collect();
+    // `name` is not a lever; the window lost its discipline and gained a
+    // server (one lever), the spare pool went, the desk came.
+    assert_eq!(
+        names,
+        ["horizon", "pools.window", "pools.desk", "pools.spare"]
+    );
+    let fp = |m: procsim::model::Model| design_fingerprint(&m);
+    assert_eq!(fp(changes.full().unwrap()), fingerprint_of_text(after));
+    assert_eq!(
+        fp(changes.model(|_| false).unwrap()),
+        fingerprint_of_text(&BASE.replace("name: base", "name: after"))
+    );
+}

@@ -11,6 +11,7 @@ mod common;
 mod compare;
 mod determinism;
 mod errors;
+mod explain;
 mod extends;
 mod fuzz_regressions;
 mod invariants;
