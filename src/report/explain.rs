@@ -9,6 +9,10 @@ use crate::stats::Estimate;
 /// Widest lever name shown in the table (longer ones are cut with `…`).
 const NAME_WIDTH: usize = 28;
 
+/// The smallest interaction, as a fraction of the KPI's total change,
+/// the table shows.
+const RELEVANT: f64 = 0.05;
+
 /// `mean ± half`, or `–` without a value; the interval is left out with
 /// fewer than two replications.
 fn pm(e: Option<&Estimate>, replications: usize) -> String {
@@ -103,9 +107,18 @@ fn kpi_block(x: &Explanation, k: &KpiExplanation) -> String {
             pm(k.alone[i].as_ref(), n),
         ));
     }
-    let significant: Vec<_> = k.interactions.iter().filter(|i| i.significant).collect();
+    // Paired intervals are narrow, so a pair can be significant and still
+    // negligible: the table shows those worth reading (JSON and CSV keep all).
+    let total = k.total.map_or(0.0, |t| t.mean.abs());
+    let significant: Vec<_> = k
+        .interactions
+        .iter()
+        .filter(|i| i.significant && i.effect.mean.abs() >= RELEVANT * total)
+        .collect();
     if !significant.is_empty() {
-        out.push_str("  interactions (significant; 0 when two levers act independently):\n");
+        out.push_str(
+            "  interactions (significant and at least 5% of the change; 0 when levers act independently):\n",
+        );
         for i in significant {
             let pair = format!("{} × {}", cut(&i.a), cut(&i.b));
             out.push_str(&format!("    {pair:<58} {:>22}\n", pm(Some(&i.effect), n)));
