@@ -102,8 +102,8 @@ pub fn parse(text: &str, file: &str) -> Result<Node, ScenarioErrors> {
     }
 }
 
-/// Parses and validates scenario text; `file` names it in messages (and
-/// locates the bases of an `extends:`). Every lever is applied.
+/// Parses and validates scenario text; `file` names it in messages. Every
+/// lever is applied; `extends:` is refused (see [`design::resolve_bytes`]).
 pub fn load_str(text: &str, file: &str) -> Result<Model, ScenarioErrors> {
     load_bytes(text.as_bytes(), file)
 }
@@ -178,12 +178,19 @@ pub fn load_str_with(
     key: &str,
     value: &str,
 ) -> Result<Model, ScenarioErrors> {
-    let design = design::resolve_bytes(text.as_bytes(), file)?;
-    let mut root = design.node(|_| true)?;
-    let new_value = parse(value, &format!("--set {key}"))?;
-    set_path(&mut root, key, new_value)
-        .map_err(|e| ScenarioErrors::whole_file(file, format!("--set {key}: {e}")))?;
-    design.validate(&root)
+    design::resolve_bytes(text.as_bytes(), file)?.model_with(key, value)
+}
+
+impl Design {
+    /// The design (every lever applied) with `key` set to `value`, as
+    /// [`load_str_with`] does; used by `procsim sweep`.
+    pub fn model_with(&self, key: &str, value: &str) -> Result<Model, ScenarioErrors> {
+        let mut root = self.node(|_| true)?;
+        let new_value = parse(value, &format!("--set {key}"))?;
+        set_path(&mut root, key, new_value)
+            .map_err(|e| ScenarioErrors::whole_file(self.file(), format!("--set {key}: {e}")))?;
+        self.validate(&root)
+    }
 }
 
 fn set_path(root: &mut Node, key: &str, value: Node) -> Result<(), String> {

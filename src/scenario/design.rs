@@ -155,22 +155,37 @@ struct Link {
     root: Node,
 }
 
-/// Reads a scenario file and the chain of bases it extends.
+/// Reads a scenario file and the chain of bases it extends (paths
+/// relative to the file that names them).
 pub fn resolve(path: &Path) -> Result<Design, ScenarioErrors> {
     let bytes = super::read(path)?;
-    resolve_bytes(&bytes, &path.display().to_string())
-}
-
-/// Resolves scenario text named `file`; an `extends` path is relative to
-/// `file`'s folder.
-pub fn resolve_bytes(bytes: &[u8], file: &str) -> Result<Design, ScenarioErrors> {
-    let text = super::utf8(bytes, file)?;
-    let root = super::parse(text, file)?;
-    let path = std::fs::canonicalize(file).ok();
-    let mut sources = vec![file.to_string()];
-    let mut chain = vec![Link { path, root }];
+    let file = path.display().to_string();
+    let root = super::parse(super::utf8(&bytes, &file)?, &file)?;
+    let mut sources = vec![file];
+    let mut chain = vec![Link {
+        path: std::fs::canonicalize(path).ok(),
+        root,
+    }];
     read_chain(&mut chain, &mut sources)?;
     assemble(chain, sources)
+}
+
+/// Resolves scenario text named `file` without reading any other file:
+/// text with `extends:` is refused, since text given to the library (an
+/// upload, a test) should not make it read files; [`resolve`] follows it.
+pub fn resolve_bytes(bytes: &[u8], file: &str) -> Result<Design, ScenarioErrors> {
+    let root = super::parse(super::utf8(bytes, file)?, file)?;
+    let sources = vec![file.to_string()];
+    if let Some(node) = entry(&root, "extends") {
+        return Err(located(
+            &sources,
+            0,
+            node,
+            "extends",
+            "`extends` is followed only when a scenario is loaded from its file (procsim's commands, `scenario::load`), not from text".into(),
+        ));
+    }
+    assemble(vec![Link { path: None, root }], sources)
 }
 
 /// Follows `extends` from the last link of `chain` to the end.

@@ -318,3 +318,65 @@ arrivals:
         fingerprint_of_text(&BASE.replace("name: base", "name: after"))
     );
 }
+
+#[test]
+fn every_command_reads_a_file_that_extends_a_base() {
+    let dir = folder(&[
+        ("base.yaml", BASE),
+        (
+            "after.yaml",
+            "extends: base.yaml\nname: after\npools:\n  window: {servers: 3}\ntargets:\n  - {kpi: pools.window.utilization, max: 0.6}\n",
+        ),
+    ]);
+    let (base, after) = (path(&dir, "base.yaml"), path(&dir, "after.yaml"));
+    let procsim = || {
+        let mut c = assert_cmd::Command::cargo_bin("procsim").unwrap();
+        c.arg("-q");
+        c
+    };
+    procsim().arg("validate").arg(&after).assert().success();
+    let run = procsim()
+        .args(["run", "--json", "--reps", "2"])
+        .arg(&after)
+        .assert()
+        .success();
+    let summary: serde_json::Value = serde_json::from_slice(&run.get_output().stdout).unwrap();
+    assert_eq!(summary["scenario"], "after", "{summary}");
+    procsim()
+        .args(["compare", "--reps", "2"])
+        .arg(&base)
+        .arg(&after)
+        .assert()
+        .success();
+    procsim()
+        .args(["check", "--reps", "2"])
+        .arg(&after)
+        .assert()
+        .success();
+    // sweep sets a key of the merged design.
+    let sweep = procsim()
+        .args([
+            "sweep",
+            "--json",
+            "--reps",
+            "2",
+            "--set",
+            "pools.window.servers=3,4",
+        ])
+        .arg(&after)
+        .assert()
+        .success();
+    let sweep: serde_json::Value = serde_json::from_slice(&sweep.get_output().stdout).unwrap();
+    assert_eq!(sweep["points"].as_array().unwrap().len(), 2, "{sweep}");
+}
+
+#[test]
+fn text_given_to_the_library_does_not_make_it_read_files() {
+    let err = load_str("extends: /etc/hostname\n", "upload.yaml")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "error: upload.yaml:1:10: extends: `extends` is followed only when a scenario is loaded from its file (procsim's commands, `scenario::load`), not from text"
+    );
+}
