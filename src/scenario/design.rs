@@ -1,5 +1,5 @@
 //! Designs written as changes: a file may start with `extends: base.yaml`
-//! and give only what differs (merged by [`super::patch`]), and may group
+//! and give only what differs (merged as `patch.rs` says), and may group
 //! its changes into named `levers:`, each a patch on the same base.
 //!
 //! The chain of files is read first, each node tagged with its file's
