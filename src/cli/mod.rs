@@ -142,7 +142,7 @@ enum Command {
         /// KPIs to explain (repeatable; default: the headline KPIs).
         #[arg(long, value_name = "KPI")]
         kpi: Vec<String>,
-        /// Write explain.json and explain.csv here.
+        /// Write explain.json, explain.csv and charts/explain_KPI.svg|png here.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Print the explanation JSON instead of the table.

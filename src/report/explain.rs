@@ -1,9 +1,11 @@
-//! An explanation's exports: the terminal table, `explain.csv` and
-//! `explain.json` (see `crate::explain`).
+//! An explanation's exports: the terminal table, `explain.csv`,
+//! `explain.json` and a chart per KPI (see `crate::explain`).
 
+use super::chart::{ChartSpec, ForestRow};
 use super::files::OutDir;
 use super::{format_pm, format_value};
 use crate::explain::{Explanation, KpiExplanation, Method};
+use crate::kpi::{better, Better};
 use crate::stats::Estimate;
 
 /// Widest lever name shown in the table (longer ones are cut with `…`).
@@ -193,11 +195,59 @@ pub fn explain_csv(x: &Explanation) -> String {
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
-/// Writes `explain.json` and `explain.csv`.
+/// One chart per KPI: each lever's contribution and the total change,
+/// with 95% intervals, green where the change is significantly better,
+/// red where worse (by the KPI's direction).
+fn explain_charts(x: &Explanation) -> Vec<(String, ChartSpec)> {
+    x.kpis
+        .iter()
+        .filter(|k| k.replications > 0)
+        .map(|k| {
+            let direction = better(&k.kpi);
+            let row = |label: String, e: &Estimate| ForestRow {
+                label,
+                mean: e.mean,
+                interval: (e.mean - e.ci95, e.mean + e.ci95),
+                verdict: if k.replications < 2 || e.ci95 >= e.mean.abs() {
+                    0
+                } else {
+                    match (direction, e.mean < 0.0) {
+                        (Better::Neutral, _) => 0,
+                        (Better::Lower, true) | (Better::Higher, false) => 1,
+                        _ => -1,
+                    }
+                },
+            };
+            let mut rows: Vec<ForestRow> = x
+                .levers
+                .iter()
+                .zip(&k.contributions)
+                .filter_map(|(l, c)| Some(row(l.name.clone(), c.as_ref()?)))
+                .collect();
+            if let Some(t) = &k.total {
+                rows.push(row("total change".into(), t));
+            }
+            (
+                format!("explain_{}", k.kpi.replace('.', "_")),
+                ChartSpec::Forest {
+                    title: format!(
+                        "{}: each lever's contribution to the change, 95% intervals",
+                        k.kpi
+                    ),
+                    x_label: format!("change of {}", k.kpi),
+                    rows,
+                },
+            )
+        })
+        .collect()
+}
+
+/// Writes `explain.json`, `explain.csv` and `charts/explain_KPI.svg|png`.
 pub fn write_explain(dir: &mut OutDir, x: &Explanation) -> std::io::Result<()> {
     dir.write(
         "explain.json",
         format!("{}\n", serde_json::to_string_pretty(x).unwrap_or_default()).as_bytes(),
     )?;
-    dir.write("explain.csv", explain_csv(x).as_bytes())
+    dir.write("explain.csv", explain_csv(x).as_bytes())?;
+    super::write_charts(dir, explain_charts(x)).map(|_| ())
 }

@@ -286,4 +286,10 @@ fn the_command_writes_its_files_and_explains_a_file_against_what_it_extends() {
         2
     );
     assert!(out.join(procsim::report::files::MANIFEST).exists());
+    let svg = std::fs::read_to_string(out.join("charts/explain_wait_min.svg")).unwrap();
+    assert!(
+        svg.contains("pools.window") && svg.contains("total change"),
+        "{svg}"
+    );
+    assert!(out.join("charts/explain_wait_min.png").exists());
 }
