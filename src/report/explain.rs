@@ -251,3 +251,88 @@ pub fn write_explain(dir: &mut OutDir, x: &Explanation) -> std::io::Result<()> {
     dir.write("explain.csv", explain_csv(x).as_bytes())?;
     super::write_charts(dir, explain_charts(x)).map(|_| ())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explain::{Group, Interaction};
+
+    fn e(mean: f64, ci95: f64) -> Option<Estimate> {
+        Some(Estimate {
+            mean,
+            ci95,
+            min: mean - 1.0,
+            max: mean + 1.0,
+        })
+    }
+
+    fn example() -> Explanation {
+        let lever = |name: &str| Group {
+            name: name.into(),
+            members: vec![0],
+        };
+        Explanation {
+            design: "d.yaml".into(),
+            levers: vec![
+                lever("windows"),
+                lever("a_lever_with_a_very_long_name_indeed"),
+            ],
+            method: Method::Exact,
+            subsets: 4,
+            seed: 7,
+            replications: 10,
+            kpis: vec![KpiExplanation {
+                kpi: "wait_min".into(),
+                replications: 10,
+                before: e(10.0, 0.5),
+                after: e(4.0, 0.4),
+                total: e(-6.0, 0.3),
+                contributions: vec![e(-4.5, 0.2), e(-1.5, 0.1)],
+                shares: vec![Some(0.75), Some(0.25)],
+                alone: vec![e(-5.0, 0.2), e(-2.0, 0.1)],
+                sampling_ci95: vec![None, None],
+                interactions: vec![Interaction {
+                    a: "windows".into(),
+                    b: "a_lever_with_a_very_long_name_indeed".into(),
+                    effect: e(1.0, 0.2).unwrap(),
+                    significant: true,
+                }],
+                efficiency_gap: 0.0,
+            }],
+        }
+    }
+
+    #[test]
+    fn the_table_shows_contributions_shares_and_the_interaction() {
+        let table = explain_table(&example());
+        let expected = "\
+d.yaml
+2 levers, exact Shapley values over all 4 subsets; seed 7, 10 replications per subset (paired)
+
+wait_min: 10 -> 4, change -6 ± 0.300
+  lever                                  contribution  share                  alone
+  windows                               -4.50 ± 0.200    75%             -5 ± 0.200
+  a_lever_with_a_very_long_na…          -1.50 ± 0.100    25%             -2 ± 0.100
+  interactions (significant and at least 5% of the change; 0 when levers act independently):
+    windows × a_lever_with_a_very_long_na…                                  1 ± 0.200
+";
+        assert_eq!(table, expected);
+        assert!(table.lines().all(|l| l.chars().count() <= 100));
+    }
+
+    #[test]
+    fn the_csv_has_a_row_per_lever_the_total_and_each_pair() {
+        let csv = explain_csv(&example());
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "kpi,kind,lever,mean,ci95,share,alone,alone_ci95,sampling_ci95,replications",
+                "wait_min,contribution,windows,-4.5,0.2,0.75,-5,0.2,,10",
+                "wait_min,contribution,a_lever_with_a_very_long_name_indeed,-1.5,0.1,0.25,-2,0.1,,10",
+                "wait_min,total,,-6,0.3,1,,,,10",
+                "wait_min,interaction,windows & a_lever_with_a_very_long_name_indeed,1,0.2,,,,,10",
+            ]
+        );
+    }
+}
