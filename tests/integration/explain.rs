@@ -293,3 +293,33 @@ fn the_command_writes_its_files_and_explains_a_file_against_what_it_extends() {
     );
     assert!(out.join("charts/explain_wait_min.png").exists());
 }
+
+#[test]
+fn the_command_says_what_it_needs_when_the_baseline_is_unclear() {
+    let dir = folder(&[
+        ("base.yaml", BASE),
+        (
+            "design.yaml",
+            "extends: base.yaml\nlevers:\n  more: {pools: {window: {servers: 3}}}\n",
+        ),
+    ]);
+    let explain = |args: &[&Path]| {
+        let mut c = Command::cargo_bin("procsim").unwrap();
+        c.args(["explain", "-q"]);
+        for a in args {
+            c.arg(a);
+        }
+        c.assert().code(2)
+    };
+    let (base, design) = (dir.path().join("base.yaml"), dir.path().join("design.yaml"));
+    // Levers are explained against the design without them: BEFORE is not used.
+    explain(&[&design, &base]).stderr(predicates::str::contains(
+        "has `levers:`; they are explained against the design without them",
+    ));
+    // Neither levers nor extends, and no BEFORE.
+    explain(&[&base]).stderr(predicates::str::contains(
+        "has neither `levers:` nor `extends:`; give the baseline",
+    ));
+    // The same file twice: nothing differs.
+    explain(&[&base, &base]).stderr(predicates::str::contains("there are no levers"));
+}
