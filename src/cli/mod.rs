@@ -132,7 +132,7 @@ enum Command {
     },
     /// Explain a design's change against its baseline: each lever's Shapley contribution per KPI.
     #[command(
-        after_help = "Examples:\n  procsim explain scenarios/examples/hall-levers.yaml\n  procsim explain after.yaml before.yaml --kpi wait_min --out explain/\n\nLevers are AFTER's `levers:`; without them, each pool, process or other top-level entry that\ndiffers from BEFORE (default: the file AFTER extends) is one. Every subset of the levers is\nsimulated with the same seed and replications (paired); up to 8 levers all 2^k subsets (exact),\nbeyond (or with --samples N) the subsets along N random orders of the levers."
+        after_help = "Examples:\n  procsim explain scenarios/examples/changsha-levers.yaml --kpi wait_min\n  procsim explain after.yaml before.yaml --kpi wait_min --out explain/\n\nLevers are AFTER's `levers:`; without them, each pool, process or other top-level entry that\ndiffers from BEFORE (default: the file AFTER extends) is one. Every subset of the levers is\nsimulated with the same seed and replications (paired); up to 8 levers all 2^k subsets (exact),\nbeyond (or with --samples N) the subsets along N random orders of the levers."
     )]
     Explain {
         /// The design (a scenario with `levers:`, or one to compare with BEFORE).
