@@ -25,7 +25,10 @@
 //!   of every KPI (key, unit, direction, definition).
 //! - [`compare`](mod@compare) computes paired differences between designs; [`check`]
 //!   tests targets and baselines; [`sweep`] runs one design per value of a
-//!   parameter; [`merge`] combines the shards of a run split over machines.
+//!   parameter; [`merge`] combines the shards of a run split over machines;
+//!   [`explain`] splits a design's change into its levers' Shapley
+//!   contributions (a design written as `extends:` a base plus `levers:`,
+//!   [`scenario::Design`]).
 //! - [`report`] renders tables, CSV, JSON, charts and the HTML report.
 //!
 //! # Example
@@ -67,6 +70,7 @@ pub mod cli;
 pub mod compare;
 pub mod dist;
 pub mod engine;
+pub mod explain;
 pub mod kpi;
 pub mod merge;
 pub mod model;

@@ -5,6 +5,7 @@
 pub mod chart;
 pub mod check;
 pub mod csv;
+pub mod explain;
 pub mod files;
 pub(crate) mod run_files;
 pub mod sweep;

@@ -10,9 +10,11 @@
 pub(crate) mod arrivals;
 pub(crate) mod calendar;
 mod checker;
+pub mod design;
 pub(crate) mod dist;
 pub mod error;
 pub mod node;
+mod patch;
 pub(crate) mod pools;
 pub(crate) mod processes;
 pub(crate) mod steps;
@@ -20,6 +22,7 @@ pub(crate) mod targets;
 mod units;
 pub(crate) mod validate;
 
+pub use design::{resolve, Design, Lever};
 pub use error::{Problem, ScenarioErrors};
 pub use node::{Node, Value};
 
@@ -92,36 +95,40 @@ pub fn parse(text: &str, file: &str) -> Result<Node, ScenarioErrors> {
                     column: location.map(|l| l.column() as u32).filter(|&c| c > 0),
                     path: String::new(),
                     message: format!("invalid YAML: {message}"),
+                    file: None,
                 }],
             })
         }
     }
 }
 
-/// Parses and validates scenario text; `file` names it in messages.
+/// Parses and validates scenario text; `file` names it in messages. Every
+/// lever is applied; `extends:` is refused (see [`design::resolve_bytes`]).
 pub fn load_str(text: &str, file: &str) -> Result<Model, ScenarioErrors> {
-    let root = parse(text, file)?;
-    validate::model(&root, file)
+    load_bytes(text.as_bytes(), file)
 }
 
 /// Parses and validates scenario bytes (checked to be UTF-8).
 pub fn load_bytes(bytes: &[u8], file: &str) -> Result<Model, ScenarioErrors> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => load_str(text, file),
-        Err(e) => Err(ScenarioErrors::whole_file(
+    design::resolve_bytes(bytes, file)?.full()
+}
+
+/// Reads, parses and validates a scenario file (and the bases it extends).
+pub fn load(path: &std::path::Path) -> Result<Model, ScenarioErrors> {
+    resolve(path)?.full()
+}
+
+/// The bytes as UTF-8 text, or a problem about the whole file.
+fn utf8<'b>(bytes: &'b [u8], file: &str) -> Result<&'b str, ScenarioErrors> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        ScenarioErrors::whole_file(
             file,
             format!(
                 "the file is not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
                 e.valid_up_to()
             ),
-        )),
-    }
-}
-
-/// Reads, parses and validates a scenario file.
-pub fn load(path: &std::path::Path) -> Result<Model, ScenarioErrors> {
-    let bytes = read(path)?;
-    load_bytes(&bytes, &path.display().to_string())
+        )
+    })
 }
 
 /// Reads a scenario file's bytes, at most [`MAX_FILE_BYTES`] of them,
@@ -171,11 +178,19 @@ pub fn load_str_with(
     key: &str,
     value: &str,
 ) -> Result<Model, ScenarioErrors> {
-    let mut root = parse(text, file)?;
-    let new_value = parse(value, &format!("--set {key}"))?;
-    set_path(&mut root, key, new_value)
-        .map_err(|e| ScenarioErrors::whole_file(file, format!("--set {key}: {e}")))?;
-    validate::model(&root, file)
+    design::resolve_bytes(text.as_bytes(), file)?.model_with(key, value)
+}
+
+impl Design {
+    /// The design (every lever applied) with `key` set to `value`, as
+    /// [`load_str_with`] does; used by `procsim sweep`.
+    pub fn model_with(&self, key: &str, value: &str) -> Result<Model, ScenarioErrors> {
+        let mut root = self.node(|_| true)?;
+        let new_value = parse(value, &format!("--set {key}"))?;
+        set_path(&mut root, key, new_value)
+            .map_err(|e| ScenarioErrors::whole_file(self.file(), format!("--set {key}: {e}")))?;
+        self.validate(&root)
+    }
 }
 
 fn set_path(root: &mut Node, key: &str, value: Node) -> Result<(), String> {
@@ -232,6 +247,7 @@ fn set_path(root: &mut Node, key: &str, value: Node) -> Result<(), String> {
                                 value: Value::Str(seg.clone()),
                                 line: 0,
                                 column: 0,
+                                source: 0,
                             },
                             value.clone(),
                         ));

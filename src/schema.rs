@@ -108,7 +108,9 @@ pub fn scenario_schema() -> Value {
         "title": "procsim scenario (format version 1)",
         "type": "object",
         "additionalProperties": false,
-        "required": ["name", "horizon", "pools", "processes", "arrivals"],
+        // A file that extends a base gives only what differs.
+        "if": {"not": {"required": ["extends"]}},
+        "then": {"required": ["name", "horizon", "pools", "processes", "arrivals"]},
         "definitions": {
             "duration": duration,
             "dist": dist,
@@ -123,6 +125,9 @@ pub fn scenario_schema() -> Value {
             "steps": {"type": "array", "items": {"$ref": "#/definitions/step"}}
         },
         "properties": {
+            "extends": {"type": "string", "description": "a scenario file (relative to this one) this file gives the changes to: mappings merge key by key, other values (lists too) replace the base's, null removes a key"},
+            "levers": {"type": "object", "description": "named groups of changes, each merged onto the base like the file itself; the design is the base with every lever applied (procsim explain weighs each)",
+                       "additionalProperties": {"type": "object"}},
             "name": {"type": "string", "description": "shown in reports"},
             "description": {"type": "string"},
             "seed": {"type": "integer", "minimum": 0, "default": 1},
@@ -247,7 +252,12 @@ mod tests {
     fn schema_properties_are_the_keys_the_validator_accepts() {
         let s = scenario_schema();
         let top = &s["properties"];
-        same_keys("top level", validate::TOP_KEYS, &s);
+        let top_keys: Vec<&str> = validate::TOP_KEYS
+            .iter()
+            .chain(crate::scenario::design::DESIGN_KEYS)
+            .copied()
+            .collect();
+        same_keys("top level", &top_keys, &s);
         same_keys("calendar", calendar::CALENDAR_KEYS, &top["calendar"]);
 
         let pool = &top["pools"]["additionalProperties"];

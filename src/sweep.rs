@@ -156,13 +156,12 @@ pub fn plan(path: &Path, set: &str, kpis: &[String]) -> Result<SweepPlan, SetErr
         set: set.to_string(),
         message,
     })?;
-    let file = path.display().to_string();
-    // Read as a scenario file is: bounded, whatever the input.
-    let text = crate::scenario::read(path)?;
-    let text = String::from_utf8(text).map_err(|_| SetError::NotUtf8 { file: file.clone() })?;
+    // Read (with the bases it extends) as a scenario file is: bounded,
+    // whatever the input.
+    let design = crate::scenario::resolve(path)?;
     let mut models = Vec::new();
     for v in &values {
-        models.push(crate::scenario::load_str_with(&text, &file, &key, v)?);
+        models.push(design.model_with(&key, v)?);
     }
     let mut kpi_keys: Vec<String> = if kpis.is_empty() {
         let mut k: Vec<String> = vec!["wait_min".into(), "wait_p90_min".into()];

@@ -6,6 +6,7 @@
 
 use crate::check::BaselineError;
 use crate::engine::EngineError;
+use crate::explain::ExplainError;
 use crate::merge::MergeError;
 use crate::report::run_files::RunFilesError;
 use crate::scenario::ScenarioErrors;
@@ -106,6 +107,15 @@ impl From<BaselineError> for Failure {
 impl From<MergeError> for Failure {
     fn from(e: MergeError) -> Self {
         Failure::usage(e)
+    }
+}
+
+impl From<ExplainError> for Failure {
+    fn from(e: ExplainError) -> Self {
+        match e {
+            ExplainError::Scenario(e) => e.into(),
+            other => Failure::usage(other),
+        }
     }
 }
 

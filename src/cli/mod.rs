@@ -5,6 +5,7 @@
 
 mod check;
 mod compare;
+mod explain;
 mod failure;
 mod merge;
 mod progress;
@@ -33,6 +34,7 @@ Examples:
   procsim run scenarios/textbook/mmc.yaml           KPI table of one design
   procsim run s.yaml --out out/ --events            files: summary.json, replications.csv, cases.csv, events.csv
   procsim compare before.yaml after.yaml --out report/   paired comparison, report/report.html
+  procsim explain after.yaml                        what each lever contributes to the change
   procsim check scenarios/changsha/*.yaml           CI: exit 1 when a target is missed
   procsim sweep s.yaml --set pools.hall.servers=8..14    capacity planning
   procsim schema > scenario.schema.json             JSON Schema for editors
@@ -125,6 +127,33 @@ enum Command {
         /// Print a Markdown table of these KPIs instead (repeatable; default: the main scenario KPIs).
         #[arg(long, value_name = "KPI", num_args = 0.., default_missing_value = "")]
         markdown: Option<Vec<String>>,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Explain a design's change against its baseline: each lever's Shapley contribution per KPI.
+    #[command(
+        after_help = "Examples:\n  procsim explain scenarios/examples/changsha-levers.yaml --kpi wait_min\n  procsim explain after.yaml before.yaml --kpi wait_min --out explain/\n\nLevers are AFTER's `levers:`; without them, each pool, process or other top-level entry that\ndiffers from BEFORE (default: the file AFTER extends) is one. Every subset of the levers is\nsimulated with the same seed and replications (paired); up to 8 levers all 2^k subsets (exact),\nbeyond (or with --samples N) the subsets along N random orders of the levers."
+    )]
+    Explain {
+        /// The design (a scenario with `levers:`, or one to compare with BEFORE).
+        after: PathBuf,
+        /// The baseline (default: the file AFTER extends); not used when AFTER has levers.
+        before: Option<PathBuf>,
+        /// KPIs to explain (repeatable; default: the headline KPIs).
+        #[arg(long, value_name = "KPI")]
+        kpi: Vec<String>,
+        /// Write explain.json, explain.csv and charts/explain_KPI.svg|png here.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print the explanation JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Sample N random orders of the levers instead of simulating every subset (default beyond 8 levers: 50).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=100_000))]
+        samples: Option<u32>,
+        /// Merge levers that only validate together into one instead of stopping with exit 2.
+        #[arg(long)]
+        group_dependent: bool,
         #[command(flatten)]
         overrides: Overrides,
     },
@@ -367,6 +396,28 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
                 out: out.as_deref(),
                 json,
                 shard: shard.as_deref(),
+            },
+            &overrides,
+        ),
+        Command::Explain {
+            after,
+            before,
+            kpi,
+            out,
+            json,
+            samples,
+            group_dependent,
+            overrides,
+        } => explain::explain(
+            &ctx,
+            &explain::ExplainArgs {
+                after: &after,
+                before: before.as_deref(),
+                kpis: &kpi,
+                out: out.as_deref(),
+                json,
+                samples: samples.map(|n| n as usize),
+                group_dependent,
             },
             &overrides,
         ),

@@ -14,6 +14,9 @@ use crate::suggest::did_you_mean;
 pub(super) struct Checker<'a> {
     /// The file as named by the user.
     pub(super) file: &'a str,
+    /// The files a design was assembled from, by [`Node::source`] (the
+    /// first is `file`): a problem is reported in the file of its node.
+    sources: &'a [String],
     problems: Vec<Problem>,
 }
 
@@ -64,7 +67,17 @@ impl<'a> Checker<'a> {
     pub(super) fn new(file: &'a str) -> Self {
         Checker {
             file,
+            sources: &[],
             problems: Vec::new(),
+        }
+    }
+
+    /// A checker for a design assembled from `sources` (the file loaded
+    /// first, then the bases it extends).
+    pub(super) fn with_sources(file: &'a str, sources: &'a [String]) -> Self {
+        Checker {
+            sources,
+            ..Checker::new(file)
         }
     }
 
@@ -78,7 +91,14 @@ impl<'a> Checker<'a> {
                     self.err(root, "", "the scenario is incomplete");
                 }
                 let mut problems = self.problems;
-                problems.sort_by_key(|p| (p.line.unwrap_or(0), p.column.unwrap_or(0)));
+                // The loaded file's problems first, then each base's.
+                problems.sort_by(|a, b| {
+                    (&a.file, a.line.unwrap_or(0), a.column.unwrap_or(0)).cmp(&(
+                        &b.file,
+                        b.line.unwrap_or(0),
+                        b.column.unwrap_or(0),
+                    ))
+                });
                 Err(ScenarioErrors {
                     file: self.file.to_string(),
                     problems,
@@ -94,6 +114,9 @@ impl<'a> Checker<'a> {
             column: (node.column > 0).then_some(node.column),
             path: path.to_string(),
             message: message.into(),
+            file: (node.source > 0)
+                .then(|| self.sources.get(usize::from(node.source)).cloned())
+                .flatten(),
         });
     }
 

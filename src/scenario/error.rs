@@ -13,6 +13,9 @@ pub struct Problem {
     pub path: String,
     /// What is wrong and what would be right.
     pub message: String,
+    /// The file holding the problem when it is not [`ScenarioErrors::file`]
+    /// (a base the file extends).
+    pub file: Option<String>,
 }
 
 /// Every problem found in one file.
@@ -43,7 +46,7 @@ impl fmt::Display for ScenarioErrors {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "error: {}:{p}", self.file)?;
+            write!(f, "error: {}:{p}", p.file.as_deref().unwrap_or(&self.file))?;
         }
         Ok(())
     }
@@ -61,6 +64,7 @@ impl ScenarioErrors {
                 column: None,
                 path: String::new(),
                 message,
+                file: None,
             }],
         }
     }

@@ -19,6 +19,10 @@ pub struct Node {
     pub line: u32,
     /// 1-based column (0 when unknown).
     pub column: u32,
+    /// The file it was read from, as an index into the chain of files a
+    /// design was assembled from (0: the file loaded; see
+    /// `scenario::design`).
+    pub source: u16,
 }
 
 /// The kinds of YAML value.
@@ -59,6 +63,7 @@ impl From<Spanned<Value>> for Node {
         Node {
             line: u32::try_from(s.referenced.line()).unwrap_or(0),
             column: u32::try_from(s.referenced.column()).unwrap_or(0),
+            source: 0,
             value: s.value,
         }
     }

@@ -41,9 +41,12 @@ pub(crate) const RETURNS: &[(&str, Returns)] = &[
 /// Limits on sizes that keep a run finite.
 const MAX_HORIZON: Seconds = 100.0 * 365.0 * DAY;
 
-/// Builds the model, or returns every problem found.
-pub(super) fn model(root: &Node, file: &str) -> Result<Model, ScenarioErrors> {
-    let mut c = Checker::new(file);
+/// Builds the model, or returns every problem found, of a design assembled from several files (`sources[0]`
+/// the one loaded, then its bases), each problem reported in the file that
+/// holds its node.
+pub(super) fn model_from(root: &Node, sources: &[String]) -> Result<Model, ScenarioErrors> {
+    let file = sources.first().map_or("", String::as_str);
+    let mut c = Checker::with_sources(file, sources);
     let built = build(&mut c, root);
     c.finish(root, built)
 }

@@ -11,6 +11,8 @@ mod common;
 mod compare;
 mod determinism;
 mod errors;
+mod explain;
+mod extends;
 mod fuzz_regressions;
 mod invariants;
 mod library;

@@ -91,7 +91,9 @@ fn schema_is_draft7_and_valid_against_its_meta_schema() {
     if let Err(e) = jsonschema::meta::validate(&s) {
         panic!("the schema breaks the draft-07 meta-schema: {e}");
     }
-    let required: Vec<&str> = s["required"]
+    // Required unless the file extends a base (then it gives only changes).
+    assert_eq!(s["if"], json!({"not": {"required": ["extends"]}}));
+    let required: Vec<&str> = s["then"]["required"]
         .as_array()
         .unwrap()
         .iter()
