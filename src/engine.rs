@@ -25,12 +25,14 @@ mod result;
 mod state;
 
 pub use records::{CaseRecord, NoObserver, Observer, Outcome, StepRecord};
-pub use result::{area, HourAreas, PoolResult, ProcessResult, ReplicationResult, TREND_SEGMENTS};
+pub use result::{
+    area, CostResult, HourAreas, PoolResult, ProcessResult, ReplicationResult, TREND_SEGMENTS,
+};
 
 use crate::model::*;
 use crate::rng::StreamKey;
 use crate::stats::Quantiles;
-use crate::time::{Duration, Seconds, DAY, MINUTE};
+use crate::time::{Duration, Seconds, DAY, HOUR, MINUTE};
 use arrivals::StreamState;
 use events::{Agenda, Ev, TICKET_MASK};
 use state::{Case, CaseId, Cases, PoolState, Token, TokenId, Tokens, NO_POOL};
@@ -267,6 +269,8 @@ impl<'m, O: Observer> Sim<'m, O> {
             if case.live_tokens > 0 && !case.abandoned {
                 if case.counted {
                     self.result.unfinished += 1;
+                    self.result.citizen_seconds += case.hall;
+                    self.result.citizen_visits += u64::from(case.visits);
                 }
                 let rec = case.record(self.replication, self.now, Outcome::Unfinished);
                 self.observer.case(&rec);
@@ -284,6 +288,41 @@ impl<'m, O: Observer> Sim<'m, O> {
         } else {
             model.calendar.open_days_in(first_day, last_day) as f64
         };
+        let open_days = self.result.open_days;
+        for p in &mut self.result.pools {
+            p.open_days = open_days;
+        }
+        if let Some(costs) = &model.costs {
+            self.result.costs = Some(self.cost_totals(costs));
+        }
+    }
+
+    /// The replication's cost totals (and each pool's staff cost).
+    fn cost_totals(&mut self, costs: &Costs) -> CostResult {
+        let r = &mut self.result;
+        let mut total = CostResult::default();
+        for (p, &rate) in r.pools.iter_mut().zip(&costs.staff_per_hour) {
+            let hours = p.staff_hours();
+            p.staff_cost = Some(hours * rate);
+            total.staff_hours += hours;
+            total.staff_cost += hours * rate;
+        }
+        total.citizen_hours =
+            (r.citizen_seconds + costs.travel_time * r.citizen_visits as f64) / HOUR;
+        total.citizen_cost = total.citizen_hours * costs.citizen_value_per_hour
+            + costs.travel_cost * r.citizen_visits as f64;
+        total
+    }
+
+    /// Adds a counted case's time in the hall and its visits to the
+    /// citizens' totals, once, when it ends (completed, abandoned or still
+    /// open at the drain limit).
+    fn citizen_time(&mut self, c: CaseId) {
+        let case = &self.cases[c];
+        if case.counted {
+            self.result.citizen_seconds += case.hall;
+            self.result.citizen_visits += u64::from(case.visits);
+        }
     }
 
     fn schedule_arrival(&mut self, s: usize) {
@@ -631,10 +670,23 @@ impl<'m, O: Observer> Sim<'m, O> {
                 (d, now + d)
             }
             StepKind::Work { time, .. } => {
-                let d = time.sample(&mut rng);
-                (d, model.pools[pool].calendar.add_open_time(now, d))
+                let calendar = &model.pools[pool].calendar;
+                let mut d = time.sample(&mut rng);
+                if time.working_days() {
+                    d *= calendar.working_day();
+                }
+                (d, calendar.add_open_time(now, d))
             }
             _ => (0.0, now),
+        };
+        // Work taken while the pool is closed (during a `finish` overtime)
+        // really starts at the next opening: its effort counts from there.
+        let started = match &step.kind {
+            StepKind::Work { .. } if !self.pools[pool].open => model.pools[pool]
+                .calendar
+                .next_open(now)
+                .map_or(now, |t| t.min(end)),
+            _ => now,
         };
         let case = &mut self.cases[tok.case];
         if serve {
@@ -665,7 +717,7 @@ impl<'m, O: Observer> Sim<'m, O> {
         let tok = &mut self.tokens[t];
         tok.waiting = false;
         tok.wait_acc = 0.0;
-        tok.started = now;
+        tok.started = started;
         self.schedule(end, Ev::Done(t));
     }
 
@@ -677,10 +729,19 @@ impl<'m, O: Observer> Sim<'m, O> {
         let ps = &mut self.pools[pool];
         ps.busy -= 1;
         if !ps.open && now > ps.closed_at {
-            let from = ps.closed_at.max(ps.overtime_end);
-            if now > from && ps.closed_at >= self.model.warmup && ps.closed_at < self.model.horizon
-            {
-                self.result.pools[pool].overtime += now - from;
+            // A closing counts in the window of the open period it ends:
+            // (warmup, horizon]. (It was [warmup, horizon), which left out
+            // the overtime after a closing at the horizon itself, e.g. a
+            // horizon of `5wd` ending on Friday's closing, while Friday
+            // counted as an open day.)
+            let model = self.model;
+            if ps.closed_at > model.warmup && ps.closed_at <= model.horizon {
+                let from = ps.closed_at.max(ps.overtime_end);
+                let pr = &mut self.result.pools[pool];
+                if now > from {
+                    pr.overtime += now - from;
+                }
+                pr.overtime_staff += now - tok.started.max(ps.closed_at);
             }
             ps.overtime_end = ps.overtime_end.max(now);
         }
@@ -717,6 +778,8 @@ impl<'m, O: Observer> Sim<'m, O> {
             return;
         }
         case.abandoned = true;
+        self.citizen_time(c);
+        let case = &self.cases[c];
         if case.counted {
             self.result.abandoned += 1;
             self.result.hall_minutes += case.hall / MINUTE;
@@ -750,6 +813,7 @@ impl<'m, O: Observer> Sim<'m, O> {
     }
 
     fn complete(&mut self, c: CaseId) {
+        self.citizen_time(c);
         let model = self.model;
         let now = self.now;
         let case = &self.cases[c];

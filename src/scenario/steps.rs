@@ -280,19 +280,20 @@ fn resolve_pool(c: &mut Checker, pool_names: &[&str], n: &Node, p: &str) -> Opti
     }
 }
 
-/// The required `time:` of a `serve` or `work` step: effort in clock units.
-fn time_of(c: &mut Checker, s: &Site, what: &str) -> Option<Dist> {
+/// The required `time:` of a `serve` step (clock time: the citizen is
+/// there) or a `work` step (effort in the pool's open hours, so also `wd`:
+/// one working day of the pool's calendar).
+fn time_of(c: &mut Checker, s: &Site, what: &str, working_days: bool) -> Option<Dist> {
     let n = c.require(s.fields, s.path, "time", what)?;
-    let d = c.dist(n, &join(s.path, "time"), false)?;
-    if d.working_days() {
-        c.err(
-            n,
-            &join(s.path, "time"),
-            "service and work times are effort in clock units (s, min, h), not working days",
-        );
-        return None;
+    let path = join(s.path, "time");
+    if working_days {
+        return c.dist(n, &path, false);
     }
-    Some(d)
+    c.clock_dist(
+        n,
+        &path,
+        "a service is clock time with the citizen at the window; working days (wd) count only open hours and fit `work`, `wait` and `rework` delays",
+    )
 }
 
 /// `serve: pool` (or a list of pools), `time`, optional `patience` and `balk_at`.
@@ -312,9 +313,9 @@ fn serve(c: &mut Checker, rb: &RouteBuilder, s: &Site) -> Option<StepKind> {
         }
         _ => resolve_pool(c, rb.pool_names, body, kp).map(|p| vec![p]),
     };
-    let time = time_of(c, s, "the service time, e.g. `{exp: 5min}`");
+    let time = time_of(c, s, "the service time, e.g. `{exp: 5min}`", false);
     let patience = match s.fields.get("patience") {
-        Some(n) => Some(c.dist(n, &join(s.path, "patience"), false)?),
+        Some(n) => Some(c.clock_dist(n, &join(s.path, "patience"), "patience runs on the clock while the citizen waits in the hall; working days (wd) count only open hours")?),
         None => None,
     };
     let balk_at = match s.fields.get("balk_at") {
@@ -332,7 +333,7 @@ fn serve(c: &mut Checker, rb: &RouteBuilder, s: &Site) -> Option<StepKind> {
 /// `work: pool` and `time`.
 fn work(c: &mut Checker, rb: &RouteBuilder, s: &Site) -> Option<StepKind> {
     let pool = resolve_pool(c, rb.pool_names, s.body, &s.kp);
-    let time = time_of(c, s, "the effort, e.g. `{exp: 4h}`");
+    let time = time_of(c, s, "the effort, e.g. `{exp: 4h}` or `2wd`", true);
     Some(StepKind::Work {
         pool: pool?,
         time: time?,

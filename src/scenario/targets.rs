@@ -14,6 +14,7 @@ pub(super) fn targets(
     node: &Node,
     pools: &[&str],
     processes: &[&str],
+    costs: bool,
 ) -> Vec<Target> {
     if node.value == Value::Null {
         return Vec::new();
@@ -42,6 +43,14 @@ pub(super) fn targets(
             .and_then(|n| {
                 let k = c.string(n, &join(&path, "kpi"))?;
                 match crate::kpi::check_key(k, pools, processes) {
+                    Ok(()) if !costs && crate::kpi::find(k).is_some_and(|f| f.costs_only) => {
+                        c.err(
+                            n,
+                            &join(&path, "kpi"),
+                            format!("`{k}` is a cost KPI, measured only with a `costs:` section; add one (see the format's `costs`) or drop this target"),
+                        );
+                        None
+                    }
                     Ok(()) => Some(k.to_string()),
                     Err(e) => {
                         c.err(n, &join(&path, "kpi"), e);

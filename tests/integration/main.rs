@@ -9,6 +9,7 @@ mod check;
 mod cli;
 mod common;
 mod compare;
+mod costs;
 mod determinism;
 mod errors;
 mod fuzz_regressions;
