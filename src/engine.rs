@@ -24,7 +24,7 @@ mod records;
 mod result;
 mod state;
 
-pub use records::{CaseRecord, NoObserver, Observer, Outcome, StepRecord};
+pub use records::{CaseRecord, NoObserver, Observer, Outcome, QueueEvent, QueueRecord, StepRecord};
 pub use result::{
     area, CostResult, HourAreas, PoolResult, ProcessResult, ReplicationResult, TREND_SEGMENTS,
 };
@@ -264,6 +264,25 @@ impl<'m, O: Observer> Sim<'m, O> {
             r.limited += p.limited;
             r.on_time += p.on_time;
         }
+        // Citizens still queueing at a `serve` step (or sent home from
+        // one) have waited so far; their records and time count it.
+        for tok in self.tokens.live() {
+            let step = model.routes[tok.route as usize].steps.get(tok.pos as usize);
+            let case = &mut self.cases[tok.case];
+            if case.live_tokens == 0
+                || case.abandoned
+                || !matches!(step.map(|s| &s.kind), Some(StepKind::Serve { .. }))
+            {
+                continue;
+            }
+            let queued = if tok.waiting {
+                self.now - tok.queued_at
+            } else {
+                0.0
+            };
+            case.wait += tok.wait_acc + queued;
+            case.hall += tok.wait_acc + queued;
+        }
         // Cases still open at the drain limit.
         for case in self.cases.slots() {
             if case.live_tokens > 0 && !case.abandoned {
@@ -468,6 +487,7 @@ impl<'m, O: Observer> Sim<'m, O> {
                     }
                     if let Some(limit) = balk_at {
                         if self.pools[pool].waiting >= *limit {
+                            self.record_queue(t, pool, QueueEvent::Balk);
                             self.abandon(c);
                             self.end_token(t);
                             return Ok(());
@@ -559,6 +579,26 @@ impl<'m, O: Observer> Sim<'m, O> {
         }
     }
 
+    /// Hands a queue join or leave of a counted case to the observer.
+    fn record_queue(&mut self, t: TokenId, pool: PoolId, event: QueueEvent) {
+        if self.observer.wants_steps() {
+            let tok = self.tokens[t];
+            let case = &self.cases[tok.case];
+            if case.counted {
+                let rec = QueueRecord {
+                    case: case.number,
+                    process: case.process as usize,
+                    route: tok.route as usize,
+                    position: tok.pos as usize,
+                    pool,
+                    time: self.now,
+                    event,
+                };
+                self.observer.queue(&rec);
+            }
+        }
+    }
+
     fn record_step(&mut self, t: TokenId, pool: Option<PoolId>, start: Seconds, end: Seconds) {
         if self.observer.wants_steps() {
             let tok = self.tokens[t];
@@ -599,6 +639,9 @@ impl<'m, O: Observer> Sim<'m, O> {
         ps.push(self.model.pools[pool].discipline, t, ticket, priority);
         if ps.waiting as usize > self.limits.max_queue {
             return Err(self.overloaded(pool));
+        }
+        if serve {
+            self.record_queue(t, pool, QueueEvent::Join);
         }
 
         self.dispatch(pool)
@@ -768,6 +811,7 @@ impl<'m, O: Observer> Sim<'m, O> {
         tok.ticket = tok.ticket.wrapping_add(1);
         let c = tok.case;
         self.cases[c].wait += self.now - tok.queued_at + tok.wait_acc;
+        self.record_queue(t, pool, QueueEvent::Renege);
         self.abandon(c);
         self.end_token(t);
     }

@@ -306,6 +306,20 @@ impl Tokens {
     pub(super) fn release(&mut self, t: TokenId) {
         self.free.push(t);
     }
+
+    /// The tokens not ended, in slot order (for the end of a run).
+    pub(super) fn live(&self) -> Vec<Token> {
+        let mut free = vec![false; self.slots.len()];
+        for t in &self.free {
+            free[t.index()] = true;
+        }
+        self.slots
+            .iter()
+            .zip(free)
+            .filter(|(_, f)| !f)
+            .map(|(t, _)| *t)
+            .collect()
+    }
 }
 
 impl Index<TokenId> for Tokens {

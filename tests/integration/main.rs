@@ -12,6 +12,7 @@ mod compare;
 mod costs;
 mod determinism;
 mod errors;
+mod file_rows;
 mod fuzz_regressions;
 mod invariants;
 mod library;

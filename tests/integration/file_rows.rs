@@ -1,0 +1,163 @@
+//! What `cases.csv` and `events.csv` hold (`docs/files.md`), row by row,
+//! on small deterministic runs computed by hand in each test.
+
+use crate::common::{procsim, s, write};
+
+/// The rows of a CSV file as maps from header to field (no quoted commas
+/// in these files).
+fn rows(path: &std::path::Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    lines
+        .map(|l| {
+            header
+                .iter()
+                .cloned()
+                .zip(l.split(',').map(str::to_string))
+                .collect()
+        })
+        .collect()
+}
+
+fn run(yaml: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), "s.yaml", yaml);
+    let out = tmp.path().join("out");
+    let o = procsim(&["run", s(&file), "--out", s(&out), "--events", "-q"]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    (tmp, out)
+}
+
+/// One window, 25 min a citizen, patience 12 min, balking at 1 waiting;
+/// a citizen every 10 min (at 10, 20, ..., 50 min); warm-up 15 min; the
+/// run stops at 55 min. By hand: #0 (10, warm-up) is served 10-35; #1
+/// (20) joins and reneges at 32; #2 (30) balks (#1 is waiting); #3 (40)
+/// is served from 40, still in service at 55; #4 (50) joins and has
+/// waited 5 min at 55.
+const QUEUE: &str = "\
+name: queue events
+replications: 1
+horizon: 55min
+warmup: 15min
+drain_limit: 55min
+pools:
+  w: {servers: 1}
+processes:
+  p:
+    steps: [{id: desk, serve: w, time: 25min, patience: 12min, balk_at: 1}]
+arrivals:
+  - interarrival: 10min
+    process: p
+";
+
+#[test]
+fn cases_csv_has_warm_up_cases_and_waits_so_far() {
+    let (_tmp, out) = run(QUEUE);
+    let mut cases = rows(&out.join("cases.csv"));
+    cases.sort_by_key(|r| r["case"].parse::<u64>().unwrap());
+    let got: Vec<(&str, &str, &str, &str)> = cases
+        .iter()
+        .map(|r| {
+            (
+                r["case"].as_str(),
+                r["outcome"].as_str(),
+                r["wait_min"].as_str(),
+                r["counted"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("0", "completed", "0.000", "false"),
+            ("1", "abandoned", "12.000", "true"),
+            ("2", "abandoned", "0.000", "true"),
+            ("3", "unfinished", "0.000", "true"),
+            ("4", "unfinished", "5.000", "true"),
+        ]
+    );
+}
+
+#[test]
+fn events_csv_has_queue_joins_and_leaves_with_their_own_columns() {
+    let (_tmp, out) = run(QUEUE);
+    let events = rows(&out.join("events.csv"));
+    let got: Vec<(String, &str, &str, &str, &str)> = events
+        .iter()
+        .map(|r| {
+            assert_eq!(
+                r["case:concept:name"],
+                format!("{}-{}", r["replication"], r["case"])
+            );
+            assert_eq!(r["start_timestamp"], r["time:timestamp"]);
+            assert_eq!(r["concept:name"], "desk");
+            assert_eq!(r["org:resource"], "w");
+            (
+                r["case"].clone(),
+                r["event"].as_str(),
+                r["lifecycle:transition"].as_str(),
+                // The time of day, after the date's 'T'.
+                &r["time:timestamp"][11..16],
+                r["replication"].as_str(),
+            )
+        })
+        .collect();
+    let want = [
+        ("1", "join", "schedule", "00:20"),
+        ("2", "balk", "withdraw", "00:30"),
+        ("1", "renege", "withdraw", "00:32"),
+        ("3", "join", "schedule", "00:40"),
+        ("4", "join", "schedule", "00:50"),
+    ];
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for (g, w) in got.iter().zip(want) {
+        assert_eq!(
+            (g.0.as_str(), g.1, g.2, g.3, g.4),
+            (w.0, w.1, w.2, w.3, "0")
+        );
+    }
+}
+
+#[test]
+fn work_taken_during_overtime_shows_when_it_really_starts() {
+    // One server open 09:00-17:00, `finish` at closing, priority queue.
+    // Three citizens at 09:00, 4.5 h each: 09:00-13:30, 13:30-18:00, and
+    // the third still queued at closing. An online file (priority 1)
+    // reaches the queue at 14:00, ahead of the third citizen; the file
+    // is taken at 18:00, but its hour of work is done in open hours:
+    // Tuesday 09:00-10:00, and that is the row's start and end.
+    let yaml = "\
+name: overtime work
+replications: 1
+horizon: 1d
+calendar: {start: 2019-01-07, hours: [\"09:00-17:00\"]}
+pools:
+  w: {servers: 1, at_close: finish, discipline: priority}
+processes:
+  p:
+    steps: [{serve: w, time: 4.5h}]
+  f:
+    priority: 1
+    steps: [{id: file, work: w, time: 1h}]
+arrivals:
+  - appointments: {every: 8h, per_slot: 3}
+    process: p
+  - interarrival: 14h
+    channel: online
+    process: f
+";
+    let (_tmp, out) = run(yaml);
+    let events = rows(&out.join("events.csv"));
+    let file = events
+        .iter()
+        .find(|r| r["concept:name"] == "file" && r["event"] == "step")
+        .expect("the file's work row");
+    assert_eq!(file["start_timestamp"], "2019-01-08T09:00:00.000");
+    assert_eq!(file["time:timestamp"], "2019-01-08T10:00:00.000");
+}
