@@ -682,11 +682,36 @@ impl<'m, O: Observer> Sim<'m, O> {
             if ps.busy >= ps.serving_capacity() || ps.waiting == 0 {
                 return Ok(());
             }
-            let Some(t) = self.pop_queue(pool) else {
+            let next = if ps.open {
+                self.pop_queue(pool)
+            } else {
+                self.pop_citizen(pool)
+            };
+            let Some(t) = next else {
                 return Ok(());
             };
             self.start_service(t, pool);
         }
+    }
+
+    /// Pops the first citizen (a valid `serve` entry) of a closed pool's
+    /// queue, for `finish` overtime: files queued for `work` keep their
+    /// place until the opening. (Taking a file then held an overtime server
+    /// all night, so the citizens kept for overtime waited for the next day.)
+    fn pop_citizen(&mut self, pool: usize) -> Option<TokenId> {
+        let discipline = self.model.pools[pool].discipline;
+        let (tokens, routes) = (&self.tokens, &self.model.routes);
+        let (t, _) = self.pools[pool].pop_where(discipline, |t, ticket| {
+            let tok = &tokens[t];
+            tok.waiting
+                && tok.ticket == ticket
+                && tok.pool == pool as u32
+                && matches!(
+                    routes[tok.route as usize].steps[tok.pos as usize].kind,
+                    StepKind::Serve { .. }
+                )
+        })?;
+        Some(t)
     }
 
     fn start_service(&mut self, t: TokenId, pool: usize) {

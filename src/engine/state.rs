@@ -441,6 +441,35 @@ impl PoolState {
         }
     }
 
+    /// Pops the first entry (valid or stale) for which `take` holds,
+    /// leaving the others where they were (same places, same order).
+    pub(super) fn pop_where(
+        &mut self,
+        discipline: Discipline,
+        mut take: impl FnMut(TokenId, u32) -> bool,
+    ) -> Option<(TokenId, u32)> {
+        match discipline {
+            Discipline::Fifo => {
+                let i = self.fifo.iter().position(|&(t, k)| take(t, k))?;
+                self.fifo.remove(i)
+            }
+            Discipline::Priority => {
+                let mut skipped = Vec::new();
+                let mut found = None;
+                while let Some(e) = self.priority.pop() {
+                    if take(e.token, e.ticket) {
+                        found = Some((e.token, e.ticket));
+                        break;
+                    }
+                    skipped.push(e);
+                }
+                // Entries keep their priority and order, so they pop as before.
+                self.priority.extend(skipped);
+                found
+            }
+        }
+    }
+
     /// Pops the next entry, valid or stale.
     #[inline]
     pub(super) fn pop(&mut self, discipline: Discipline) -> Option<(TokenId, u32)> {

@@ -129,9 +129,12 @@ fn work_taken_during_overtime_shows_when_it_really_starts() {
     // One server open 09:00-17:00, `finish` at closing, priority queue.
     // Three citizens at 09:00, 4.5 h each: 09:00-13:30, 13:30-18:00, and
     // the third still queued at closing. An online file (priority 1)
-    // reaches the queue at 14:00, ahead of the third citizen; the file
-    // is taken at 18:00, but its hour of work is done in open hours:
-    // Tuesday 09:00-10:00, and that is the row's start and end.
+    // reaches the queue at 14:00, ahead of the third citizen. Overtime is
+    // for the citizens kept at closing: the third is served 18:00-22:30
+    // (330 min past closing), and the file's hour of work is done at the
+    // opening, Tuesday 09:00-10:00, the row's start and end. (The file
+    // used to be taken at 18:00 and hold the server all night, the row
+    // starting at 18:00, and the citizen waited for Tuesday 10:00.)
     let yaml = "\
 name: overtime work
 replications: 1
@@ -160,4 +163,23 @@ arrivals:
         .expect("the file's work row");
     assert_eq!(file["start_timestamp"], "2019-01-08T09:00:00.000");
     assert_eq!(file["time:timestamp"], "2019-01-08T10:00:00.000");
+    let mut served: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|r| r["concept:name"] == "serve w" && r["event"] == "step")
+        .map(|r| (r["start_timestamp"].as_str(), r["time:timestamp"].as_str()))
+        .collect();
+    served.sort();
+    assert_eq!(
+        served,
+        [
+            ("2019-01-07T09:00:00.000", "2019-01-07T13:30:00.000"),
+            ("2019-01-07T13:30:00.000", "2019-01-07T18:00:00.000"),
+            ("2019-01-07T18:00:00.000", "2019-01-07T22:30:00.000"),
+        ]
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    // One open day: 330 min past closing.
+    assert_eq!(summary["kpis"]["overtime_min"]["mean"], 330.0);
+    assert_eq!(summary["pools"]["w"]["overtime_min"]["mean"], 330.0);
 }
