@@ -390,9 +390,10 @@ pub fn split_key(key: &str) -> Option<(Level, Option<&str>, &str)> {
     Some((Level::Scenario, None, key))
 }
 
-/// Checks that `key` names a KPI for the given pool and process names;
-/// returns a message saying what would be right otherwise.
-pub fn check_key(key: &str, pools: &[&str], processes: &[&str]) -> Result<(), String> {
+/// Checks that `key` names a KPI for the given pool and process names, a
+/// cost KPI only if the scenario has `costs`; returns a message saying
+/// what would be right otherwise.
+pub fn check_key(key: &str, pools: &[&str], processes: &[&str], costs: bool) -> Result<(), String> {
     let Some((level, name, kpi)) = split_key(key) else {
         return Err(format!("`{key}` is not a KPI key; write e.g. `wait_min`, `pools.NAME.utilization` or `processes.NAME.lead_time_wd`"));
     };
@@ -424,6 +425,9 @@ pub fn check_key(key: &str, pools: &[&str], processes: &[&str]) -> Result<(), St
             "unknown KPI `{kpi}` in `{key}`{hint}; {level} KPIs are: {}",
             kpis.join(", ")
         ));
+    }
+    if !costs && find(key).is_some_and(|k| k.costs_only) {
+        return Err(format!("`{key}` is a cost KPI, measured only with a `costs:` section; add one (see the format's `costs`) or drop it"));
     }
     Ok(())
 }

@@ -42,15 +42,7 @@ pub(super) fn targets(
             )
             .and_then(|n| {
                 let k = c.string(n, &join(&path, "kpi"))?;
-                match crate::kpi::check_key(k, pools, processes) {
-                    Ok(()) if !costs && crate::kpi::find(k).is_some_and(|f| f.costs_only) => {
-                        c.err(
-                            n,
-                            &join(&path, "kpi"),
-                            format!("`{k}` is a cost KPI, measured only with a `costs:` section; add one (see the format's `costs`) or drop this target"),
-                        );
-                        None
-                    }
+                match crate::kpi::check_key(k, pools, processes, costs) {
                     Ok(()) => Some(k.to_string()),
                     Err(e) => {
                         c.err(n, &join(&path, "kpi"), e);
