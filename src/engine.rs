@@ -111,6 +111,13 @@ pub enum EngineError {
     Resources(String),
 }
 
+/// A case's time in the hall as a citizen: every wait in a `serve` queue
+/// (also before reneging, and so far when the run stopped) and every
+/// service. (Not `Case::hall`, which counts waits only once served.)
+fn citizen_seconds(case: &Case) -> Seconds {
+    case.wait + case.served
+}
+
 /// The simulation of one replication.
 struct Sim<'m, O: Observer> {
     model: &'m Model,
@@ -288,7 +295,7 @@ impl<'m, O: Observer> Sim<'m, O> {
             if case.live_tokens > 0 && !case.abandoned {
                 if case.counted {
                     self.result.unfinished += 1;
-                    self.result.citizen_seconds += case.hall;
+                    self.result.citizen_seconds += citizen_seconds(case);
                     self.result.citizen_visits += u64::from(case.visits);
                 }
                 let rec = case.record(self.replication, self.now, Outcome::Unfinished);
@@ -339,7 +346,7 @@ impl<'m, O: Observer> Sim<'m, O> {
     fn citizen_time(&mut self, c: CaseId) {
         let case = &self.cases[c];
         if case.counted {
-            self.result.citizen_seconds += case.hall;
+            self.result.citizen_seconds += citizen_seconds(case);
             self.result.citizen_visits += u64::from(case.visits);
         }
     }
@@ -760,6 +767,7 @@ impl<'m, O: Observer> Sim<'m, O> {
         if serve {
             case.wait += wait;
             case.hall += wait + duration;
+            case.served += duration;
         }
         if case.counted {
             let wait_min = wait / MINUTE;

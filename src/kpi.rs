@@ -243,7 +243,7 @@ pub static KPIS: &[Kpi] = &[
         "staff hours of the window times each pool's `staff_per_hour`, over the cases that arrived after the warm-up (the `arrived` KPI: every counted case, finished or not)",
         Scenario(|r| per_case(r, |c| c.staff_cost)))),
     cost(kpi("citizen_hours_per_case", "h", Lower, "citizen hours per case",
-        "hours a counted case costs its citizen: `travel_time` per visit to the hall plus waits and services at `serve` steps, over the cases that arrived after the warm-up",
+        "hours a counted case costs its citizen: `travel_time` per visit to the hall, waits in `serve` queues (also before giving up, and so far when the run stopped) and services started, over the cases that arrived after the warm-up",
         Scenario(|r| per_case(r, |c| c.citizen_hours)))),
     cost(kpi("citizen_cost_per_case", "currency", Lower, "citizen cost per case",
         "citizen hours times `citizen_value_per_hour`, plus `travel_cost` per visit, over the cases that arrived after the warm-up",

@@ -87,6 +87,8 @@ pub(super) struct Case {
     pub(super) wait: Seconds,
     /// Time in the hall: serve waits and services.
     pub(super) hall: Seconds,
+    /// Service time at `serve` steps (a service started counts whole).
+    pub(super) served: Seconds,
 }
 
 impl Case {
@@ -113,6 +115,7 @@ impl Case {
             limit_start: f64::NAN,
             wait: 0.0,
             hall: 0.0,
+            served: 0.0,
         }
     }
 

@@ -257,3 +257,37 @@ fn misplaced_working_days_and_bad_costs_are_located_and_explained() {
         "{target}"
     );
 }
+
+#[test]
+fn citizen_hours_count_waits_before_giving_up_and_so_far() {
+    // One window, 25 min a citizen, patience 12 min, balking at 1 waiting;
+    // a citizen every 10 min (10, 20, ..., 50 min); warm-up 15 min; the
+    // run stops at 55 min. Counted: #1 (20) waits 12 min and reneges; #2
+    // (30) balks, 0 min; #3 (40) is served from 40 (25 min, counted whole);
+    // #4 (50) has waited 5 min at 55. One visit each, 10 min of travel.
+    let yaml = "\
+name: citizens
+replications: 1
+horizon: 55min
+warmup: 15min
+drain_limit: 55min
+pools:
+  w: {servers: 1}
+processes:
+  p:
+    steps: [{serve: w, time: 25min, patience: 12min, balk_at: 1}]
+arrivals:
+  - interarrival: 10min
+    process: p
+costs: {travel_time: 10min, citizen_value_per_hour: 60, travel_cost: 2}
+";
+    let run = run_text(yaml);
+    assert_eq!(kpi(&run, "arrived").mean, 4.0);
+    let minutes = (12.0 + 0.0 + 25.0 + 5.0) + 4.0 * 10.0;
+    let hours = minutes / 60.0 / 4.0;
+    assert!(close(kpi(&run, "citizen_hours_per_case").mean, hours));
+    assert!(close(
+        kpi(&run, "citizen_cost_per_case").mean,
+        hours * 60.0 + 2.0
+    ));
+}
