@@ -208,7 +208,15 @@ pub(super) fn arrivals(
                 }
             }
             "interarrival" => c.dist(kn, &kp, false).and_then(|d| {
-                if d.working_days() || d.mean() <= 0.0 {
+                if d.working_days() {
+                    c.err(
+                        kn,
+                        &kp,
+                        "use a clock unit here (s, min, h, d), not working days (wd): the gap between arrivals is clock time (for the hall, counted in its open hours already)",
+                    );
+                    return None;
+                }
+                if d.mean() <= 0.0 {
                     c.err(
                         kn,
                         &kp,

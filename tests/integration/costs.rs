@@ -221,6 +221,14 @@ fn misplaced_working_days_and_bad_costs_are_located_and_explained() {
             && patience_wd.contains("patience runs on the clock"),
         "{patience_wd}"
     );
+    let gap_wd = refused(&base.replace(
+        "appointments: {every: 1h, per_slot: 1}",
+        "interarrival: {exp: 0.1wd}",
+    ));
+    assert!(
+        gap_wd.contains("arrivals[0].interarrival") && gap_wd.contains("not working days (wd)"),
+        "{gap_wd}"
+    );
     let every_wd = refused(&base.replace("every: 1h", "every: 1wd"));
     assert!(
         every_wd.contains("slots are spaced in clock time"),
