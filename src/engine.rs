@@ -801,10 +801,15 @@ impl<'m, O: Observer> Sim<'m, O> {
         let tok = self.tokens[t];
         let pool = tok.pool as usize;
         let now = self.now;
+        let serve = matches!(self.step_of(t).kind, StepKind::Serve { .. });
         self.integrate(pool, now);
         let ps = &mut self.pools[pool];
         ps.busy -= 1;
-        if !ps.open && now > ps.closed_at {
+        // The part of a service past the pool's last closing: up to now if
+        // it is still closed, up to the reopening if the service ran through
+        // a break (left out before). `work` effort pauses at closing instead.
+        let closed_until = if ps.open { ps.opened_at } else { now };
+        if serve && closed_until > ps.closed_at && tok.started < closed_until {
             // A closing counts in the window of the open period it ends:
             // (warmup, horizon]. (It was [warmup, horizon), which left out
             // the overtime after a closing at the horizon itself, e.g. a
@@ -814,12 +819,12 @@ impl<'m, O: Observer> Sim<'m, O> {
             if ps.closed_at > model.warmup && ps.closed_at <= model.horizon {
                 let from = ps.closed_at.max(ps.overtime_end);
                 let pr = &mut self.result.pools[pool];
-                if now > from {
-                    pr.overtime += now - from;
+                if closed_until > from {
+                    pr.overtime += closed_until - from;
                 }
-                pr.overtime_staff += now - tok.started.max(ps.closed_at);
+                pr.overtime_staff += closed_until - tok.started.max(ps.closed_at);
             }
-            ps.overtime_end = ps.overtime_end.max(now);
+            ps.overtime_end = ps.overtime_end.max(closed_until);
         }
         self.record_step(t, Some(pool), tok.started, now);
         self.tokens[t].pos += 1;
@@ -946,6 +951,9 @@ impl<'m, O: Observer> Sim<'m, O> {
         let previous = ps.capacity;
         ps.open = open && capacity > 0;
         ps.capacity = capacity;
+        if !was_open && ps.open {
+            ps.opened_at = now;
+        }
         if was_open && !ps.open {
             ps.closed_at = now;
             ps.overtime_end = now;

@@ -233,7 +233,7 @@ pub static KPIS: &[Kpi] = &[
         "completed cases per open day of the calendar",
         Scenario(|r| (r.open_days > 0.0).then(|| r.completed as f64 / r.open_days))),
     kpi("overtime_min", "min", Lower, "overtime per open day",
-        "minutes per open day that pools served past closing (for each pool, from each closing to the end of the last service running past it, however many servers stayed), summed over the pools",
+        "minutes per open day that pools served past closing (for each pool, from each closing to the end of the last service running past it, or to the reopening after a break, however many servers stayed), summed over the pools",
         Scenario(|r| (r.open_days > 0.0)
             .then(|| r.pools.iter().map(|p| p.overtime).sum::<f64>() / 60.0 / r.open_days))),
     cost(kpi("staff_hours_per_day", "h", Neutral, "staff hours per open day",
@@ -276,7 +276,7 @@ pub static KPIS: &[Kpi] = &[
         "services this pool started for counted cases",
         Pool(|p| count(p.served))),
     kpi("overtime_min", "min", Lower, "overtime per open day",
-        "minutes per open day this pool served past closing: from each closing to the end of the last service running past it",
+        "minutes per open day this pool served past closing: from each closing to the end of the last service running past it, or to the reopening after a break",
         Pool(|p| per_day(p, p.overtime / 60.0))),
     cost(kpi("staff_hours_per_day", "h", Neutral, "staff hours per open day",
         "this pool's server-hours per open day: servers present while open, plus each server's service time past closing",

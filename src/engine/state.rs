@@ -370,6 +370,8 @@ pub(super) struct PoolState {
     pub(super) overtime_left: u32,
     pub(super) overtime_capacity: u32,
     pub(super) closed_at: Seconds,
+    /// Its last opening (with servers).
+    pub(super) opened_at: Seconds,
     /// The end of the overtime counted so far.
     pub(super) overtime_end: Seconds,
     /// When the levels were last integrated.
@@ -413,6 +415,7 @@ impl PoolState {
             overtime_left: 0,
             overtime_capacity: 0,
             closed_at: 0.0,
+            opened_at: 0.0,
             overtime_end: 0.0,
             last_change: 0.0,
             hour_start: 0.0,

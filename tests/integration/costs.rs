@@ -299,3 +299,33 @@ costs: {travel_time: 10min, citizen_value_per_hour: 60, travel_cost: 2}
         hours * 60.0 + 2.0
     ));
 }
+
+#[test]
+fn a_service_running_through_a_break_is_overtime_until_the_reopening() {
+    // One window open 09:00-12:00 and 13:00-17:00, `finish` at closing;
+    // citizens booked at 09:00, 11:00, 13:00 and 15:00, 150 min each:
+    // 09:00-11:30, 11:30-14:00 (through the lunch break: 60 min past the
+    // 12:00 closing, the pool reopening at 13:00), 14:00-16:30 and
+    // 16:30-19:00 (120 min past 17:00). One open day: 180 min.
+    let yaml = "\
+name: lunch
+replications: 1
+horizon: 1d
+calendar: {start: 2019-01-07, hours: [\"09:00-12:00\", \"13:00-17:00\"]}
+pools:
+  w: {servers: 1, at_close: finish}
+processes:
+  p:
+    steps: [{serve: w, time: 150min}]
+arrivals:
+  - appointments: {every: 2h, per_slot: 1}
+    process: p
+costs: {staff_per_hour: 1}
+";
+    let run = run_text(yaml);
+    assert_eq!(kpi(&run, "arrived").mean, 4.0);
+    assert!(close(kpi(&run, "overtime_min").mean, 180.0));
+    assert!(close(kpi(&run, "pools.w.overtime_min").mean, 180.0));
+    // 7 scheduled hours and 3 of overtime.
+    assert!(close(kpi(&run, "staff_hours_per_day").mean, 10.0));
+}
