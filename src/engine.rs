@@ -25,13 +25,15 @@ mod result;
 mod returns;
 mod state;
 
-pub use records::{CaseRecord, NoObserver, Observer, Outcome, StepRecord};
-pub use result::{area, HourAreas, PoolResult, ProcessResult, ReplicationResult, TREND_SEGMENTS};
+pub use records::{CaseRecord, NoObserver, Observer, Outcome, QueueEvent, QueueRecord, StepRecord};
+pub use result::{
+    area, CostResult, HourAreas, PoolResult, ProcessResult, ReplicationResult, TREND_SEGMENTS,
+};
 
 use crate::model::*;
 use crate::rng::StreamKey;
 use crate::stats::Quantiles;
-use crate::time::{Duration, Seconds, DAY, MINUTE};
+use crate::time::{Duration, Seconds, DAY, HOUR, MINUTE};
 use arrivals::StreamState;
 use events::{Agenda, Ev, TICKET_MASK};
 use state::{Case, CaseId, Cases, PoolState, Token, TokenId, Tokens, NO_POOL};
@@ -108,6 +110,13 @@ pub enum EngineError {
     /// The machine refused a resource (e.g. worker threads).
     #[error("could not start the simulation: {0}")]
     Resources(String),
+}
+
+/// A case's time in the hall as a citizen: every wait in a `serve` queue
+/// (also before reneging, and so far when the run stopped) and every
+/// service. (Not `Case::hall`, which counts waits only once served.)
+fn citizen_seconds(case: &Case) -> Seconds {
+    case.wait + case.served
 }
 
 /// The simulation of one replication.
@@ -267,11 +276,32 @@ impl<'m, O: Observer> Sim<'m, O> {
             r.limited += p.limited;
             r.on_time += p.on_time;
         }
+        // Citizens still queueing at a `serve` step (or sent home from
+        // one) have waited so far; their records and time count it.
+        for tok in self.tokens.live() {
+            let step = model.routes[tok.route as usize].steps.get(tok.pos as usize);
+            let case = &mut self.cases[tok.case];
+            if case.live_tokens == 0
+                || case.abandoned
+                || !matches!(step.map(|s| &s.kind), Some(StepKind::Serve { .. }))
+            {
+                continue;
+            }
+            let queued = if tok.waiting {
+                self.now - tok.queued_at
+            } else {
+                0.0
+            };
+            case.wait += tok.wait_acc + queued;
+            case.hall += tok.wait_acc + queued;
+        }
         // Cases still open at the drain limit.
         for case in self.cases.slots() {
             if case.live_tokens > 0 && !case.abandoned {
                 if case.counted {
                     self.result.unfinished += 1;
+                    self.result.citizen_seconds += citizen_seconds(case);
+                    self.result.citizen_visits += u64::from(case.visits);
                 }
                 let rec = case.record(self.replication, self.now, Outcome::Unfinished);
                 self.observer.case(&rec);
@@ -289,6 +319,41 @@ impl<'m, O: Observer> Sim<'m, O> {
         } else {
             model.calendar.open_days_in(first_day, last_day) as f64
         };
+        let open_days = self.result.open_days;
+        for p in &mut self.result.pools {
+            p.open_days = open_days;
+        }
+        if let Some(costs) = &model.costs {
+            self.result.costs = Some(self.cost_totals(costs));
+        }
+    }
+
+    /// The replication's cost totals (and each pool's staff cost).
+    fn cost_totals(&mut self, costs: &Costs) -> CostResult {
+        let r = &mut self.result;
+        let mut total = CostResult::default();
+        for (p, &rate) in r.pools.iter_mut().zip(&costs.staff_per_hour) {
+            let hours = p.staff_hours();
+            p.staff_cost = Some(hours * rate);
+            total.staff_hours += hours;
+            total.staff_cost += hours * rate;
+        }
+        total.citizen_hours =
+            (r.citizen_seconds + costs.travel_time * r.citizen_visits as f64) / HOUR;
+        total.citizen_cost = total.citizen_hours * costs.citizen_value_per_hour
+            + costs.travel_cost * r.citizen_visits as f64;
+        total
+    }
+
+    /// Adds a counted case's time in the hall and its visits to the
+    /// citizens' totals, once, when it ends (completed, abandoned or still
+    /// open at the drain limit).
+    fn citizen_time(&mut self, c: CaseId) {
+        let case = &self.cases[c];
+        if case.counted {
+            self.result.citizen_seconds += citizen_seconds(case);
+            self.result.citizen_visits += u64::from(case.visits);
+        }
     }
 
     fn schedule_arrival(&mut self, s: usize) {
@@ -427,8 +492,9 @@ impl<'m, O: Observer> Sim<'m, O> {
                     }
                     if let Some(limit) = balk_at {
                         if self.pools[pool].waiting >= *limit {
+                            self.record_queue(t, pool, QueueEvent::Balk);
                             self.cases[c].leave_hall(now);
-                            self.give_up(t, balk_retry.as_deref());
+                            self.give_up(t, pool, balk_retry.as_deref());
                             return Ok(());
                         }
                     }
@@ -597,6 +663,26 @@ impl<'m, O: Observer> Sim<'m, O> {
         self.schedule(at.max(now), Ev::Resume(t));
     }
 
+    /// Hands a queue join or leave of a counted case to the observer.
+    fn record_queue(&mut self, t: TokenId, pool: PoolId, event: QueueEvent) {
+        if self.observer.wants_steps() {
+            let tok = self.tokens[t];
+            let case = &self.cases[tok.case];
+            if case.counted {
+                let rec = QueueRecord {
+                    case: case.number,
+                    process: case.process as usize,
+                    route: tok.route as usize,
+                    position: tok.pos as usize,
+                    pool,
+                    time: self.now,
+                    event,
+                };
+                self.observer.queue(&rec);
+            }
+        }
+    }
+
     fn record_step(&mut self, t: TokenId, pool: Option<PoolId>, start: Seconds, end: Seconds) {
         if self.observer.wants_steps() {
             let tok = self.tokens[t];
@@ -638,6 +724,9 @@ impl<'m, O: Observer> Sim<'m, O> {
         if ps.waiting as usize > self.limits.max_queue {
             return Err(self.overloaded(pool));
         }
+        if serve {
+            self.record_queue(t, pool, QueueEvent::Join);
+        }
 
         self.dispatch(pool)
     }
@@ -677,11 +766,36 @@ impl<'m, O: Observer> Sim<'m, O> {
             if ps.busy >= ps.serving_capacity() || ps.waiting == 0 {
                 return Ok(());
             }
-            let Some(t) = self.pop_queue(pool) else {
+            let next = if ps.open {
+                self.pop_queue(pool)
+            } else {
+                self.pop_citizen(pool)
+            };
+            let Some(t) = next else {
                 return Ok(());
             };
             self.start_service(t, pool);
         }
+    }
+
+    /// Pops the first citizen (a valid `serve` entry) of a closed pool's
+    /// queue, for `finish` overtime: files queued for `work` keep their
+    /// place until the opening. (Taking a file then held an overtime server
+    /// all night, so the citizens kept for overtime waited for the next day.)
+    fn pop_citizen(&mut self, pool: usize) -> Option<TokenId> {
+        let discipline = self.model.pools[pool].discipline;
+        let (tokens, routes) = (&self.tokens, &self.model.routes);
+        let (t, _) = self.pools[pool].pop_where(discipline, |t, ticket| {
+            let tok = &tokens[t];
+            tok.waiting
+                && tok.ticket == ticket
+                && tok.pool == pool as u32
+                && matches!(
+                    routes[tok.route as usize].steps[tok.pos as usize].kind,
+                    StepKind::Serve { .. }
+                )
+        })?;
+        Some(t)
     }
 
     fn start_service(&mut self, t: TokenId, pool: usize) {
@@ -708,15 +822,29 @@ impl<'m, O: Observer> Sim<'m, O> {
                 (d, now + d)
             }
             StepKind::Work { time, .. } => {
-                let d = time.sample(&mut rng);
-                (d, model.pools[pool].calendar.add_open_time(now, d))
+                let calendar = &model.pools[pool].calendar;
+                let mut d = time.sample(&mut rng);
+                if time.working_days() {
+                    d *= calendar.working_day();
+                }
+                (d, calendar.add_open_time(now, d))
             }
             _ => (0.0, now),
+        };
+        // Work taken while the pool is closed (during a `finish` overtime)
+        // really starts at the next opening: its effort counts from there.
+        let started = match &step.kind {
+            StepKind::Work { .. } if !self.pools[pool].open => model.pools[pool]
+                .calendar
+                .next_open(now)
+                .map_or(now, |t| t.min(end)),
+            _ => now,
         };
         let case = &mut self.cases[tok.case];
         if serve {
             case.wait += wait;
             case.hall += wait + duration;
+            case.served += duration;
         }
         if case.counted {
             let wait_min = wait / MINUTE;
@@ -742,7 +870,7 @@ impl<'m, O: Observer> Sim<'m, O> {
         let tok = &mut self.tokens[t];
         tok.waiting = false;
         tok.wait_acc = 0.0;
-        tok.started = now;
+        tok.started = started;
         self.schedule(end, Ev::Done(t));
     }
 
@@ -750,16 +878,30 @@ impl<'m, O: Observer> Sim<'m, O> {
         let tok = self.tokens[t];
         let pool = tok.pool as usize;
         let now = self.now;
+        let serve = matches!(self.step_of(t).kind, StepKind::Serve { .. });
         self.integrate(pool, now);
         let ps = &mut self.pools[pool];
         ps.busy -= 1;
-        if !ps.open && now > ps.closed_at {
-            let from = ps.closed_at.max(ps.overtime_end);
-            if now > from && ps.closed_at >= self.model.warmup && ps.closed_at < self.model.horizon
-            {
-                self.result.pools[pool].overtime += now - from;
+        // The part of a service past the pool's last closing: up to now if
+        // it is still closed, up to the reopening if the service ran through
+        // a break (left out before). `work` effort pauses at closing instead.
+        let closed_until = if ps.open { ps.opened_at } else { now };
+        if serve && closed_until > ps.closed_at && tok.started < closed_until {
+            // A closing counts in the window of the open period it ends:
+            // (warmup, horizon]. (It was [warmup, horizon), which left out
+            // the overtime after a closing at the horizon itself, e.g. a
+            // horizon of `5wd` ending on Friday's closing, while Friday
+            // counted as an open day.)
+            let model = self.model;
+            if ps.closed_at > model.warmup && ps.closed_at <= model.horizon {
+                let from = ps.closed_at.max(ps.overtime_end);
+                let pr = &mut self.result.pools[pool];
+                if closed_until > from {
+                    pr.overtime += closed_until - from;
+                }
+                pr.overtime_staff += closed_until - tok.started.max(ps.closed_at);
             }
-            ps.overtime_end = ps.overtime_end.max(now);
+            ps.overtime_end = ps.overtime_end.max(closed_until);
         }
         self.record_step(t, Some(pool), tok.started, now);
         if matches!(self.step_of(t).kind, StepKind::Serve { .. }) {
@@ -792,16 +934,17 @@ impl<'m, O: Observer> Sim<'m, O> {
         // The time a citizen who gave up spent waiting counts in the hall.
         case.hall += waited;
         case.leave_hall(self.now);
+        self.record_queue(t, pool, QueueEvent::Renege);
         let StepKind::Serve { renege_retry, .. } = &self.step_of(t).kind else {
             unreachable!("only serve steps schedule reneging")
         };
-        self.give_up(t, renege_retry.as_deref());
+        self.give_up(t, pool, renege_retry.as_deref());
     }
 
     /// A citizen gave up at a `serve` step (reneged or balked): with the
     /// step's `retry`, comes back to it later as a new visit, else the case
     /// is lost for good.
-    fn give_up(&mut self, t: TokenId, retry: Option<&'m Retry>) {
+    fn give_up(&mut self, t: TokenId, pool: PoolId, retry: Option<&'m Retry>) {
         let tok = self.tokens[t];
         let c = tok.case;
         if self.cases[c].counted {
@@ -818,6 +961,7 @@ impl<'m, O: Observer> Sim<'m, O> {
                 if case.counted {
                     self.result.retries += 1;
                 }
+                self.record_queue(t, pool, QueueEvent::Retry);
                 let d = retry.after.sample(&mut rng);
                 let end = self.delay_end(d, retry.after.working_days());
                 let at =
@@ -836,6 +980,8 @@ impl<'m, O: Observer> Sim<'m, O> {
             return;
         }
         case.abandoned = true;
+        self.citizen_time(c);
+        let case = &self.cases[c];
         if case.counted {
             self.result.abandoned += 1;
             self.result.hall_minutes += case.hall / MINUTE;
@@ -869,6 +1015,7 @@ impl<'m, O: Observer> Sim<'m, O> {
     }
 
     fn complete(&mut self, c: CaseId) {
+        self.citizen_time(c);
         let model = self.model;
         let now = self.now;
         let case = &self.cases[c];
@@ -924,6 +1071,9 @@ impl<'m, O: Observer> Sim<'m, O> {
         let previous = ps.capacity;
         ps.open = open && capacity > 0;
         ps.capacity = capacity;
+        if !was_open && ps.open {
+            ps.opened_at = now;
+        }
         if was_open && !ps.open {
             ps.closed_at = now;
             ps.overtime_end = now;

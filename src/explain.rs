@@ -344,8 +344,10 @@ pub fn check_kpis(plan: &Plan, kpis: &[String]) -> Result<(), ExplainError> {
     };
     let pools: Vec<&str> = full.pools.iter().map(|p| p.name.as_str()).collect();
     let processes: Vec<&str> = full.processes.iter().map(|p| p.name.as_str()).collect();
+    // A cost KPI needs prices in every combination of levers.
+    let costs = plan.models.iter().all(|m| m.costs.is_some());
     for k in kpis {
-        crate::kpi::check_key(k, &pools, &processes).map_err(ExplainError::Kpi)?;
+        crate::kpi::check_key(k, &pools, &processes, costs).map_err(ExplainError::Kpi)?;
     }
     Ok(())
 }

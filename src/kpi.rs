@@ -13,7 +13,7 @@
 //! comparisons: `wait_min` (scenario level), `pools.NAME.utilization`,
 //! `processes.NAME.lead_time_wd`.
 
-use crate::engine::{area, PoolResult, ProcessResult, ReplicationResult};
+use crate::engine::{area, CostResult, PoolResult, ProcessResult, ReplicationResult};
 
 /// Which direction of change is an improvement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +81,9 @@ pub struct Kpi {
     /// open when the run stopped are left out, so a target on it cannot
     /// pass while any are.
     pub finished_only: bool,
+    /// Measured only for scenarios with a `costs:` section; absent (not
+    /// zero) from every output of the others.
+    pub costs_only: bool,
     pub(crate) measure: Measure,
 }
 
@@ -137,8 +140,28 @@ const fn kpi(
         headline: None,
         sentence: None,
         finished_only: false,
+        costs_only: false,
         measure,
     }
+}
+
+/// Marks a KPI as measured only with a `costs:` section.
+const fn cost(k: Kpi) -> Kpi {
+    Kpi {
+        costs_only: true,
+        ..k
+    }
+}
+
+/// A cost total per counted case (`None` without costs or cases).
+fn per_case(r: &ReplicationResult, total: fn(&CostResult) -> f64) -> Option<f64> {
+    let c = r.costs.as_ref()?;
+    (r.arrived > 0).then(|| total(c) / r.arrived as f64)
+}
+
+/// A pool total per open day of the window.
+fn per_day(p: &PoolResult, total: f64) -> Option<f64> {
+    (p.open_days > 0.0).then(|| total / p.open_days)
 }
 
 /// Makes a KPI the `rank`-th headline KPI and, with `sentence`, the
@@ -232,9 +255,24 @@ pub static KPIS: &[Kpi] = &[
         "completed cases per open day of the calendar",
         Scenario(|r| (r.open_days > 0.0).then(|| r.completed as f64 / r.open_days))),
     kpi("overtime_min", "min", Lower, "overtime per open day",
-        "minutes per open day that pools served past closing, summed over the pools",
+        "minutes per open day that pools served past closing (for each pool, from each closing to the end of the last service running past it, or to the reopening after a break, however many servers stayed), summed over the pools",
         Scenario(|r| (r.open_days > 0.0)
             .then(|| r.pools.iter().map(|p| p.overtime).sum::<f64>() / 60.0 / r.open_days))),
+    cost(kpi("staff_hours_per_day", "h", Neutral, "staff hours per open day",
+        "server-hours per open day over every pool, hall and back office: servers present while open by the schedule, plus each server's service time past closing (overtime)",
+        Scenario(|r| r.costs.and_then(|c| (r.open_days > 0.0).then(|| c.staff_hours / r.open_days))))),
+    cost(kpi("staff_cost_per_case", "currency", Lower, "staff cost per case",
+        "staff hours of the window times each pool's `staff_per_hour`, over the cases that arrived after the warm-up (the `arrived` KPI: every counted case, finished or not)",
+        Scenario(|r| per_case(r, |c| c.staff_cost)))),
+    cost(kpi("citizen_hours_per_case", "h", Lower, "citizen hours per case",
+        "hours a counted case costs its citizen: `travel_time` per visit to the hall, waits in `serve` queues (also before giving up, and so far when the run stopped) and services started, over the cases that arrived after the warm-up",
+        Scenario(|r| per_case(r, |c| c.citizen_hours)))),
+    cost(kpi("citizen_cost_per_case", "currency", Lower, "citizen cost per case",
+        "citizen hours times `citizen_value_per_hour`, plus `travel_cost` per visit, over the cases that arrived after the warm-up",
+        Scenario(|r| per_case(r, |c| c.citizen_cost)))),
+    cost(kpi("social_cost_per_case", "currency", Lower, "social cost per case",
+        "staff cost plus citizen cost, over the cases that arrived after the warm-up",
+        Scenario(|r| per_case(r, |c| c.staff_cost + c.citizen_cost)))),
     kpi("utilization", "", Neutral, "utilization",
         "busy server time over available server time, during open hours",
         Pool(|p| {
@@ -259,6 +297,15 @@ pub static KPIS: &[Kpi] = &[
     kpi("served", "cases", Neutral, "services started",
         "services this pool started for counted cases",
         Pool(|p| count(p.served))),
+    kpi("overtime_min", "min", Lower, "overtime per open day",
+        "minutes per open day this pool served past closing: from each closing to the end of the last service running past it, or to the reopening after a break",
+        Pool(|p| per_day(p, p.overtime / 60.0))),
+    cost(kpi("staff_hours_per_day", "h", Neutral, "staff hours per open day",
+        "this pool's server-hours per open day: servers present while open, plus each server's service time past closing",
+        Pool(|p| p.staff_cost.and_then(|_| per_day(p, p.staff_hours()))))),
+    cost(kpi("staff_cost_per_day", "currency", Lower, "staff cost per open day",
+        "this pool's staff hours times its `staff_per_hour`, per open day",
+        Pool(|p| p.staff_cost.and_then(|c| per_day(p, c))))),
     kpi("arrived", "cases", Neutral, "cases arrived",
         "cases of this process that arrived after the warm-up",
         Process(|p| count(p.arrived))),
@@ -322,23 +369,30 @@ pub fn better(key: &str) -> Better {
 /// [`crate::summary::kpi_keys`]: scenario KPIs, then each pool's, then each process's.
 pub(crate) fn values(r: &ReplicationResult) -> Vec<Option<f64>> {
     let mut v = Vec::with_capacity(KPIS.len() + r.pools.len() * 8 + r.processes.len() * 8);
-    v.extend(KPIS.iter().filter_map(|k| match k.measure {
+    let measured = measured(r.costs.is_some());
+    v.extend(measured.clone().filter_map(|k| match k.measure {
         Measure::Scenario(read) => Some(read(r)),
         _ => None,
     }));
     for p in &r.pools {
-        v.extend(KPIS.iter().filter_map(|k| match k.measure {
+        v.extend(measured.clone().filter_map(|k| match k.measure {
             Measure::Pool(read) => Some(read(p)),
             _ => None,
         }));
     }
     for p in &r.processes {
-        v.extend(KPIS.iter().filter_map(|k| match k.measure {
+        v.extend(measured.clone().filter_map(|k| match k.measure {
             Measure::Process(read) => Some(read(p)),
             _ => None,
         }));
     }
     v
+}
+
+/// The KPIs a model measures, in output order: all but the cost KPIs
+/// unless it has a `costs:` section.
+pub fn measured(costs: bool) -> impl Iterator<Item = &'static Kpi> + Clone {
+    KPIS.iter().filter(move |k| costs || !k.costs_only)
 }
 
 /// Splits a dotted KPI key into (level, name, kpi): `(Pool, Some("hall"), "wait_min")`,
@@ -358,9 +412,10 @@ pub fn split_key(key: &str) -> Option<(Level, Option<&str>, &str)> {
     Some((Level::Scenario, None, key))
 }
 
-/// Checks that `key` names a KPI for the given pool and process names;
-/// returns a message saying what would be right otherwise.
-pub fn check_key(key: &str, pools: &[&str], processes: &[&str]) -> Result<(), String> {
+/// Checks that `key` names a KPI for the given pool and process names, a
+/// cost KPI only if the scenario has `costs`; returns a message saying
+/// what would be right otherwise.
+pub fn check_key(key: &str, pools: &[&str], processes: &[&str], costs: bool) -> Result<(), String> {
     let Some((level, name, kpi)) = split_key(key) else {
         return Err(format!("`{key}` is not a KPI key; write e.g. `wait_min`, `pools.NAME.utilization` or `processes.NAME.lead_time_wd`"));
     };
@@ -392,6 +447,9 @@ pub fn check_key(key: &str, pools: &[&str], processes: &[&str]) -> Result<(), St
             "unknown KPI `{kpi}` in `{key}`{hint}; {level} KPIs are: {}",
             kpis.join(", ")
         ));
+    }
+    if !costs && find(key).is_some_and(|k| k.costs_only) {
+        return Err(format!("`{key}` is a cost KPI, measured only with a `costs:` section; add one (see the format's `costs`) or drop it"));
     }
     Ok(())
 }
@@ -433,6 +491,11 @@ pub fn glossary() -> String {
                 " Cases still open when the run stopped are not in it."
             } else {
                 ""
+            };
+            let open = if k.costs_only {
+                " Only with a `costs:` section (amounts in its `currency`); absent otherwise."
+            } else {
+                open
             };
             out.push_str(&format!(
                 "| `{}` | {} | {unit} | {better} | {headline} | {}.{open} |\n",

@@ -54,6 +54,9 @@ pub struct Model {
     /// When citizens who return after a delay, or find the hall closed,
     /// come in.
     pub returns: Returns,
+    /// What staff and citizens' time cost (`costs:`); without it the cost
+    /// KPIs are not measured.
+    pub costs: Option<Costs>,
 }
 
 /// When a citizen who comes back (after a rework, a retry, a `wait`, being
@@ -81,6 +84,22 @@ pub struct Retry {
     pub max: u32,
     /// Index of the case's counter of retries at this step (among all per-case step counters).
     pub counter: usize,
+}
+
+/// The `costs:` section: prices of staff time and of citizens' time and
+/// trips, in one currency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Costs {
+    /// Currency label, shown in reports (no conversion).
+    pub currency: String,
+    /// Per pool (same index as [`Model::pools`]), staff cost per server-hour.
+    pub staff_per_hour: Vec<f64>,
+    /// What an hour of a citizen's time is worth.
+    pub citizen_value_per_hour: f64,
+    /// Travel time of one visit to the hall (there and back), seconds.
+    pub travel_time: Seconds,
+    /// Travel cost of one visit to the hall.
+    pub travel_cost: f64,
 }
 
 /// Server count over the day.

@@ -10,6 +10,7 @@
 pub(crate) mod arrivals;
 pub(crate) mod calendar;
 mod checker;
+pub(crate) mod costs;
 pub mod design;
 pub(crate) mod dist;
 pub mod error;

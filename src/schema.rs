@@ -21,32 +21,57 @@ pub fn scenario_schema() -> Value {
         "pattern": "^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?\\s*(s|min|h|d|wd)$",
         "description": "A number and a unit: s, min, h, d (calendar days) or wd (working days), e.g. 5min, 1.5h, 2wd"
     });
-    let two = |a: &str, b: &str| {
+    // Where working days have no meaning (service, patience, arrival gaps,
+    // slot spacing, travel), the validator refuses `wd`; so does the schema.
+    let clock_duration = json!({
+        "type": "string",
+        "pattern": "^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?\\s*(s|min|h|d)$",
+        "description": "A number and a clock unit: s, min, h or d (calendar days), e.g. 5min, 1.5h; working days (wd) have no meaning here"
+    });
+    let dist = |unit: &str| {
+        let d = format!("#/definitions/{unit}");
+        let two = |a: &str, b: &str| {
+            json!({
+                "type": "object", "additionalProperties": false, "required": [a, b],
+                "properties": {a: {"$ref": d}, b: {"$ref": d}}
+            })
+        };
         json!({
-            "type": "object", "additionalProperties": false, "required": [a, b],
-            "properties": {a: {"$ref": "#/definitions/duration"}, b: {"$ref": "#/definitions/duration"}}
+            "description": "A duration (constant) or a one-key mapping naming a distribution family",
+            "oneOf": [
+                {"$ref": d},
+                {"type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1,
+                 "properties": {
+                    "exp": {"$ref": d, "description": "exponential with this mean"},
+                    "lognormal": two("mean", "sd"),
+                    "normal": two("mean", "sd"),
+                    "gamma": two("mean", "sd"),
+                    "erlang": {"type": "object", "additionalProperties": false, "required": ["k", "mean"],
+                               "properties": {"k": {"type": "integer", "minimum": 1}, "mean": {"$ref": d}}},
+                    "triangular": {"type": "object", "additionalProperties": false, "required": ["min", "mode", "max"],
+                                   "properties": {"min": {"$ref": d}, "mode": {"$ref": d}, "max": {"$ref": d}}},
+                    "uniform": two("min", "max"),
+                    "weibull": {"type": "object", "additionalProperties": false, "required": ["shape", "scale"],
+                                "properties": {"shape": {"type": "number", "exclusiveMinimum": 0}, "scale": {"$ref": d}}},
+                    "empirical": {"type": "array", "minItems": 1, "items": {"$ref": d}}
+                 }}
+            ]
         })
     };
-    let dist = json!({
-        "description": "A duration (constant) or a one-key mapping naming a distribution family",
-        "oneOf": [
-            {"$ref": "#/definitions/duration"},
-            {"type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1,
-             "properties": {
-                "exp": {"$ref": "#/definitions/duration", "description": "exponential with this mean"},
-                "lognormal": two("mean", "sd"),
-                "normal": two("mean", "sd"),
-                "gamma": two("mean", "sd"),
-                "erlang": {"type": "object", "additionalProperties": false, "required": ["k", "mean"],
-                           "properties": {"k": {"type": "integer", "minimum": 1}, "mean": {"$ref": "#/definitions/duration"}}},
-                "triangular": {"type": "object", "additionalProperties": false, "required": ["min", "mode", "max"],
-                               "properties": {"min": {"$ref": "#/definitions/duration"}, "mode": {"$ref": "#/definitions/duration"}, "max": {"$ref": "#/definitions/duration"}}},
-                "uniform": two("min", "max"),
-                "weibull": {"type": "object", "additionalProperties": false, "required": ["shape", "scale"],
-                            "properties": {"shape": {"type": "number", "exclusiveMinimum": 0}, "scale": {"$ref": "#/definitions/duration"}}},
-                "empirical": {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/duration"}}
-             }}
-        ]
+    let price = json!({"type": "number", "minimum": 0});
+    let costs = json!({
+        "type": "object", "additionalProperties": false,
+        "description": "prices of staff and citizens' time; without this section the cost KPIs are absent",
+        "properties": {
+            "currency": {"type": "string", "description": "label shown with amounts, e.g. CNY"},
+            "staff_per_hour": {"description": "staff cost per server-hour: one number for every pool, or a default and per-pool rates",
+                "oneOf": [price.clone(), {"type": "object", "additionalProperties": false, "properties": {
+                    "default": price.clone(),
+                    "pools": {"type": "object", "additionalProperties": price.clone()}}}]},
+            "citizen_value_per_hour": price.clone(),
+            "travel_time": {"$ref": "#/definitions/clock_duration", "description": "per visit to the hall, there and back"},
+            "travel_cost": price
+        }
     });
     let period = json!({"type": "string", "pattern": "^[0-2]?[0-9]:[0-5][0-9]-[0-2]?[0-9]:[0-5][0-9]$", "description": "HH:MM-HH:MM"});
     let hours = json!({"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/period"}});
@@ -70,11 +95,11 @@ pub fn scenario_schema() -> Value {
                 "id": step_common["id"],
                 "serve": {"description": "pool name, or a list: the one with fewest waiting per open server is joined",
                           "oneOf": [{"type": "string"}, {"type": "array", "minItems": 1, "items": {"type": "string"}}]},
-                "time": {"$ref": "#/definitions/dist"},
+                "time": {"$ref": "#/definitions/clock_dist"},
                 "patience": {"description": "how long a citizen waits before leaving: a distribution (gone for good), or {time, retry}",
-                             "oneOf": [{"$ref": "#/definitions/dist"},
+                             "oneOf": [{"$ref": "#/definitions/clock_dist"},
                                        {"type": "object", "additionalProperties": false, "required": ["time"], "properties": {
-                                           "time": {"$ref": "#/definitions/dist"},
+                                           "time": {"$ref": "#/definitions/clock_dist"},
                                            "retry": {"$ref": "#/definitions/retry"}}}]},
                 "balk_at": {"description": "an arriving citizen leaves if this many are waiting: a number (gone for good), or {queue, retry}",
                             "oneOf": [{"type": "integer", "minimum": 0},
@@ -82,7 +107,8 @@ pub fn scenario_schema() -> Value {
                                           "queue": {"type": "integer", "minimum": 0},
                                           "retry": {"$ref": "#/definitions/retry"}}}]}}},
             {"required": ["work"], "additionalProperties": false, "properties": {
-                "id": step_common["id"], "work": {"type": "string"}, "time": {"$ref": "#/definitions/dist"}}},
+                "id": step_common["id"], "work": {"type": "string"},
+                "time": {"$ref": "#/definitions/dist", "description": "effort in the pool's open hours; wd: working days of the pool's calendar"}}},
             {"required": ["wait"], "additionalProperties": false, "properties": {
                 "id": step_common["id"], "wait": {"$ref": "#/definitions/dist"}}},
             {"required": ["rework"], "additionalProperties": false, "properties": {
@@ -113,7 +139,9 @@ pub fn scenario_schema() -> Value {
         "then": {"required": ["name", "horizon", "pools", "processes", "arrivals"]},
         "definitions": {
             "duration": duration,
-            "dist": dist,
+            "clock_duration": clock_duration,
+            "dist": dist("duration"),
+            "clock_dist": dist("clock_duration"),
             "period": period,
             "step": step,
             "retry": {"type": "object", "additionalProperties": false, "required": ["p", "after"],
@@ -132,9 +160,10 @@ pub fn scenario_schema() -> Value {
             "description": {"type": "string"},
             "seed": {"type": "integer", "minimum": 0, "default": 1},
             "replications": {"type": "integer", "minimum": 1, "default": 10},
-            "horizon": {"$ref": "#/definitions/duration", "description": "arrivals stop at this time"},
-            "warmup": {"$ref": "#/definitions/duration", "description": "cases arriving earlier are not counted"},
-            "drain_limit": {"$ref": "#/definitions/duration", "description": "the run stops here; default 10 x horizon"},
+            "horizon": {"$ref": "#/definitions/duration", "description": "arrivals stop at this time (wd: working days of the calendar from the start)"},
+            "warmup": {"$ref": "#/definitions/duration", "description": "cases arriving earlier are not counted (wd: on the calendar)"},
+            "drain_limit": {"$ref": "#/definitions/duration", "description": "the run stops here; default 10 x horizon (wd: on the calendar)"},
+            "costs": costs,
             "returns": {"enum": words(crate::scenario::validate::RETURNS), "default": "profile",
                         "description": "when returning citizens walk in: at a time drawn from the arrival profile (profile), or when the delay ends / at the next opening (at_opening)"},
             "calendar": {"type": "object", "additionalProperties": false, "properties": {
@@ -172,12 +201,12 @@ pub fn scenario_schema() -> Value {
                     "rate": {"type": "string", "pattern": "^[0-9.eE+-]+\\s*/\\s*(s|min|h|d)$"},
                     "daily": {"type": "number", "exclusiveMinimum": 0},
                     "profile": {"type": "object", "patternProperties": {"^[0-2]?[0-9]:[0-5][0-9]$": {"type": "number", "minimum": 0}}, "additionalProperties": false},
-                    "interarrival": {"$ref": "#/definitions/dist"},
+                    "interarrival": {"$ref": "#/definitions/clock_dist"},
                     "appointments": {"type": "object", "additionalProperties": false, "required": ["every", "per_slot"], "properties": {
-                        "every": {"$ref": "#/definitions/duration"},
+                        "every": {"$ref": "#/definitions/clock_duration"},
                         "per_slot": {"type": "integer", "minimum": 1},
                         "no_show": {"type": "number", "minimum": 0, "maximum": 1},
-                        "punctuality": {"$ref": "#/definitions/dist"}}},
+                        "punctuality": {"$ref": "#/definitions/clock_dist"}}},
                     "process": {"type": "string"},
                     "mix": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}},
                     "channel": {"enum": words(arrivals::CHANNELS)}
@@ -198,7 +227,9 @@ mod tests {
 
     use super::scenario_schema;
     use crate::scenario::steps::{Kind, CHOOSE_BRANCH_KEYS, REWORK_KEYS, STEP_KINDS};
-    use crate::scenario::{arrivals, calendar, dist, pools, processes, steps, targets, validate};
+    use crate::scenario::{
+        arrivals, calendar, costs, dist, pools, processes, steps, targets, validate,
+    };
     use serde_json::Value;
     use std::collections::BTreeSet;
 
@@ -279,6 +310,15 @@ mod tests {
             &arrival["properties"]["appointments"],
         );
         same_keys("target", targets::TARGET_KEYS, &top["targets"]["items"]);
+        same_keys("costs", costs::COSTS_KEYS, &top["costs"]);
+        same_keys(
+            "costs.staff_per_hour",
+            costs::STAFF_KEYS,
+            object_alternative(
+                "staff_per_hour",
+                &top["costs"]["properties"]["staff_per_hour"]["oneOf"],
+            ),
+        );
     }
 
     #[test]

@@ -13,16 +13,16 @@ pub type KpiValues = Vec<Option<f64>>;
 
 /// Every KPI key of a model, in output order: scenario KPIs, then each
 /// pool's, then each process's (the registry's order within each).
+/// The cost KPIs are keys only of a model with a `costs:` section.
 pub fn kpi_keys(model: &Model) -> Vec<String> {
-    let mut keys: Vec<String> = kpi::names(Level::Scenario)
-        .iter()
-        .map(|k| k.to_string())
-        .collect();
+    let measured = || kpi::measured(model.costs.is_some());
+    let at = |level: Level| measured().filter(move |k| k.level() == level);
+    let mut keys: Vec<String> = at(Level::Scenario).map(|k| k.name.to_string()).collect();
     for p in &model.pools {
-        keys.extend(kpi::at(Level::Pool).map(|k| format!("pools.{}.{}", p.name, k.name)));
+        keys.extend(at(Level::Pool).map(|k| format!("pools.{}.{}", p.name, k.name)));
     }
     for p in &model.processes {
-        keys.extend(kpi::at(Level::Process).map(|k| format!("processes.{}.{}", p.name, k.name)));
+        keys.extend(at(Level::Process).map(|k| format!("processes.{}.{}", p.name, k.name)));
     }
     keys
 }

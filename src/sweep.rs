@@ -181,7 +181,8 @@ pub fn plan(path: &Path, set: &str, kpis: &[String]) -> Result<SweepPlan, SetErr
         .map(|p| p.name.as_str())
         .collect();
     for k in &kpi_keys {
-        crate::kpi::check_key(k, &pools, &processes).map_err(SetError::Kpi)?;
+        crate::kpi::check_key(k, &pools, &processes, models[0].costs.is_some())
+            .map_err(SetError::Kpi)?;
     }
     kpi_keys.dedup();
     Ok(SweepPlan {

@@ -42,8 +42,19 @@ pub struct PoolResult {
     pub served: u64,
     /// By hour of day: the level areas of [`area`].
     pub hourly: [HourAreas; 24],
-    /// Seconds served past closing (for closes in the window).
+    /// Overtime: seconds from each closing in (warmup, horizon] to the end
+    /// of the last service running past it (the pool's clock time past
+    /// closing, however many servers stayed).
     pub overtime: f64,
+    /// Server-seconds of service past those closings (each server counted;
+    /// the staff time overtime adds to the scheduled hours).
+    pub overtime_staff: f64,
+    /// Open days of the hall's calendar in [warmup, horizon] (as
+    /// [`ReplicationResult::open_days`], for per-day pool KPIs).
+    pub open_days: f64,
+    /// Staff cost over the window (scheduled server-hours and overtime at
+    /// the pool's rate); `None` without a `costs:` section.
+    pub staff_cost: Option<f64>,
     /// The mean number waiting in each of [`TREND_SEGMENTS`] equal parts of
     /// [warmup, horizon], in order: how the queue developed over the run.
     pub queue_trend: [f64; TREND_SEGMENTS],
@@ -52,7 +63,27 @@ pub struct PoolResult {
 /// Parts of [warmup, horizon] over which [`PoolResult::queue_trend`] is kept.
 pub const TREND_SEGMENTS: usize = 8;
 
+/// What one replication cost, over the counted window and cases.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CostResult {
+    /// Staff hours: scheduled server-hours in [warmup, horizon] plus
+    /// overtime server-hours, over every pool.
+    pub staff_hours: f64,
+    /// Their cost.
+    pub staff_cost: f64,
+    /// Citizens' hours (travel, waits, services) of counted cases.
+    pub citizen_hours: f64,
+    /// Their value plus the travel cost of their visits.
+    pub citizen_cost: f64,
+}
+
 impl PoolResult {
+    /// Staff hours in the window: servers present while open, plus
+    /// overtime server-hours.
+    pub fn staff_hours(&self) -> f64 {
+        (self.total(area::CAPACITY) + self.overtime_staff) / crate::time::HOUR
+    }
+
     /// The integral over [warmup, horizon] of one level of [`area`] (e.g.
     /// `area::BUSY`: min(busy, servers)): the sum of its hours.
     pub fn total(&self, which: usize) -> f64 {
@@ -125,6 +156,13 @@ pub struct ReplicationResult {
     pub on_time: u64,
     /// Open days in [warmup, horizon].
     pub open_days: f64,
+    /// Counted cases' time as citizens, seconds: travel time per hall visit,
+    /// waits and services at `serve` steps, every case however it ended.
+    pub citizen_seconds: f64,
+    /// Their visits to the hall.
+    pub citizen_visits: u64,
+    /// Cost totals; `None` without a `costs:` section.
+    pub costs: Option<CostResult>,
     /// Per pool.
     pub pools: Vec<PoolResult>,
     /// Per process.

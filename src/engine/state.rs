@@ -96,6 +96,8 @@ pub(super) struct Case {
     pub(super) wait: Seconds,
     /// Time in the hall: serve waits and services.
     pub(super) hall: Seconds,
+    /// Service time at `serve` steps (a service started counts whole).
+    pub(super) served: Seconds,
 }
 
 impl Case {
@@ -126,6 +128,7 @@ impl Case {
             limit_start: f64::NAN,
             wait: 0.0,
             hall: 0.0,
+            served: 0.0,
         }
     }
 
@@ -368,6 +371,20 @@ impl Tokens {
     pub(super) fn release(&mut self, t: TokenId) {
         self.free.push(t);
     }
+
+    /// The tokens not ended, in slot order (for the end of a run).
+    pub(super) fn live(&self) -> Vec<Token> {
+        let mut free = vec![false; self.slots.len()];
+        for t in &self.free {
+            free[t.index()] = true;
+        }
+        self.slots
+            .iter()
+            .zip(free)
+            .filter(|(_, f)| !f)
+            .map(|(t, _)| *t)
+            .collect()
+    }
 }
 
 impl Index<TokenId> for Tokens {
@@ -415,6 +432,8 @@ pub(super) struct PoolState {
     pub(super) overtime_left: u32,
     pub(super) overtime_capacity: u32,
     pub(super) closed_at: Seconds,
+    /// Its last opening (with servers).
+    pub(super) opened_at: Seconds,
     /// The end of the overtime counted so far.
     pub(super) overtime_end: Seconds,
     /// When the levels were last integrated.
@@ -458,6 +477,7 @@ impl PoolState {
             overtime_left: 0,
             overtime_capacity: 0,
             closed_at: 0.0,
+            opened_at: 0.0,
             overtime_end: 0.0,
             last_change: 0.0,
             hour_start: 0.0,
@@ -485,6 +505,35 @@ impl PoolState {
                     token: t,
                     ticket,
                 });
+            }
+        }
+    }
+
+    /// Pops the first entry (valid or stale) for which `take` holds,
+    /// leaving the others where they were (same places, same order).
+    pub(super) fn pop_where(
+        &mut self,
+        discipline: Discipline,
+        mut take: impl FnMut(TokenId, u32) -> bool,
+    ) -> Option<(TokenId, u32)> {
+        match discipline {
+            Discipline::Fifo => {
+                let i = self.fifo.iter().position(|&(t, k)| take(t, k))?;
+                self.fifo.remove(i)
+            }
+            Discipline::Priority => {
+                let mut skipped = Vec::new();
+                let mut found = None;
+                while let Some(e) = self.priority.pop() {
+                    if take(e.token, e.ticket) {
+                        found = Some((e.token, e.ticket));
+                        break;
+                    }
+                    skipped.push(e);
+                }
+                // Entries keep their priority and order, so they pop as before.
+                self.priority.extend(skipped);
+                found
             }
         }
     }

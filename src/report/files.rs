@@ -21,7 +21,7 @@
 //!   their sizes) the files an earlier commit wrote and this one does not are
 //!   removed, so stale outputs cannot be mistaken for this run's.
 
-use crate::engine::{CaseRecord, Observer, StepRecord};
+use crate::engine::{CaseRecord, Observer, QueueRecord, StepRecord};
 use crate::model::{Model, StepKind};
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -703,13 +703,10 @@ impl Observer for CsvObserver<'_> {
     }
 
     fn case(&mut self, r: &CaseRecord) {
-        if !r.counted {
-            return;
-        }
         if let Some(w) = &mut self.cases {
             let res = writeln!(
                 w,
-                "{},{},{},{:.3},{},{:.3},{:.3},{}",
+                "{},{},{},{:.3},{},{:.3},{:.3},{},{}",
                 self.replication,
                 r.case,
                 csv_field(&self.model.processes[r.process].name),
@@ -717,7 +714,8 @@ impl Observer for CsvObserver<'_> {
                 r.visits,
                 r.wait / 60.0,
                 r.lead_time / 60.0,
-                r.outcome.as_str()
+                r.outcome.as_str(),
+                r.counted
             );
             if let Err(e) = res {
                 self.error.get_or_insert(e);
@@ -734,14 +732,35 @@ impl Observer for CsvObserver<'_> {
                 .unwrap_or("");
             let res = writeln!(
                 w,
-                "{}-{},{},{},{},{},{}",
-                self.replication,
-                r.case,
+                "{rep}-{case},{rep},{case},{},complete,step,{},{},{},{}",
                 csv_field(&self.labels[r.route][r.position]),
                 csv_field(resource),
                 timestamp(start, r.start),
                 timestamp(start, r.end),
-                csv_field(&self.model.processes[r.process].name)
+                csv_field(&self.model.processes[r.process].name),
+                rep = self.replication,
+                case = r.case,
+            );
+            if let Err(e) = res {
+                self.error.get_or_insert(e);
+            }
+        }
+    }
+
+    fn queue(&mut self, r: &QueueRecord) {
+        let start = self.model.calendar.days().start;
+        if let Some(w) = &mut self.events {
+            let at = timestamp(start, r.time);
+            let res = writeln!(
+                w,
+                "{rep}-{case},{rep},{case},{},{},{},{},{at},{at},{}",
+                csv_field(&self.labels[r.route][r.position]),
+                r.event.lifecycle(),
+                r.event.as_str(),
+                csv_field(&self.model.pools[r.pool].name),
+                csv_field(&self.model.processes[r.process].name),
+                rep = self.replication,
+                case = r.case,
             );
             if let Err(e) = res {
                 self.error.get_or_insert(e);
@@ -750,12 +769,14 @@ impl Observer for CsvObserver<'_> {
     }
 }
 
-/// Header of `cases.csv` (times in minutes since simulated time 0).
+/// Header of `cases.csv` (times in minutes since simulated time 0; every
+/// case, `counted` saying whether it arrived after the warm-up).
 pub(crate) const CASES_HEADER: &str =
-    "replication,case,process,arrival_min,visits,wait_min,lead_time_min,outcome\n";
-/// Header of `events.csv`, in PM4Py's column names.
-pub(crate) const EVENTS_HEADER: &str =
-    "case:concept:name,concept:name,org:resource,start_timestamp,time:timestamp,process\n";
+    "replication,case,process,arrival_min,visits,wait_min,lead_time_min,outcome,counted\n";
+/// Header of `events.csv`, in PM4Py's column names (`replication` and
+/// `case` are the two parts of `case:concept:name`; `event` is `step`,
+/// `join`, `renege` or `balk`).
+pub(crate) const EVENTS_HEADER: &str = "case:concept:name,replication,case,concept:name,lifecycle:transition,event,org:resource,start_timestamp,time:timestamp,process\n";
 
 /// Appends a part file to an open writer and removes it.
 pub(crate) fn append_part(into: &mut BufWriter<File>, part: &Path) -> io::Result<()> {

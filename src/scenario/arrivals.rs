@@ -208,7 +208,15 @@ pub(super) fn arrivals(
                 }
             }
             "interarrival" => c.dist(kn, &kp, false).and_then(|d| {
-                if d.working_days() || d.mean() <= 0.0 {
+                if d.working_days() {
+                    c.err(
+                        kn,
+                        &kp,
+                        "use a clock unit here (s, min, h, d), not working days (wd): the gap between arrivals is clock time (for the hall, counted in its open hours already)",
+                    );
+                    return None;
+                }
+                if d.mean() <= 0.0 {
                     c.err(
                         kn,
                         &kp,
@@ -391,7 +399,13 @@ fn appointments(
     let f = c.map(node, path, APPOINTMENT_KEYS)?;
     let every = c
         .require(&f, path, "every", "the slot spacing, e.g. `15min`")
-        .and_then(|n| c.positive_clock(n, &join(path, "every")));
+        .and_then(|n| {
+            c.positive_clock(
+                n,
+                &join(path, "every"),
+                "slots are spaced in clock time within the opening hours",
+            )
+        });
     let per_slot = c
         .require(&f, path, "per_slot", "citizens booked per slot")
         .and_then(|n| c.integer(n, &join(path, "per_slot"), 1, 100_000));
@@ -400,7 +414,12 @@ fn appointments(
         None => Some(0.0),
     };
     let punctuality = match f.get("punctuality") {
-        Some(n) => Some(c.dist(n, &join(path, "punctuality"), true)?),
+        Some(n) => Some(c.clock_dist_signed(
+            n,
+            &join(path, "punctuality"),
+            true,
+            "it is how early or late a citizen comes to a booked slot, in clock time",
+        )?),
         None => None,
     };
     let (every, per_slot, no_show) = (every?, per_slot? as u32, no_show?);

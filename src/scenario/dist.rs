@@ -82,6 +82,32 @@ impl Checker<'_> {
         }
     }
 
+    /// A distribution in clock units only: working days are refused, saying
+    /// `why` they have no meaning here.
+    pub(super) fn clock_dist(&mut self, node: &Node, path: &str, why: &str) -> Option<Dist> {
+        self.clock_dist_signed(node, path, false, why)
+    }
+
+    /// [`Checker::clock_dist`], negative values allowed if `allow_negative`.
+    pub(super) fn clock_dist_signed(
+        &mut self,
+        node: &Node,
+        path: &str,
+        allow_negative: bool,
+        why: &str,
+    ) -> Option<Dist> {
+        let d = self.dist(node, path, allow_negative)?;
+        if d.working_days() {
+            self.err(
+                node,
+                path,
+                format!("use a clock unit here (s, min, h, d), not working days (wd): {why}"),
+            );
+            return None;
+        }
+        Some(d)
+    }
+
     /// A duration's amount; records in `wd` whether it is in working days.
     fn amount(&mut self, node: &Node, path: &str, wd: &mut BTreeSet<bool>) -> Option<f64> {
         let d = self.duration(node, path)?;

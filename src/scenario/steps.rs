@@ -280,19 +280,20 @@ fn resolve_pool(c: &mut Checker, pool_names: &[&str], n: &Node, p: &str) -> Opti
     }
 }
 
-/// The required `time:` of a `serve` or `work` step: effort in clock units.
-fn time_of(c: &mut Checker, s: &Site, what: &str) -> Option<Dist> {
+/// The required `time:` of a `serve` step (clock time: the citizen is
+/// there) or a `work` step (effort in the pool's open hours, so also `wd`:
+/// one working day of the pool's calendar).
+fn time_of(c: &mut Checker, s: &Site, what: &str, working_days: bool) -> Option<Dist> {
     let n = c.require(s.fields, s.path, "time", what)?;
-    let d = c.dist(n, &join(s.path, "time"), false)?;
-    if d.working_days() {
-        c.err(
-            n,
-            &join(s.path, "time"),
-            "service and work times are effort in clock units (s, min, h), not working days",
-        );
-        return None;
+    let path = join(s.path, "time");
+    if working_days {
+        return c.dist(n, &path, false);
     }
-    Some(d)
+    c.clock_dist(
+        n,
+        &path,
+        "a service is clock time with the citizen at the window; working days (wd) count only open hours and fit `work`, `wait` and `rework` delays",
+    )
 }
 
 /// `serve: pool` (or a list of pools), `time`, optional `patience` and `balk_at`.
@@ -312,7 +313,7 @@ fn serve(c: &mut Checker, rb: &mut RouteBuilder, s: &Site) -> Option<StepKind> {
         }
         _ => resolve_pool(c, rb.pool_names, body, kp).map(|p| vec![p]),
     };
-    let time = time_of(c, s, "the service time, e.g. `{exp: 5min}`");
+    let time = time_of(c, s, "the service time, e.g. `{exp: 5min}`", false);
     let (patience, renege_retry) = match s.fields.get("patience") {
         Some(n) => patience(c, rb, n, &join(s.path, "patience"))?,
         None => (None, None),
@@ -338,6 +339,9 @@ pub(crate) const BALK_KEYS: &[&str] = &["queue", "retry"];
 /// Keys of a `retry`.
 pub(crate) const RETRY_KEYS: &[&str] = &["p", "after", "max"];
 
+/// Why patience is in clock units.
+const PATIENCE_CLOCK: &str = "patience runs on the clock while the citizen waits in the hall; working days (wd) count only open hours";
+
 /// `patience: DIST` (gone for good) or `patience: {time: DIST, retry: RETRY}`.
 fn patience(
     c: &mut Checker,
@@ -346,7 +350,7 @@ fn patience(
     path: &str,
 ) -> Option<(Option<Dist>, Option<Box<Retry>>)> {
     if !is_long_form(node, PATIENCE_KEYS) {
-        return Some((Some(c.dist(node, path, false)?), None));
+        return Some((Some(c.clock_dist(node, path, PATIENCE_CLOCK)?), None));
     }
     let f = c.map(node, path, PATIENCE_KEYS)?;
     let time = c
@@ -356,7 +360,7 @@ fn patience(
             "time",
             "how long a citizen waits before leaving, e.g. `{exp: 40min}`",
         )
-        .and_then(|n| c.dist(n, &join(path, "time"), false));
+        .and_then(|n| c.clock_dist(n, &join(path, "time"), PATIENCE_CLOCK));
     let retry = f
         .get("retry")
         .map(|n| retry(c, rb, n, &join(path, "retry")));
@@ -438,7 +442,7 @@ fn retry(c: &mut Checker, rb: &mut RouteBuilder, node: &Node, path: &str) -> Opt
 /// `work: pool` and `time`.
 fn work(c: &mut Checker, rb: &RouteBuilder, s: &Site) -> Option<StepKind> {
     let pool = resolve_pool(c, rb.pool_names, s.body, &s.kp);
-    let time = time_of(c, s, "the effort, e.g. `{exp: 4h}`");
+    let time = time_of(c, s, "the effort, e.g. `{exp: 4h}` or `2wd`", true);
     Some(StepKind::Work {
         pool: pool?,
         time: time?,

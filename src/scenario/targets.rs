@@ -14,6 +14,7 @@ pub(super) fn targets(
     node: &Node,
     pools: &[&str],
     processes: &[&str],
+    costs: bool,
 ) -> Vec<Target> {
     if node.value == Value::Null {
         return Vec::new();
@@ -41,7 +42,7 @@ pub(super) fn targets(
             )
             .and_then(|n| {
                 let k = c.string(n, &join(&path, "kpi"))?;
-                match crate::kpi::check_key(k, pools, processes) {
+                match crate::kpi::check_key(k, pools, processes, costs) {
                     Ok(()) => Some(k.to_string()),
                     Err(e) => {
                         c.err(n, &join(&path, "kpi"), e);

@@ -39,8 +39,9 @@ impl Checker<'_> {
         }
     }
 
-    /// A clock duration that must be positive (horizon, slot spacing...).
-    pub(super) fn positive_clock(&mut self, node: &Node, path: &str) -> Option<Seconds> {
+    /// A clock duration that must be positive (slot spacing...); `why`
+    /// says why working days have no meaning there.
+    pub(super) fn positive_clock(&mut self, node: &Node, path: &str, why: &str) -> Option<Seconds> {
         match self.duration(node, path)? {
             Duration::Clock(s) if s > 0.0 => Some(s),
             Duration::Clock(_) => {
@@ -51,7 +52,7 @@ impl Checker<'_> {
                 self.err(
                     node,
                     path,
-                    "use a clock unit here (s, min, h, d), not working days",
+                    format!("use a clock unit here (s, min, h, d), not working days (wd): {why}"),
                 );
                 None
             }

@@ -6,6 +6,7 @@
 use super::arrivals::arrivals;
 use super::calendar::calendar;
 use super::checker::Checker;
+use super::costs::costs;
 use super::error::ScenarioErrors;
 use super::node::Node;
 use super::pools::pools;
@@ -30,6 +31,7 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "processes",
     "arrivals",
     "targets",
+    "costs",
 ];
 
 /// The words of `returns:`, the default first.
@@ -74,15 +76,30 @@ fn build(c: &mut Checker, root: &Node) -> Option<Model> {
             .map(|r| r as u32),
         None => Some(10),
     };
+    let (calendar, days) = match top.get("calendar").map(|n| calendar(c, n)) {
+        Some(Some(found)) => found,
+        // Without a calendar (or with a broken one, already reported) the
+        // rest is checked against an always-open one.
+        _ => {
+            let cal = Calendar::always_open();
+            let days = cal.days().clone();
+            (cal, days)
+        }
+    };
+
     let horizon = c
         .require(
             &top,
             "",
             "horizon",
-            "arrivals stop at this time, e.g. `30d`",
+            "arrivals stop at this time, e.g. `30d` or `20wd`",
         )
         .and_then(|n| {
-            let h = c.positive_clock(n, "horizon")?;
+            let h = instant(c, n, "horizon", &calendar)?;
+            if h <= 0.0 {
+                c.err(n, "horizon", "must be greater than 0");
+                return None;
+            }
             if h > MAX_HORIZON {
                 c.err(
                     n,
@@ -94,22 +111,13 @@ fn build(c: &mut Checker, root: &Node) -> Option<Model> {
             Some(h)
         });
     let warmup = match top.get("warmup") {
-        Some(n) => match c.duration(n, "warmup") {
-            Some(Duration::Clock(s)) if s >= 0.0 => Some(s),
-            Some(Duration::Clock(_)) => {
+        Some(n) => instant(c, n, "warmup", &calendar).and_then(|w| {
+            if w < 0.0 {
                 c.err(n, "warmup", "must be 0 or more");
-                None
+                return None;
             }
-            Some(Duration::WorkingDays(_)) => {
-                c.err(
-                    n,
-                    "warmup",
-                    "use a clock unit (s, min, h, d), not working days",
-                );
-                None
-            }
-            None => None,
-        },
+            Some(w)
+        }),
         None => Some(0.0),
     };
     if let (Some(h), Some(w), Some(n)) = (horizon, warmup, top.get("warmup")) {
@@ -118,7 +126,7 @@ fn build(c: &mut Checker, root: &Node) -> Option<Model> {
         }
     }
     let drain_limit = match top.get("drain_limit") {
-        Some(n) => c.positive_clock(n, "drain_limit"),
+        Some(n) => instant(c, n, "drain_limit", &calendar),
         None => horizon.map(|h| 10.0 * h),
     };
     if let (Some(h), Some(d), Some(n)) = (horizon, drain_limit, top.get("drain_limit")) {
@@ -132,17 +140,6 @@ fn build(c: &mut Checker, root: &Node) -> Option<Model> {
     }
 
     let returns = c.choice(top.get("returns"), "returns", RETURNS);
-
-    let (calendar, days) = match top.get("calendar").map(|n| calendar(c, n)) {
-        Some(Some(found)) => found,
-        // Without a calendar (or with a broken one, already reported) the
-        // rest is checked against an always-open one.
-        _ => {
-            let cal = Calendar::always_open();
-            let days = cal.days().clone();
-            (cal, days)
-        }
-    };
 
     let pools_node = c.require(&top, "", "pools", "at least one pool of servers");
     let pools = pools_node
@@ -167,9 +164,11 @@ fn build(c: &mut Checker, root: &Node) -> Option<Model> {
         .map(|n| arrivals(c, n, &process_names, &calendar, horizon.unwrap_or(DAY)))
         .unwrap_or_default();
 
+    let costs = top.get("costs").map(|n| costs(c, n, &pool_names));
+
     let targets = top
         .get("targets")
-        .map(|n| targets(c, n, &pool_names, &process_names))
+        .map(|n| targets(c, n, &pool_names, &process_names, top.has("costs")))
         .unwrap_or_default();
 
     Some(Model {
@@ -189,5 +188,35 @@ fn build(c: &mut Checker, root: &Node) -> Option<Model> {
         arrivals,
         targets,
         returns: returns?,
+        costs: match costs {
+            Some(found) => Some(found?),
+            None => None,
+        },
     })
+}
+
+/// A point in time given as a duration from the start: clock units as
+/// they are, working days (`wd`) counted on the hall's calendar from the
+/// start (`5wd` from a Monday, open 09:00-17:00 on weekdays, is Friday
+/// 17:00).
+fn instant(c: &mut Checker, n: &Node, path: &str, calendar: &Calendar) -> Option<Seconds> {
+    match c.duration(n, path)? {
+        Duration::Clock(s) => Some(s),
+        Duration::WorkingDays(d) if d < 0.0 => {
+            c.err(n, path, "must be 0 or more");
+            None
+        }
+        Duration::WorkingDays(d) => {
+            let t = calendar.add_open_time(0.0, d * calendar.working_day());
+            if !t.is_finite() {
+                c.err(
+                    n,
+                    path,
+                    format!("the calendar does not have {d} working days within the years a run may cover; give a clock duration or fewer working days"),
+                );
+                return None;
+            }
+            Some(t)
+        }
+    }
 }

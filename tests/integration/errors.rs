@@ -826,12 +826,7 @@ fn retry_and_returns_problems_are_each_located() {
         "processes.license.steps[0].patience.retry.maxx",
         "did you mean `max`?",
     );
-    rejects(
-        name,
-        12,
-        "processes.license.steps[0].patience.retry.p",
-        "",
-    );
+    rejects(name, 12, "processes.license.steps[0].patience.retry.p", "");
     rejects(
         name,
         13,

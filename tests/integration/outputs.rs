@@ -222,9 +222,9 @@ fn assert_one_run(dir: &Path) {
     assert!(lines.next().unwrap().starts_with("replication,case,"));
     let mut seen = std::collections::BTreeSet::new();
     for l in lines {
-        assert_eq!(l.split(',').count(), 8, "torn line `{l}`");
+        assert_eq!(l.split(',').count(), 9, "torn line `{l}`");
         assert!(
-            l.ends_with(",completed") || l.ends_with(",unfinished"),
+            l.ends_with(",completed,true") || l.ends_with(",unfinished,true"),
             "`{l}`"
         );
         seen.insert(l.split(',').next().unwrap().parse::<u64>().unwrap());

@@ -162,6 +162,28 @@ fn refused(what: &str, change: impl FnOnce(&mut Value)) {
 }
 
 #[test]
+fn working_days_and_costs_where_they_mean_something_are_valid() {
+    let v = validator();
+    let mut instance = yaml(BASE);
+    instance["horizon"] = json!("20wd");
+    instance["warmup"] = json!("2wd");
+    instance["drain_limit"] = json!("40wd");
+    instance["pools"]["office"] = json!({"servers": 1});
+    instance["processes"]["license"]["steps"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"work": "office", "time": {"exp": "0.5wd"}}));
+    instance["costs"] = json!({"currency": "CNY", "staff_per_hour": {"default": 60, "pools": {"desk": 80}},
+        "citizen_value_per_hour": 30, "travel_time": "40min", "travel_cost": 10});
+    let errs = errors(&v, &instance);
+    assert!(errs.is_empty(), "{}", errs.join("\n"));
+    let text = serde_json::to_string(&instance).unwrap();
+    if let Err(e) = procsim::scenario::load_str(&text, "x.yaml") {
+        panic!("the loader refuses what the schema accepts: {e}");
+    }
+}
+
+#[test]
 fn unknown_top_level_key_is_invalid() {
     refused("an unknown top-level key", |s| {
         s["horizn"] = json!("1d");
@@ -211,6 +233,21 @@ fn other_typical_mistakes_are_invalid() {
     });
     refused("an unknown weekday", |s| {
         s["calendar"] = json!({"days": ["monday-ish"]})
+    });
+    refused("working days as a service time", |s| {
+        s["processes"]["license"]["steps"][0]["time"] = json!({"exp": "0.1wd"});
+    });
+    refused("working days as patience", |s| {
+        s["processes"]["license"]["steps"][0]["patience"] = json!("1wd");
+    });
+    refused("an unknown key under costs", |s| {
+        s["costs"] = json!({"staff_per_hour": 60, "travel_cots": 5});
+    });
+    refused("a negative price", |s| {
+        s["costs"] = json!({"staff_per_hour": {"default": -1}});
+    });
+    refused("working days of travel", |s| {
+        s["costs"] = json!({"travel_time": "1wd"});
     });
     refused("a no_show above 1", |s| {
         s["arrivals"][0] = json!({"appointments": {"every": "15min", "per_slot": 2, "no_show": 1.5}, "process": "license"});
