@@ -128,6 +128,21 @@ pub fn scenario_schema() -> Value {
                     "required": ["p", "steps"], "properties": {"p": {"type": "number", "minimum": 0, "maximum": 1}, "steps": {"$ref": "#/definitions/steps"}}}}}}
         ]
     });
+    // In a file that extends a base, a mapping patches the entries of a
+    // list it names (`steps` by id, `arrivals` by name); a file that
+    // extends nothing gives the lists (the `then` below).
+    let by_name = |list: &str, what: &str| {
+        json!({"oneOf": [
+            {"$ref": format!("#/definitions/{list}")},
+            {"type": "object", "additionalProperties": {"type": ["object", "null"]},
+             "description": format!("only in a file that extends a base: changes to the base's {what}: each value patches that entry (mappings merge, other values replace), null removes it; a list replaces the whole list")}
+        ]})
+    };
+    let arrival_patch = by_name("arrivals", "arrival streams, by `name`");
+    let steps_patch = by_name(
+        "steps",
+        "steps, by `id` (also inside parallel and choose branches)",
+    );
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": "https://procsim.invalid/scenario-v1.schema.json",
@@ -136,7 +151,13 @@ pub fn scenario_schema() -> Value {
         "additionalProperties": false,
         // A file that extends a base gives only what differs.
         "if": {"not": {"required": ["extends"]}},
-        "then": {"required": ["name", "horizon", "pools", "processes", "arrivals"]},
+        "then": {
+            "required": ["name", "horizon", "pools", "processes", "arrivals"],
+            "properties": {
+                "processes": {"additionalProperties": {"properties": {"steps": {"type": "array"}}}},
+                "arrivals": {"type": "array"}
+            }
+        },
         "definitions": {
             "duration": duration,
             "clock_duration": clock_duration,
@@ -150,11 +171,29 @@ pub fn scenario_schema() -> Value {
                           "p": {"type": "number", "minimum": 0, "maximum": 1},
                           "after": {"$ref": "#/definitions/dist"},
                           "max": {"type": "integer", "minimum": 0, "maximum": 255, "default": 1}}},
-            "steps": {"type": "array", "items": {"$ref": "#/definitions/step"}}
+            "steps": {"type": "array", "items": {"$ref": "#/definitions/step"}},
+            "arrivals": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "additionalProperties": false,
+                "oneOf": arrival_kinds,
+                "properties": {
+                    "name": {"type": "string"},
+                    "rate": {"type": "string", "pattern": "^[0-9.eE+-]+\\s*/\\s*(s|min|h|d)$"},
+                    "daily": {"type": "number", "exclusiveMinimum": 0},
+                    "profile": {"type": "object", "patternProperties": {"^[0-2]?[0-9]:[0-5][0-9]$": {"type": "number", "minimum": 0}}, "additionalProperties": false},
+                    "interarrival": {"$ref": "#/definitions/clock_dist"},
+                    "appointments": {"type": "object", "additionalProperties": false, "required": ["every", "per_slot"], "properties": {
+                        "every": {"$ref": "#/definitions/clock_duration"},
+                        "per_slot": {"type": "integer", "minimum": 1},
+                        "no_show": {"type": "number", "minimum": 0, "maximum": 1},
+                        "punctuality": {"$ref": "#/definitions/clock_dist"}}},
+                    "process": {"type": "string"},
+                    "mix": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}},
+                    "channel": {"enum": words(arrivals::CHANNELS)}
+                }}}
         },
         "properties": {
-            "extends": {"type": "string", "description": "a scenario file (relative to this one) this file gives the changes to: mappings merge key by key, other values (lists too) replace the base's, null removes a key"},
-            "levers": {"type": "object", "description": "named groups of changes, each merged onto the base like the file itself; the design is the base with every lever applied (procsim explain weighs each)",
+            "extends": {"type": "string", "description": "a scenario file (relative to this one) this file gives the changes to: mappings merge key by key, a mapping on `steps` or `arrivals` patches the entries it names (steps by id, streams by name), other values (lists too) replace the base's, null removes a key or entry"},
+            "levers": {"type": "object", "description": "named groups of changes, each merged onto the base like the file itself (steps patched by id, arrival streams by name); the design is the base with every lever applied (procsim explain weighs each)",
                        "additionalProperties": {"type": "object"}},
             "name": {"type": "string", "description": "shown in reports"},
             "description": {"type": "string"},
@@ -191,26 +230,9 @@ pub fn scenario_schema() -> Value {
                             "limit": {"$ref": "#/definitions/duration"}, "from": {"type": "string"}}}
                     ]},
                     "priority": {"type": "integer"},
-                    "steps": {"$ref": "#/definitions/steps"}
+                    "steps": steps_patch
                 }}},
-            "arrivals": {"type": "array", "minItems": 1, "items": {
-                "type": "object", "additionalProperties": false,
-                "oneOf": arrival_kinds,
-                "properties": {
-                    "name": {"type": "string"},
-                    "rate": {"type": "string", "pattern": "^[0-9.eE+-]+\\s*/\\s*(s|min|h|d)$"},
-                    "daily": {"type": "number", "exclusiveMinimum": 0},
-                    "profile": {"type": "object", "patternProperties": {"^[0-2]?[0-9]:[0-5][0-9]$": {"type": "number", "minimum": 0}}, "additionalProperties": false},
-                    "interarrival": {"$ref": "#/definitions/clock_dist"},
-                    "appointments": {"type": "object", "additionalProperties": false, "required": ["every", "per_slot"], "properties": {
-                        "every": {"$ref": "#/definitions/clock_duration"},
-                        "per_slot": {"type": "integer", "minimum": 1},
-                        "no_show": {"type": "number", "minimum": 0, "maximum": 1},
-                        "punctuality": {"$ref": "#/definitions/clock_dist"}}},
-                    "process": {"type": "string"},
-                    "mix": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}},
-                    "channel": {"enum": words(arrivals::CHANNELS)}
-                }}},
+            "arrivals": arrival_patch,
             "targets": {"type": ["array", "null"], "items": {
                 "type": "object", "additionalProperties": false, "required": ["kpi"],
                 "anyOf": [{"required": ["min"]}, {"required": ["max"]}],
@@ -302,7 +324,7 @@ mod tests {
             object_alternative("time_limit", &process["properties"]["time_limit"]["oneOf"]),
         );
 
-        let arrival = &top["arrivals"]["items"];
+        let arrival = &s["definitions"]["arrivals"]["items"];
         same_keys("arrival", arrivals::ARRIVAL_KEYS, arrival);
         same_keys(
             "appointments",
@@ -403,7 +425,7 @@ mod tests {
         same_words(
             "channel",
             &words(arrivals::CHANNELS),
-            &top["arrivals"]["items"]["properties"]["channel"]["enum"],
+            &s["definitions"]["arrivals"]["items"]["properties"]["channel"]["enum"],
         );
         let mut weekdays = calendar::WEEKDAYS.to_vec();
         weekdays.extend(calendar::WEEKDAYS_FULL);
@@ -412,7 +434,7 @@ mod tests {
             &weekdays,
             &top["calendar"]["properties"]["days"]["items"]["enum"],
         );
-        let kinds: Vec<&str> = s["properties"]["arrivals"]["items"]["oneOf"]
+        let kinds: Vec<&str> = s["definitions"]["arrivals"]["items"]["oneOf"]
             .as_array()
             .expect("arrival kinds are a oneOf")
             .iter()

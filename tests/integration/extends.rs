@@ -380,3 +380,182 @@ fn text_given_to_the_library_does_not_make_it_read_files() {
         "error: upload.yaml:1:10: extends: `extends` is followed only when a scenario is loaded from its file (procsim's commands, `scenario::load`), not from text"
     );
 }
+
+/// One process of two serve steps at two pools, with a rework, a
+/// `parallel` and a `choose` step whose branches hold steps with ids.
+const ROUTE: &str = "\
+name: route
+seed: 3
+replications: 4
+horizon: 2d
+pools:
+  a: {servers: 2}
+  b: {servers: 2}
+  office: {servers: 1}
+processes:
+  p:
+    steps:
+      - {id: first, serve: a, time: {exp: 1min}}
+      - {id: resubmit, rework: {p: 0.25, after: 1h, to: first}}
+      - {id: second, serve: b, time: {exp: 1min}}
+      - parallel:
+          - [{id: check, work: office, time: {exp: 2min}}]
+          - [{id: notice, wait: 1h}]
+      - choose:
+          - {p: 0.7, steps: [{id: mail, wait: 1d}]}
+          - {p: 0.3, steps: [{id: collect, serve: a, time: 3min}]}
+arrivals:
+  - {name: citizens, rate: 1/min, process: p}
+  - {name: online, rate: 0.1/min, process: p, channel: online}
+";
+
+#[test]
+fn levers_on_two_steps_of_one_process_both_take_effect_in_either_order() {
+    let faster_first = "{processes: {p: {steps: {first: {time: {exp: 0.6min}}}}}}";
+    let faster_second = "{processes: {p: {steps: {second: {time: {exp: 0.5min}}}}}}";
+    let fewer_returns = "{processes: {p: {steps: {resubmit: {rework: {p: 0.1}}}}}}";
+    let full = ROUTE
+        .replace("name: route", "name: design")
+        .replace(
+            "serve: a, time: {exp: 1min}",
+            "serve: a, time: {exp: 0.6min}",
+        )
+        .replace(
+            "serve: b, time: {exp: 1min}",
+            "serve: b, time: {exp: 0.5min}",
+        )
+        .replace("p: 0.25", "p: 0.1");
+    for order in [
+        [faster_first, faster_second, fewer_returns],
+        [fewer_returns, faster_second, faster_first],
+    ] {
+        let dir = folder(&[
+            ("base.yaml", ROUTE),
+            (
+                "design.yaml",
+                &format!(
+                    "extends: base.yaml\nname: design\nlevers:\n  x: {}\n  y: {}\n  z: {}\n",
+                    order[0], order[1], order[2]
+                ),
+            ),
+        ]);
+        let design = resolve(&path(&dir, "design.yaml")).unwrap_or_else(|e| panic!("{e}"));
+        let fp = |m: procsim::model::Model| design_fingerprint(&m);
+        // Every lever applied: each step carries its own lever's change.
+        assert_eq!(fp(design.full().unwrap()), fingerprint_of_text(&full));
+        // Each lever alone changes its step only.
+        let base = ROUTE.replace("name: route", "name: design");
+        for (i, lever) in order.iter().enumerate() {
+            let alone = if *lever == faster_first {
+                base.replace(
+                    "serve: a, time: {exp: 1min}",
+                    "serve: a, time: {exp: 0.6min}",
+                )
+            } else if *lever == faster_second {
+                base.replace(
+                    "serve: b, time: {exp: 1min}",
+                    "serve: b, time: {exp: 0.5min}",
+                )
+            } else {
+                base.replace("p: 0.25", "p: 0.1")
+            };
+            assert_ne!(alone, base);
+            assert_eq!(
+                fp(design.model(|j| j == i).unwrap()),
+                fingerprint_of_text(&alone),
+                "lever {lever}"
+            );
+        }
+    }
+}
+
+#[test]
+fn steps_in_branches_and_arrival_streams_are_patched_by_name_and_null_removes_a_step() {
+    let dir = folder(&[
+        ("base.yaml", ROUTE),
+        (
+            "after.yaml",
+            "\
+extends: base.yaml
+name: after
+processes:
+  p:
+    steps:
+      check: {time: {exp: 3min}}    # inside a parallel branch
+      collect: {time: 4min}         # inside a choose branch
+      resubmit: null                # removed
+arrivals:
+  citizens: {rate: null, daily: 700}
+",
+        ),
+    ]);
+    let full = ROUTE
+        .replace("name: route", "name: after")
+        .replace(
+            "      - {id: resubmit, rework: {p: 0.25, after: 1h, to: first}}\n",
+            "",
+        )
+        .replace("time: {exp: 2min}", "time: {exp: 3min}")
+        .replace("time: 3min", "time: 4min")
+        .replace("rate: 1/min, process: p}", "process: p, daily: 700}");
+    assert_eq!(full.matches("exp: 3min").count(), 1);
+    assert!(!full.contains("resubmit") && full.contains("daily: 700"));
+    assert_eq!(
+        fingerprint_of(&path(&dir, "after.yaml")),
+        fingerprint_of_text(&full)
+    );
+}
+
+#[test]
+fn a_step_patch_naming_no_step_or_a_list_without_names_is_a_located_error() {
+    let dir = folder(&[
+        ("base.yaml", ROUTE),
+        (
+            "typo.yaml",
+            "extends: base.yaml\nlevers:\n  ok: {pools: {a: {servers: 3}}}\n  typo:\n    processes:\n      p:\n        steps:\n          colect: {time: 4min}\n",
+        ),
+        (
+            "targets.yaml",
+            "extends: base.yaml\ntargets: [{kpi: wait_min, max: 5}]\n",
+        ),
+        (
+            "patch_targets.yaml",
+            "extends: targets.yaml\ntargets:\n  wait_min: {max: 4}\n",
+        ),
+        (
+            "middle.yaml",
+            "extends: base.yaml\nprocesses:\n  p:\n    steps:\n      secnd: null\n",
+        ),
+        ("top.yaml", "extends: middle.yaml\nname: top\n"),
+    ]);
+    // Reported in the file that holds the patch, not the file loaded.
+    let middle = path(&dir, "middle.yaml").display().to_string();
+    let err = error_of(&path(&dir, "top.yaml"));
+    assert!(
+        err.starts_with(&format!(
+            "error: {middle}:5:7: processes.p.steps.secnd: no entry of the base's list has the id or name `secnd` (did you mean `second`?)"
+        )),
+        "{err}"
+    );
+    let typo = path(&dir, "typo.yaml").display().to_string();
+    assert_eq!(
+        error_of(&path(&dir, "typo.yaml")),
+        format!(
+            "error: {typo}:8:11: processes.p.steps.colect: no entry of the base's list has the id \
+             or name `colect` (did you mean `collect`?) (a mapping patches only entries the base \
+             has; to add one, give the whole new list)"
+        )
+    );
+    let patch_targets = path(&dir, "patch_targets.yaml").display().to_string();
+    let err = error_of(&path(&dir, "patch_targets.yaml"));
+    assert!(
+        err.starts_with(&format!(
+            "error: {patch_targets}:3:3: targets.wait_min: a mapping patches a list entry by entry"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("give the whole new list instead (a list replaces the base's)"),
+        "{err}"
+    );
+}

@@ -253,3 +253,22 @@ fn other_typical_mistakes_are_invalid() {
         s["arrivals"][0] = json!({"appointments": {"every": "15min", "per_slot": 2, "no_show": 1.5}, "process": "license"});
     });
 }
+
+#[test]
+fn steps_and_arrivals_are_patched_by_name_only_in_a_file_that_extends_a_base() {
+    let v = validator();
+    let patch = yaml(
+        "extends: base.yaml\nprocesses:\n  license:\n    steps: {intake: {time: {exp: 4min}}, old: null}\narrivals:\n  walk_ins: {rate: 12/h}\n",
+    );
+    let errs = errors(&v, &patch);
+    assert!(errs.is_empty(), "{}", errs.join("\n"));
+    refused("steps as a mapping in a file that extends nothing", |s| {
+        s["processes"]["license"]["steps"] = json!({"intake": {"time": {"exp": "4min"}}});
+    });
+    refused(
+        "arrivals as a mapping in a file that extends nothing",
+        |s| {
+            s["arrivals"] = json!({"walk_ins": {"rate": "12/h"}});
+        },
+    );
+}
