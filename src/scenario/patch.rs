@@ -14,6 +14,7 @@
 
 use super::checker::{did_you_mean_hint, join, Checker};
 use super::node::{Node, Value};
+use super::steps::Kind;
 
 /// The keys that name an entry of a list: a step's `id`, an arrival
 /// stream's `name`.
@@ -22,7 +23,10 @@ const NAME_KEYS: &[&str] = &["id", "name"];
 /// Where lists of steps nest inside a step: under each kind key, a list of
 /// branches, each a list of steps (`None`) or a mapping holding its steps
 /// under the key given (`choose: [{p, steps}]`).
-const BRANCHES: &[(&str, Option<&str>)] = &[("parallel", None), ("choose", Some("steps"))];
+const BRANCHES: &[(&str, Option<&str>)] = &[
+    (Kind::Parallel.key(), None),
+    (Kind::Choose.key(), Some("steps")),
+];
 
 /// Applies `patch` to `base` in place. A `null` that removes nothing, and
 /// a name that no entry of a list has, are reported to `c` (a misspelt key
