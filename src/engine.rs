@@ -1035,6 +1035,8 @@ impl<'m, O: Observer> Sim<'m, O> {
             pr.lead_min.add(lead_min);
             pr.lead_wd.add(lead_wd);
             pr.visits.add(f64::from(case.visits));
+            pr.zero_visits += u64::from(case.visits == 0);
+            pr.one_visit += u64::from(case.visits == 1);
             if let Some(limit) = &process.time_limit {
                 let from = if case.limit_start.is_nan() {
                     case.arrival

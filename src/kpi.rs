@@ -118,6 +118,13 @@ fn visits_per_hall_case(r: &ReplicationResult) -> Option<f64> {
     (hall_cases > 0).then(|| total / hall_cases as f64)
 }
 
+/// Visits per completed case of a process with at least one visit.
+fn process_visits_per_hall_case(p: &ProcessResult) -> Option<f64> {
+    let total = p.visits.mean()? * p.visits.count() as f64;
+    let hall_cases = p.visits.count() - p.zero_visits;
+    (hall_cases > 0).then(|| total / hall_cases as f64)
+}
+
 fn count(n: u64) -> Option<f64> {
     Some(n as f64)
 }
@@ -324,6 +331,15 @@ pub static KPIS: &[Kpi] = &[
     finished(kpi("visits", "", Lower, "visits per case",
         "mean visits to the hall per completed case of this process",
         Process(|p| p.visits.mean()))),
+    finished(kpi("visits_hall", "", Lower, "visits per hall case",
+        "mean visits per completed case of this process that came to the hall at least once",
+        Process(process_visits_per_hall_case))),
+    finished(kpi("one_visit_rate", "", Higher, "share done in at most one visit",
+        "share of completed cases of this process that needed at most one visit to the hall",
+        Process(|p| ratio(p.zero_visits + p.one_visit, p.completed)))),
+    finished(kpi("zero_visit_rate", "", Higher, "share done without a visit",
+        "share of completed cases of this process that never came to the hall",
+        Process(|p| ratio(p.zero_visits, p.completed)))),
     finished(kpi("on_time_rate", "", Higher, "on-time rate",
         "share of completed cases of this process with a `time_limit` that finished within it",
         Process(|p| ratio(p.on_time, p.limited)))),

@@ -106,6 +106,10 @@ pub struct ProcessResult {
     pub lead_wd: Mean,
     /// Visits per completed case.
     pub visits: Mean,
+    /// Completed cases that never came to the hall.
+    pub zero_visits: u64,
+    /// Completed cases that came to the hall exactly once.
+    pub one_visit: u64,
     /// Completed cases with a time limit.
     pub limited: u64,
     /// Of those, within the limit.

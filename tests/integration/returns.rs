@@ -340,4 +340,39 @@ fn one_trip_rates_count_hall_cases_apart() {
     assert_theory(&run, "one_visit_rate", 0.65, 0.0, 0.05);
     assert_theory(&run, "visits_hall", 1.5, 0.0, 0.05);
     assert_theory(&run, "visits", 1.05, 0.0, 0.05);
+    // The same per process (here the only one).
+    assert_theory(&run, "processes.p.zero_visit_rate", 0.3, 0.0, 0.05);
+    assert_theory(&run, "processes.p.one_visit_rate", 0.65, 0.0, 0.05);
+    assert_theory(&run, "processes.p.visits_hall", 1.5, 0.0, 0.05);
+}
+
+#[test]
+fn one_trip_rates_per_process_keep_processes_apart() {
+    // An online item (never in the hall) beside a hall item that half the
+    // time needs a second visit: per process, 1 and 0 for zero visits, 1
+    // and 0.5 for at most one, none and 1.5 visits per hall case.
+    let yaml = "name: trips
+seed: 8
+replications: 20
+horizon: 20d
+pools:
+  w: {servers: 20}
+processes:
+  online:
+    steps: [{wait: 1h}]
+  hall:
+    steps:
+      - {id: desk, serve: w, time: 5min}
+      - rework: {p: 0.5, after: 1d, to: desk, max_rework: 1}
+arrivals:
+  - {rate: 10/h, mix: {online: 0.4, hall: 0.6}}
+";
+    let run = run_text(yaml);
+    assert_eq!(kpi(&run, "processes.online.zero_visit_rate").mean, 1.0);
+    assert_eq!(kpi(&run, "processes.online.one_visit_rate").mean, 1.0);
+    // No hall case: no value (null), not 0.
+    assert_eq!(run.summary.get("processes.online.visits_hall"), Some(&None));
+    assert_eq!(kpi(&run, "processes.hall.zero_visit_rate").mean, 0.0);
+    assert_theory(&run, "processes.hall.one_visit_rate", 0.5, 0.0, 0.05);
+    assert_theory(&run, "processes.hall.visits_hall", 1.5, 0.0, 0.05);
 }
