@@ -631,9 +631,10 @@ impl<'m, O: Observer> Sim<'m, O> {
     }
 
     /// A token reached a `serve` step whose pools are all closed. A citizen
-    /// already in the hall waits for a reopening later the same day (a
-    /// lunch break); one coming from outside, or one the hall closes on for
-    /// the day, comes on the next open day at a profile time
+    /// already in the hall, or in the hall while it is open (a window that
+    /// opens later than the hall), waits for a reopening later the same
+    /// day; one coming while the hall is closed, or one the pools close on
+    /// for the day, comes on the next open day at a profile time
     /// (`returns: profile`), or at the next opening (`returns: at_opening`).
     fn come_when_open(&mut self, t: TokenId, pools: &[PoolId]) {
         let model = self.model;
@@ -649,9 +650,10 @@ impl<'m, O: Observer> Sim<'m, O> {
         let same_day = (next / DAY).floor() == (now / DAY).floor();
         // (`next == now`: the pool opens at this very instant and its
         // opening has not run yet; the citizen is let in right after it.)
-        let at = if model.returns == Returns::AtOpening
-            || next <= now
-            || (same_day && self.cases[c].is_in_hall(now))
+        // Someone in the open hall whose window opens later that day waits
+        // for it: only a closed hall sends citizens away.
+        let waits_inside = self.cases[c].is_in_hall(now) || model.calendar.is_open(now);
+        let at = if model.returns == Returns::AtOpening || next <= now || (same_day && waits_inside)
         {
             next
         } else {

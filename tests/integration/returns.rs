@@ -376,3 +376,15 @@ arrivals:
     assert_theory(&run, "processes.hall.one_visit_rate", 0.5, 0.0, 0.05);
     assert_theory(&run, "processes.hall.visits_hall", 1.5, 0.0, 0.05);
 }
+
+#[test]
+fn a_window_opening_after_the_hall_is_waited_for_inside() {
+    // The hall opens at 09:00, the window at 10:00; one citizen booked at
+    // 09:00 waits inside for the window (not sent home to come back at a
+    // profile time): served 10:00-10:30, lead time 90 min, one visit.
+    let yaml = "name: late window\nreplications: 1\nhorizon: 1d\ncalendar:\n  hours: [\"09:00-17:00\"]\n  days: [mon, tue, wed, thu, fri, sat, sun]\npools:\n  w: {servers: 1, hours: [\"10:00-17:00\"]}\nprocesses:\n  p:\n    steps: [{serve: w, time: 30min}]\narrivals:\n  - {appointments: {every: 8h, per_slot: 1}, process: p}\n";
+    let run = run_text(yaml);
+    assert_eq!(kpi(&run, "completed").mean, 1.0);
+    assert_eq!(kpi(&run, "lead_time_min").mean, 90.0);
+    assert_eq!(kpi(&run, "visits").mean, 1.0);
+}
