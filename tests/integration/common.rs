@@ -137,3 +137,12 @@ arrivals:
 "#
     )
 }
+
+/// Writes `files` (name, text) into a fresh folder.
+pub fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}

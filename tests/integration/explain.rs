@@ -3,6 +3,7 @@
 //! replication (efficiency, a lever that changes nothing, levers on
 //! independent pools), and through the command line.
 
+use crate::common::folder;
 use assert_cmd::Command;
 use procsim::explain::{self, ExplainError, Explanation, KpiExplanation, Method};
 use procsim::scenario::resolve;
@@ -27,14 +28,6 @@ processes:
 arrivals:
   - {name: customers, rate: 1.5/min, process: customer}
 ";
-
-fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).unwrap();
-    }
-    dir
-}
 
 /// Plans, runs and explains `file`'s levers with the file's settings.
 fn explain_file(file: &Path, kpis: &[&str], samples: Option<usize>) -> Explanation {

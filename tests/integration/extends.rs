@@ -2,6 +2,7 @@
 //! merged design is compared with the same design written out in full,
 //! by the fingerprint of everything it simulates.
 
+use crate::common::folder;
 use procsim::merge::design_fingerprint;
 use procsim::scenario::{load, load_str, resolve};
 use std::path::{Path, PathBuf};
@@ -21,15 +22,6 @@ processes:
 arrivals:
   - {name: customers, rate: 1.5/min, process: customer}
 ";
-
-/// Writes `files` (name, text) into a fresh folder.
-fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).unwrap();
-    }
-    dir
-}
 
 fn path(dir: &tempfile::TempDir, name: &str) -> PathBuf {
     dir.path().join(name)
