@@ -133,9 +133,10 @@ pub fn plan(
     if k > MAX_LEVERS {
         return Err(ExplainError::TooMany { count: k });
     }
-    // The design itself and its base must validate on their own.
+    // The design itself must validate, and its base without its targets
+    // (they may name what a lever adds).
     design.full()?;
-    design.model(|_| false)?;
+    design.model_to_simulate(|_| false)?;
     let mut groups: Vec<Group> = design
         .levers
         .iter()
@@ -149,7 +150,7 @@ pub fn plan(
     let mut model_of = |levers: u64| -> Result<Model, ScenarioErrors> {
         cache
             .entry(levers)
-            .or_insert_with(|| design.model(|i| levers >> i & 1 == 1))
+            .or_insert_with(|| design.model_to_simulate(|i| levers >> i & 1 == 1))
             .clone()
     };
     loop {

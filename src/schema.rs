@@ -125,7 +125,7 @@ pub fn scenario_schema() -> Value {
             {"required": ["choose"], "additionalProperties": false, "properties": {
                 "id": step_common["id"],
                 "choose": {"type": "array", "minItems": 1, "items": {"type": "object", "additionalProperties": false,
-                    "required": ["p", "steps"], "properties": {"p": {"type": "number", "minimum": 0, "maximum": 1}, "steps": {"$ref": "#/definitions/steps"}}}}}}
+                    "required": ["p", "steps"], "properties": {"name": {"type": "string", "description": "a label, so that a patch can change this branch's share by name"}, "p": {"type": "number", "minimum": 0, "maximum": 1}, "steps": {"$ref": "#/definitions/steps"}}}}}}
         ]
     });
     // In a file that extends a base, a mapping patches the entries of a

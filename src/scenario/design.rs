@@ -68,6 +68,20 @@ impl Design {
         self.validate(&node)
     }
 
+    /// The validated model of the levers `chosen(i)`, for simulation
+    /// only: the file's `targets` are left out, since a target may name a
+    /// pool that only one of the levers creates.
+    pub fn model_to_simulate(
+        &self,
+        chosen: impl Fn(usize) -> bool,
+    ) -> Result<Model, ScenarioErrors> {
+        let mut node = self.node(chosen)?;
+        if let Value::Map(fields) = &mut node.value {
+            fields.retain(|(key, _)| !matches!(&key.value, Value::Str(k) if k == "targets"));
+        }
+        self.validate(&node)
+    }
+
     /// The design itself: every lever applied.
     pub fn full(&self) -> Result<Model, ScenarioErrors> {
         self.model(|_| true)

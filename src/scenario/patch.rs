@@ -367,6 +367,28 @@ steps:
     }
 
     #[test]
+    fn choose_branches_are_found_by_name() {
+        let base = "\
+steps:
+  - id: channel
+    choose:
+      - {name: online, p: 0, steps: [{id: check, wait: 1d}]}
+      - {name: window, p: 1, steps: [{id: intake, serve: desk, time: 3min}]}
+";
+        assert_patches_to(
+            base,
+            "steps: {channel: {choose: {online: {p: 0.2}, window: {p: 0.8}}}}",
+            "\
+steps:
+  - id: channel
+    choose:
+      - {name: online, p: 0.2, steps: [{id: check, wait: 1d}]}
+      - {name: window, p: 0.8, steps: [{id: intake, serve: desk, time: 3min}]}
+",
+        );
+    }
+
+    #[test]
     fn arrival_streams_are_found_by_name() {
         assert_patches_to(
             "arrivals: [{name: citizens, daily: 600, process: p}, {name: online, rate: 1/h, process: p}]",

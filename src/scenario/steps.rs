@@ -99,8 +99,9 @@ const WORK_KEYS: &[&str] = &["id", "time"];
 const REWORK_STEP_KEYS: &[&str] = &["id", "max_rework"];
 /// Keys inside `rework:`.
 pub(crate) const REWORK_KEYS: &[&str] = &["p", "after", "to", "max_rework"];
-/// Keys of one branch of `choose:`.
-pub(crate) const CHOOSE_BRANCH_KEYS: &[&str] = &["p", "steps"];
+/// Keys of one branch of `choose:` (`name` only labels it, so a patch
+/// can change the branch's share by name).
+pub(crate) const CHOOSE_BRANCH_KEYS: &[&str] = &["name", "p", "steps"];
 
 /// Every key some step takes: the other keys of each kind (without
 /// repeats, in kind order), then the kind keys.
@@ -617,6 +618,9 @@ fn choose(
             ok = false;
             continue;
         };
+        if let Some(n) = bf.get("name") {
+            c.string(n, &join(&bp, "name"));
+        }
         let p = c
             .require(&bf, &bp, "p", "the branch's probability")
             .and_then(|n| c.probability(n, &join(&bp, "p")));

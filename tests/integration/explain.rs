@@ -387,3 +387,55 @@ arrivals:
         assert!(phi < 0.0 && (phi - alone).abs() < 1e-9, "{phi} vs {alone}");
     }
 }
+
+#[test]
+fn a_target_on_a_pool_a_lever_adds_and_a_branch_share_by_name() {
+    // Half the citizens go to pool a, half to pool b (one `choose`). The
+    // lever `spare_desk` adds pool c and sends b's half there; the lever
+    // `more_to_a` moves the shares by branch name. The design's target
+    // names pool c, which the base and half the subsets do not have:
+    // explain simulates the subsets without the targets.
+    let base = "\
+name: split
+seed: 3
+replications: 8
+horizon: 5d
+warmup: 1d
+pools:
+  a: {servers: 2}
+  b: {servers: 2}
+processes:
+  p:
+    steps:
+      - id: route
+        choose:
+          - {name: to_a, p: 0.5, steps: [{id: at_a, serve: a, time: {exp: 1min}}]}
+          - {name: to_b, p: 0.5, steps: [{id: at_b, serve: b, time: {exp: 1min}}]}
+arrivals:
+  - {name: citizens, rate: 1.5/min, process: p}
+";
+    let design = "\
+extends: base.yaml
+levers:
+  spare_desk: {pools: {c: {servers: 3}}, processes: {p: {steps: {at_b: {serve: c}}}}}
+  more_to_a: {processes: {p: {steps: {route: {choose: {to_a: {p: 0.6}, to_b: {p: 0.4}}}}}}}
+targets:
+  - {kpi: pools.c.wait_min, max: 5}
+";
+    let dir = folder(&[("base.yaml", base), ("design.yaml", design)]);
+    let x = explain_file(
+        &dir.path().join("design.yaml"),
+        &["pools.a.utilization"],
+        None,
+    );
+    let k = kpi(&x, "pools.a.utilization");
+    assert_efficient(k);
+    // Pool a's utilization is its share of the arrivals: 1.5 × p / 2
+    // servers, 0.375 -> 0.45. The spare desk does not touch pool a.
+    let (desk, share) = (lever(&x, "spare_desk"), lever(&x, "more_to_a"));
+    let d = k.contributions[desk].unwrap();
+    assert!(d.mean.abs() < 1e-12, "{d:?}");
+    let s = k.contributions[share].unwrap();
+    // 3 paired half-widths (about 99.7% under normality).
+    assert!((s.mean - 0.075).abs() < 3.0 * s.ci95, "{s:?}");
+}
