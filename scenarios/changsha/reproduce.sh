@@ -15,7 +15,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 STAGES="s0-before.yaml s1-run-once.yaml s2-one-thing.yaml s3-after.yaml"
 VARIANTS="s3b-lean.yaml s3c-online.yaml s3d-generalist.yaml"
-KPIS="wait_min pools.fund.wait_p90_min visits_hall one_visit_rate zero_visit_rate renege_rate abandon_rate lead_time_wd processes.property_transfer.lead_time_wd processes.business_startup.lead_time_wd processes.restaurant_open.lead_time_wd processes.dept_a.on_time_rate staff_cost_per_case citizen_hours_per_case social_cost_per_case"
+KPIS="wait_min pools.fund.wait_p90_min visits_hall one_visit_rate zero_visit_rate renege_rate abandon_rate lead_time_wd processes.property_transfer.lead_time_wd processes.business_startup.lead_time_wd processes.restaurant_open.lead_time_wd processes.dept_a.on_time_rate staff_cost_per_case citizen_hours_per_case citizen_cost_per_case social_cost_per_case"
 SHORT="wait_min visits_hall one_visit_rate lead_time_wd social_cost_per_case"
 
 # 1. The stages and variants against S0 (paired), targets, and S0's own run (hourly queues).
@@ -113,6 +113,18 @@ done
 "$P" sweep s3-after.yaml -q --set pools.comprehensive.servers=18..40 --kpi wait_min --kpi pools.comprehensive.wait_p90_min --kpi staff_cost_per_case --out "$OUT/sweep-windows" > "$OUT/sweep-windows.txt"
 "$P" sweep s3d-generalist.yaml -q --set pools.comprehensive.servers=26..40 --kpi wait_min --kpi pools.comprehensive.wait_p90_min > "$OUT/sweep-windows-generalist.txt"
 
+# 4h. Prices (A-cost-*): does S3's saving against S0 hold at low and high prices?
+prices() { # prices TAG STAFF CITIZEN TRAVEL FARE: S0 and S3 at these prices, compared
+  for f in s0-before s3-after; do
+    printf 'extends: %s/%s.yaml\nname: "%s, %s prices"\ncosts: {staff_per_hour: {default: %s}, citizen_value_per_hour: %s, travel_time: %s, travel_cost: %s}\n' \
+      "$HERE" "$f" "$(sed -n 's/^name: "\(.*\)"$/\1/p' "$f.yaml")" "$1" "$2" "$3" "$4" "$5" > "$TMP/$f-prices-$1.yaml"
+  done
+  "$P" compare "$TMP/s0-before-prices-$1.yaml" "$TMP/s3-after-prices-$1.yaml" -q --markdown staff_cost_per_case citizen_cost_per_case social_cost_per_case > "$OUT/sensitivity-prices-$1.md"
+}
+prices low 40 20 30min 4
+prices central 60 40 60min 10
+prices high 100 80 120min 40
+
 # 5. Paste the generated tables into the README between the markers.
 {
   echo "### Every stage against S0 (10 replications, paired 95% intervals of the change)"
@@ -138,7 +150,7 @@ done
   echo '![Queue by hour in S0](results/s0-run/charts/queue_by_hour.png)'
   echo
   echo "### Sensitivity"
-  for n in sentback-s0 returns-s0 patience-s0 profile-s0 online-s3 sentback-s3; do
+  for n in sentback-s0 returns-s0 patience-s0 profile-s0 online-s3 sentback-s3 prices-low prices-central prices-high; do
     echo; echo "**$n**:"; echo; cat "$OUT/sensitivity-$n.md"
   done
   for f in sweep-daily-s0-before sweep-daily-s3-after sweep-windows sweep-windows-generalist; do
