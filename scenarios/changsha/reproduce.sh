@@ -25,7 +25,7 @@ SHORT="wait_min visits_hall one_visit_rate lead_time_wd on_time_rate social_cost
   processes.property_transfer.one_visit_rate processes.business_startup.one_visit_rate processes.restaurant_open.one_visit_rate processes.dept_a.one_visit_rate \
   processes.property_transfer.on_time_rate processes.business_startup.on_time_rate processes.restaurant_open.on_time_rate processes.dept_a.on_time_rate > "$OUT/processes.md"
 "$P" compare s0-before.yaml s1-run-once.yaml -q --markdown pools.social.wait_min pools.fund.wait_min pools.police.wait_min pools.housing.wait_min pools.tax.wait_min pools.propreg.wait_min pools.market.wait_min pools.food.wait_min pools.dept_a.wait_min \
-  pools.fund.wait_p90_min pools.police.wait_p90_min pools.housing.wait_p90_min pools.fund.utilization pools.police.utilization pools.housing.utilization > "$OUT/departments.md"
+  pools.fund.wait_p90_min pools.police.wait_p90_min pools.housing.wait_p90_min pools.fund.utilization pools.police.utilization pools.housing.utilization pools.fund.overtime_min pools.police.overtime_min pools.housing.overtime_min pools.tax.overtime_min > "$OUT/departments.md"
 "$P" check $STAGES $VARIANTS -q > "$OUT/check.txt"
 "$P" run s0-before.yaml -q --out "$OUT/s0-run" > /dev/null
 
