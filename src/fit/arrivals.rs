@@ -4,7 +4,7 @@
 //! item is the case's process.
 
 use super::calendar::{clock, minute_of_day, Calendar};
-use super::read::Ticket;
+use super::read::{first_tickets, Ticket};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -45,22 +45,6 @@ pub struct MixEntry {
     pub cases: usize,
     /// Their share.
     pub share: f64,
-}
-
-/// The first ticket of each case, by case id.
-pub fn first_tickets(tickets: &[Ticket]) -> BTreeMap<&str, &Ticket> {
-    let mut first: BTreeMap<&str, &Ticket> = BTreeMap::new();
-    for t in tickets {
-        first
-            .entry(&t.case)
-            .and_modify(|f| {
-                if t.issued < f.issued {
-                    *f = t;
-                }
-            })
-            .or_insert(t);
-    }
-    first
 }
 
 /// Infers the arrivals of `tickets` on `calendar`.

@@ -1,15 +1,18 @@
 //! The hall's calendar inferred from when tickets were issued: open days,
 //! holidays, make-up working days and opening hours.
 //!
-//! A weekday is open when tickets were issued on more than half of its
-//! dates in the log's span; a date of an open weekday without tickets is a
-//! holiday, a date of a closed weekday with tickets a make-up working day.
+//! Days come from the cases' first tickets (their arrivals), so that later
+//! visits of cases that arrived before the log's end (a second step the
+//! next morning) do not add a day. A weekday is open when cases arrived on
+//! more than half of its dates in the log's span; a date of an open
+//! weekday without arrivals is a holiday, a date of a closed weekday with
+//! arrivals a make-up working day.
 //! Hours are the runs of [`SLOT`]-minute slots of the day in which any
 //! ticket was ever issued (so a lunch break shows as a gap); this is exact
 //! when every open slot sees a ticket somewhere in the log, which a log of
 //! weeks of a busy hall does.
 
-use super::read::Ticket;
+use super::read::{first_tickets, Ticket};
 use jiff::civil::{Date, Weekday};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -33,13 +36,13 @@ pub struct Calendar {
     /// The same as minutes of the day, `[from, to)`.
     #[serde(skip)]
     pub periods: Vec<(u32, u32)>,
-    /// Dates of open weekdays with no ticket.
+    /// Dates of open weekdays without arrivals.
     #[serde(serialize_with = "dates")]
     pub holidays: Vec<Date>,
-    /// Dates of closed weekdays with tickets.
+    /// Dates of closed weekdays with arrivals.
     #[serde(serialize_with = "dates")]
     pub extra_workdays: Vec<Date>,
-    /// Dates the hall was open (had tickets).
+    /// Dates with arrivals.
     pub open_days: usize,
 }
 
@@ -73,7 +76,10 @@ pub fn clock(minute: u32) -> String {
 
 /// Infers the calendar of `tickets` (not empty).
 pub fn infer(tickets: &[Ticket]) -> Calendar {
-    let active: BTreeSet<Date> = tickets.iter().map(|t| t.issued.date()).collect();
+    let active: BTreeSet<Date> = first_tickets(tickets)
+        .values()
+        .map(|t| t.issued.date())
+        .collect();
     let start = *active.first().unwrap_or(&Date::constant(2019, 1, 7));
     let end = *active.last().unwrap_or(&start);
     let mut dates = Vec::new();

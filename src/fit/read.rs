@@ -319,3 +319,19 @@ pub fn read_bytes(bytes: &[u8], file: &str, columns: &Columns) -> Result<Log, Re
     }
     Ok(log)
 }
+
+/// The first ticket of each case (its arrival), by case id.
+pub fn first_tickets(tickets: &[Ticket]) -> BTreeMap<&str, &Ticket> {
+    let mut first: BTreeMap<&str, &Ticket> = BTreeMap::new();
+    for t in tickets {
+        first
+            .entry(&t.case)
+            .and_modify(|f| {
+                if t.issued < f.issued {
+                    *f = t;
+                }
+            })
+            .or_insert(t);
+    }
+    first
+}

@@ -3,8 +3,7 @@
 //! ticket was served (ties go to the first in name order). Without case
 //! ids every ticket is its own case, so a route is one visit.
 
-use super::arrivals::first_tickets;
-use super::read::{Ticket, TicketOutcome};
+use super::read::{first_tickets, Ticket, TicketOutcome};
 use serde::Serialize;
 use std::collections::BTreeMap;
 

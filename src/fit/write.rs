@@ -98,7 +98,7 @@ pub fn scenario_yaml(fit: &Fit) -> String {
     let _ = writeln!(y, "replications: 10");
     let _ = writeln!(
         y,
-        "horizon: {span}d   # the log's span, {} to {}",
+        "horizon: {span}d   # the log's arrivals, {} to {}",
         c.start, c.end
     );
     let _ = writeln!(y, "calendar:");
@@ -112,7 +112,7 @@ pub fn scenario_yaml(fit: &Fit) -> String {
     );
     let _ = writeln!(
         y,
-        "  days: [{}]   # weekdays with tickets on more than half their dates",
+        "  days: [{}]   # weekdays with arrivals on more than half their dates",
         c.days.join(", ")
     );
     let dates = |d: &[jiff::civil::Date]| {
@@ -124,14 +124,14 @@ pub fn scenario_yaml(fit: &Fit) -> String {
     if !c.holidays.is_empty() {
         let _ = writeln!(
             y,
-            "  holidays: [{}]   # open weekdays without tickets",
+            "  holidays: [{}]   # open weekdays without arrivals",
             dates(&c.holidays)
         );
     }
     if !c.extra_workdays.is_empty() {
         let _ = writeln!(
             y,
-            "  extra_workdays: [{}]   # closed weekdays with tickets",
+            "  extra_workdays: [{}]   # closed weekdays with arrivals",
             dates(&c.extra_workdays)
         );
     }
