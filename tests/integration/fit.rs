@@ -160,6 +160,66 @@ fn a_ticket_log_is_fitted_back_to_its_scenario() {
     assert_eq!(o.code, Some(0), "{}", o.stderr);
 }
 
+#[test]
+fn tickets_csv_rows_follow_by_hand() {
+    // One window, a citizen every 10 minutes from 00:10 (the first comes
+    // one gap after the start), 15 minutes of service, 3 minutes of
+    // patience: 00:10 is served to 00:25; 00:20 would wait to 00:25 and
+    // leaves at 00:23; 00:30 is served to 00:45; 00:40 leaves; 00:50 is
+    // served to 01:05 (after the horizon, the run drains).
+    let yaml = "name: tickets by hand\nreplications: 1\nhorizon: 1h\n\
+        pools: {window: {servers: 1}}\n\
+        processes: {visit: {steps: [{serve: window, time: 15min, patience: 3min}]}}\n\
+        arrivals: [{name: walk_ins, interarrival: 10min, process: visit}]\n";
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "hand.yaml", yaml);
+    let out = dir.path().join("out");
+    let o = procsim(&[
+        "run",
+        s(&scenario),
+        "--out",
+        s(&out),
+        "--log",
+        "tickets",
+        "-q",
+    ]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let text = std::fs::read_to_string(out.join("tickets.csv")).unwrap();
+    let mut rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    rows.sort_by_key(|r| r[4]);
+    let at = |hm: &str| format!("2019-01-07T{hm}:00.000");
+    let expected = [
+        ("00:10", Some(("00:10", "00:25"))),
+        ("00:20", None),
+        ("00:30", Some(("00:30", "00:45"))),
+        ("00:40", None),
+        ("00:50", Some(("00:50", "01:05"))),
+    ];
+    assert_eq!(rows.len(), expected.len(), "{text}");
+    let mut tickets = std::collections::BTreeSet::new();
+    for (row, (issued, service)) in rows.iter().zip(expected) {
+        assert!(tickets.insert(row[0]), "ticket ids are unique: {text}");
+        assert_eq!(
+            &row[2..5],
+            ["visit", "window", at(issued).as_str()],
+            "{text}"
+        );
+        let (called, ended, outcome) = match service {
+            Some((c, e)) => (at(c), at(e), "served"),
+            None => (String::new(), String::new(), "left"),
+        };
+        assert_eq!(
+            &row[5..],
+            [called.as_str(), ended.as_str(), outcome],
+            "{text}"
+        );
+    }
+}
+
 const HEADER: &str = "ticket,case,item,pool,issued,called,ended,outcome\n";
 const GOOD: &str =
     "1,c1,permit,front,2019-01-07T09:00:00,2019-01-07T09:01:00,2019-01-07T09:05:00,served\n";
