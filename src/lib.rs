@@ -71,6 +71,7 @@ pub mod compare;
 pub mod dist;
 pub mod engine;
 pub mod explain;
+pub mod fit;
 pub mod kpi;
 pub mod merge;
 pub mod model;

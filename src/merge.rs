@@ -31,7 +31,7 @@ pub const SWEEP_PARTIAL_FILE: &str = "sweep-partial.json";
 
 /// The part files a run shard may write next to its partial, concatenated
 /// by `merge` in shard order.
-pub const PART_FILES: [&str; 2] = ["cases.csv", "events.csv"];
+pub const PART_FILES: [&str; 3] = ["cases.csv", "events.csv", "tickets.csv"];
 
 /// Most shards a merge accepts. Far more than any batch system hands out;
 /// the bound keeps a damaged or tampered count from sizing an allocation.

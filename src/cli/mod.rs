@@ -7,6 +7,7 @@ mod check;
 mod compare;
 mod explain;
 mod failure;
+mod fit;
 mod merge;
 mod progress;
 mod run;
@@ -37,6 +38,7 @@ Examples:
   procsim explain after.yaml                        what each lever contributes to the change
   procsim check scenarios/changsha/*.yaml           CI: exit 1 when a target is missed
   procsim sweep s.yaml --set pools.hall.servers=8..14    capacity planning
+  procsim fit tickets.csv --out fitted/              baseline scenario from a queue-ticket log
   procsim schema > scenario.schema.json             JSON Schema for editors
 
 Exit codes: 0 done (check: all targets held), 1 check failed, 2 bad input or usage,
@@ -85,7 +87,7 @@ pub(crate) struct Overrides {
 enum Command {
     /// Simulate one scenario and print its KPI table.
     #[command(
-        after_help = "Example:\n  procsim run scenarios/textbook/mmc.yaml --reps 20 --out out/\n\nWith --out DIR: summary.json, replications.csv, hourly.csv, cases.csv, charts/ (waits, queue by hour, utilization, lead times, visits; SVG and PNG), and events.csv with --events (PM4Py's column names)."
+        after_help = "Example:\n  procsim run scenarios/textbook/mmc.yaml --reps 20 --out out/\n\nWith --out DIR: summary.json, replications.csv, hourly.csv, cases.csv, charts/ (waits, queue by hour, utilization, lead times, visits; SVG and PNG), events.csv with --events (PM4Py's column names), and tickets.csv with --log tickets (a queue-ticket log)."
     )]
     Run {
         /// Scenario file (YAML).
@@ -99,6 +101,9 @@ enum Command {
         /// Also write events.csv (one row per step, for process-mining tools).
         #[arg(long)]
         events: bool,
+        /// Also write a log in this format: `tickets` (tickets.csv, a queue-ticket log as `fit` reads).
+        #[arg(long, value_name = "FORMAT")]
+        log: Option<run::LogFormat>,
         /// Print events, cases, wall time and their rates to stderr.
         #[arg(long)]
         timing: bool,
@@ -244,6 +249,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Fit a baseline scenario to a queue-ticket log.
+    #[command(
+        after_help = "Example:\n  procsim run scenarios/textbook/mmc.yaml --reps 1 --out sim/ --log tickets\n  procsim fit sim/tickets.csv --out fitted/\n  procsim run fitted/scenario.yaml\n\nWrites scenario.yaml (every fitted value with a comment: n, family, KS) and fit.json (the evidence).\nColumns (header names, change with --columns name=header): ticket, case, item, pool, window,\nissued, called, ended, outcome (served, left or no_show). Required: item, issued, called, ended, outcome."
+    )]
+    Fit {
+        /// The ticket log (CSV with a header line).
+        log: PathBuf,
+        /// Write scenario.yaml and fit.json here.
+        #[arg(long, value_name = "DIR", required = true)]
+        out: PathBuf,
+        /// Header name of a column, e.g. `issued=TakeTime` (repeatable).
+        #[arg(long, value_name = "NAME=HEADER", num_args = 1..)]
+        columns: Vec<String>,
+    },
     /// Print the KPI glossary (every KPI key, its unit, direction and definition) as Markdown.
     #[command(after_help = "Example:\n  procsim kpis > docs/kpis.md")]
     Kpis,
@@ -324,6 +343,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             out,
             json,
             events,
+            log,
             timing,
             shard,
             overrides,
@@ -334,6 +354,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
                 out: out.as_deref(),
                 json,
                 events,
+                log,
                 shard: shard.as_deref(),
                 timing,
             },
@@ -422,6 +443,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             &overrides,
         ),
         Command::Merge { parts, out, json } => merge::merge(&parts, &out, json),
+        Command::Fit { log, out, columns } => fit::fit(&ctx, &log, &out, &columns),
     }
 }
 

@@ -7,10 +7,17 @@ use super::settings::{load_model, shard_arg};
 use super::{interrupted, stop_flag, Context, Overrides};
 use crate::engine::EngineError;
 use crate::merge::{share, Partial, PARTIAL_FILE};
-use crate::report::files::OutDir;
+use crate::report::files::{OutDir, Streams};
 use crate::report::run_files::{simulate_into, summary_json, write_run_files};
 use crate::simulate::Simulation;
 use std::path::Path;
+
+/// The logs `run --log` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LogFormat {
+    /// `tickets.csv`: a queue-ticket log, one row per visit to a `serve` step.
+    Tickets,
+}
 
 /// The arguments of `run`.
 pub(crate) struct RunArgs<'a> {
@@ -18,6 +25,7 @@ pub(crate) struct RunArgs<'a> {
     pub(crate) out: Option<&'a Path>,
     pub(crate) json: bool,
     pub(crate) events: bool,
+    pub(crate) log: Option<LogFormat>,
     pub(crate) shard: Option<&'a str>,
     pub(crate) timing: bool,
 }
@@ -36,6 +44,16 @@ pub(crate) fn run(ctx: &Context, args: &RunArgs, overrides: &Overrides) -> Resul
             "--events needs --out DIR (events.csv is written there)",
         ));
     }
+    if args.log.is_some() && args.out.is_none() {
+        return Err(Failure::usage(
+            "--log needs --out DIR (tickets.csv is written there)",
+        ));
+    }
+    let streams = Streams {
+        cases: true,
+        events: args.events,
+        tickets: args.log == Some(LogFormat::Tickets),
+    };
     let mut outdir = match args.out {
         Some(dir) => Some(
             OutDir::prepare_with_manifest(dir)
@@ -46,7 +64,7 @@ pub(crate) fn run(ctx: &Context, args: &RunArgs, overrides: &Overrides) -> Resul
     let progress = Progress::new(ctx, &model.name, u64::from(settings.range().len() as u32));
     let tick = |r| progress.tick(r);
     let run = match &mut outdir {
-        Some(dir) => simulate_into(dir, &model, &settings, args.events, &tick, stop_flag())?,
+        Some(dir) => simulate_into(dir, &model, &settings, streams, &tick, stop_flag())?,
         None => Simulation::new(&model)
             .settings(settings.clone())
             .progress(&tick)

@@ -21,7 +21,7 @@
 //!   their sizes) the files an earlier commit wrote and this one does not are
 //!   removed, so stale outputs cannot be mistaken for this run's.
 
-use crate::engine::{CaseRecord, Observer, QueueRecord, StepRecord};
+use crate::engine::{CaseRecord, Observer, QueueEvent, QueueRecord, StepRecord};
 use crate::model::{Model, StepKind};
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -596,10 +596,35 @@ pub(crate) struct CsvObserver<'m> {
     replication: u32,
     cases: Option<BufWriter<File>>,
     events: Option<BufWriter<File>>,
-    /// Part files written (cases, events).
-    pub parts: (Option<PathBuf>, Option<PathBuf>),
+    tickets: Option<TicketLog>,
+    /// Part files written (cases, events, tickets).
+    pub parts: (Option<PathBuf>, Option<PathBuf>, Option<PathBuf>),
     /// First write error, if any.
     pub error: Option<io::Error>,
+}
+
+/// The queue-ticket log of one replication (`tickets.csv`): a ticket per
+/// visit to a `serve` step, issued when the citizen joins the queue and
+/// written when it is served or the citizen leaves. Built from the same
+/// join, step and leave records as `events.csv`; the engine keeps no
+/// server identities, so there is no window column.
+struct TicketLog {
+    out: BufWriter<File>,
+    /// Queue joins not yet served or left, by (case, route, position).
+    issued: std::collections::HashMap<(u64, usize, usize), f64>,
+    /// Tickets written so far in the replication.
+    next: u64,
+}
+
+/// Which files a [`CsvObserver`] streams.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Streams {
+    /// `cases.csv`.
+    pub cases: bool,
+    /// `events.csv`.
+    pub events: bool,
+    /// `tickets.csv`.
+    pub tickets: bool,
 }
 
 /// Activity labels of every step, by route and position (the step id, or its kind and pool).
@@ -635,8 +660,7 @@ impl<'m> CsvObserver<'m> {
         labels: &'m [Vec<String>],
         scratch: &Scratch,
         replication: u32,
-        cases: bool,
-        events: bool,
+        streams: Streams,
     ) -> Self {
         let mut o = CsvObserver {
             model,
@@ -644,14 +668,15 @@ impl<'m> CsvObserver<'m> {
             replication,
             cases: None,
             events: None,
-            parts: (None, None),
+            tickets: None,
+            parts: (None, None, None),
             error: None,
         };
         let open = |name: String| -> io::Result<(PathBuf, BufWriter<File>)> {
             let (p, f) = scratch.create(&name)?;
             Ok((p, BufWriter::with_capacity(1 << 16, f)))
         };
-        if cases {
+        if streams.cases {
             match open(format!("cases.part{replication}")) {
                 Ok((p, w)) => {
                     o.parts.0 = Some(p);
@@ -660,7 +685,7 @@ impl<'m> CsvObserver<'m> {
                 Err(e) => o.error = Some(e),
             }
         }
-        if events {
+        if streams.events {
             match open(format!("events.part{replication}")) {
                 Ok((p, w)) => {
                     o.parts.1 = Some(p);
@@ -669,7 +694,53 @@ impl<'m> CsvObserver<'m> {
                 Err(e) => o.error = Some(e),
             }
         }
+        if streams.tickets {
+            match open(format!("tickets.part{replication}")) {
+                Ok((p, out)) => {
+                    o.parts.2 = Some(p);
+                    o.tickets = Some(TicketLog {
+                        out,
+                        issued: Default::default(),
+                        next: 0,
+                    });
+                }
+                Err(e) => o.error = Some(e),
+            }
+        }
         o
+    }
+
+    /// Writes one ticket of `case`: issued at `issued` for a `serve` step
+    /// of `pool`, with its service span if served.
+    fn ticket(
+        &mut self,
+        case: u64,
+        process: usize,
+        pool: usize,
+        issued: f64,
+        service: Option<(f64, f64)>,
+    ) {
+        let start = self.model.calendar.days().start;
+        let Some(log) = &mut self.tickets else {
+            return;
+        };
+        log.next += 1;
+        let (called, ended, outcome) = match service {
+            Some((s, e)) => (timestamp(start, s), timestamp(start, e), "served"),
+            None => (String::new(), String::new(), "left"),
+        };
+        let res = writeln!(
+            log.out,
+            "{rep}-{n},{rep}-{case},{},{},{},{called},{ended},{outcome}",
+            csv_field(&self.model.processes[process].name),
+            csv_field(&self.model.pools[pool].name),
+            timestamp(start, issued),
+            rep = self.replication,
+            n = log.next,
+        );
+        if let Err(e) = res {
+            self.error.get_or_insert(e);
+        }
     }
 
     /// Flushes the part files.
@@ -683,8 +754,12 @@ impl<'m> CsvObserver<'m> {
         if let Some(w) = &mut self.events {
             w.flush()?;
         }
+        if let Some(t) = &mut self.tickets {
+            t.out.flush()?;
+        }
         self.cases = None;
         self.events = None;
+        self.tickets = None;
         Ok(())
     }
 }
@@ -699,7 +774,7 @@ fn csv_field(s: &str) -> String {
 
 impl Observer for CsvObserver<'_> {
     fn wants_steps(&self) -> bool {
-        self.events.is_some()
+        self.events.is_some() || self.tickets.is_some()
     }
 
     fn case(&mut self, r: &CaseRecord) {
@@ -745,6 +820,17 @@ impl Observer for CsvObserver<'_> {
                 self.error.get_or_insert(e);
             }
         }
+        let serve = matches!(
+            self.model.routes[r.route].steps[r.position].kind,
+            StepKind::Serve { .. }
+        );
+        if let (Some(log), Some(pool), true) = (&mut self.tickets, r.pool, serve) {
+            let issued = log
+                .issued
+                .remove(&(r.case, r.route, r.position))
+                .unwrap_or(r.start);
+            self.ticket(r.case, r.process, pool, issued, Some((r.start, r.end)));
+        }
     }
 
     fn queue(&mut self, r: &QueueRecord) {
@@ -766,6 +852,22 @@ impl Observer for CsvObserver<'_> {
                 self.error.get_or_insert(e);
             }
         }
+        let Some(log) = &mut self.tickets else {
+            return;
+        };
+        let key = (r.case, r.route, r.position);
+        match r.event {
+            // A citizen queued again (after a service cut short) keeps the
+            // ticket of the first join.
+            QueueEvent::Join => {
+                log.issued.entry(key).or_insert(r.time);
+            }
+            QueueEvent::Renege | QueueEvent::Balk => {
+                let issued = log.issued.remove(&key).unwrap_or(r.time);
+                self.ticket(r.case, r.process, r.pool, issued, None);
+            }
+            QueueEvent::Retry => {}
+        }
     }
 }
 
@@ -777,6 +879,11 @@ pub(crate) const CASES_HEADER: &str =
 /// `case` are the two parts of `case:concept:name`; `event` is `step`,
 /// `join`, `renege` or `balk`).
 pub(crate) const EVENTS_HEADER: &str = "case:concept:name,replication,case,concept:name,lifecycle:transition,event,org:resource,start_timestamp,time:timestamp,process\n";
+
+/// Header of `tickets.csv`: one row per visit to a `serve` step
+/// (`case` is `replication-case`; times as in `events.csv`; `outcome`
+/// `served` or `left`).
+pub(crate) const TICKETS_HEADER: &str = "ticket,case,item,pool,issued,called,ended,outcome\n";
 
 /// Appends a part file to an open writer and removes it.
 pub(crate) fn append_part(into: &mut BufWriter<File>, part: &Path) -> io::Result<()> {

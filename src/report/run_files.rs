@@ -4,7 +4,8 @@
 //! appended in replication order.
 
 use super::files::{
-    activity_labels, append_part, CsvObserver, OutDir, CASES_HEADER, EVENTS_HEADER,
+    activity_labels, append_part, CsvObserver, OutDir, Streams, CASES_HEADER, EVENTS_HEADER,
+    TICKETS_HEADER,
 };
 use crate::merge::Merged;
 use crate::model::Model;
@@ -43,13 +44,14 @@ pub(crate) fn summary_json(s: &Summary) -> String {
     serde_json::to_string_pretty(s).unwrap_or_default()
 }
 
-/// Runs `model` and streams `cases.csv` (and `events.csv` when `events`)
-/// into `dir` (to temporary names, renamed on [`OutDir::commit`]).
+/// Runs `model` and streams `cases.csv` (and `events.csv`, `tickets.csv`
+/// as `streams` asks) into `dir` (to temporary names, renamed on
+/// [`OutDir::commit`]).
 pub(crate) fn simulate_into(
     dir: &mut OutDir,
     model: &Model,
     settings: &RunSettings,
-    events: bool,
+    streams: Streams,
     progress: &(dyn Fn(u32) + Sync),
     stop: &AtomicBool,
 ) -> Result<Run, RunFilesError> {
@@ -61,16 +63,24 @@ pub(crate) fn simulate_into(
         Ok(w)
     };
     let mut cases = open(dir, "cases.csv", CASES_HEADER).map_err(write_error("cases.csv"))?;
-    let mut events_out = match events {
+    let mut events_out = match streams.events {
         true => Some(open(dir, "events.csv", EVENTS_HEADER).map_err(write_error("events.csv"))?),
         false => None,
+    };
+    let mut tickets_out = match streams.tickets {
+        true => Some(open(dir, "tickets.csv", TICKETS_HEADER).map_err(write_error("tickets.csv"))?),
+        false => None,
+    };
+    let streams = Streams {
+        cases: true,
+        ..streams
     };
     let scratch = dir.scratch().clone();
     let mut io_error: Option<io::Error> = None;
     let run = simulate::simulate_observed(
         model,
         settings,
-        |r| CsvObserver::new(model, &labels, &scratch, r, true, events),
+        |r| CsvObserver::new(model, &labels, &scratch, r, streams),
         |_, mut obs| {
             let res = (|| -> io::Result<()> {
                 obs.close()?;
@@ -78,6 +88,9 @@ pub(crate) fn simulate_into(
                     append_part(&mut cases, p)?;
                 }
                 if let (Some(p), Some(w)) = (&obs.parts.1, events_out.as_mut()) {
+                    append_part(w, p)?;
+                }
+                if let (Some(p), Some(w)) = (&obs.parts.2, tickets_out.as_mut()) {
                     append_part(w, p)?;
                 }
                 Ok(())
@@ -102,6 +115,9 @@ pub(crate) fn simulate_into(
     if let Some(w) = events_out.as_mut() {
         finish(w).map_err(write_error("events.csv"))?;
     }
+    if let Some(w) = tickets_out.as_mut() {
+        finish(w).map_err(write_error("tickets.csv"))?;
+    }
     Ok(run.refuse_overload()?)
 }
 
@@ -120,7 +136,7 @@ pub(crate) fn write_run_files(run: &Run, dir: &mut OutDir) -> io::Result<()> {
 
 /// Writes what a single run would have from merged shards: the files of
 /// [`write_run_files`], and the part files the shards recorded
-/// (`cases.csv`, `events.csv`) concatenated from `merged.part_dirs` in
+/// (`cases.csv`, `events.csv`, `tickets.csv`) concatenated from `merged.part_dirs` in
 /// shard order ([`crate::merge::merge_dirs`] has checked them).
 pub(crate) fn write_merged_files(merged: &Merged, dir: &mut OutDir) -> io::Result<()> {
     dir.write(

@@ -15,6 +15,7 @@ mod errors;
 mod explain;
 mod extends;
 mod file_rows;
+mod fit;
 mod fuzz_regressions;
 mod invariants;
 mod library;

@@ -1,0 +1,82 @@
+//! `procsim fit`: read a queue-ticket log, fit a baseline scenario, write
+//! `scenario.yaml` and `fit.json`, and print what was found.
+
+use super::failure::{emit, warn, Failure};
+use super::Context;
+use crate::fit::{self, read};
+use crate::report::files::OutDir;
+use std::path::Path;
+
+pub(crate) fn fit(
+    ctx: &Context,
+    log_path: &Path,
+    out: &Path,
+    columns: &[String],
+) -> Result<i32, Failure> {
+    let mut names = read::Columns::default();
+    for c in columns {
+        let (name, header) = c.split_once('=').ok_or_else(|| {
+            Failure::usage(format!(
+                "--columns {c}: write NAME=HEADER, e.g. issued=TakeTime"
+            ))
+        })?;
+        names
+            .set(name.trim(), header.trim())
+            .map_err(|e| Failure::usage(format!("--columns {c}: {e}")))?;
+    }
+    let log = read::read(log_path, &names).map_err(Failure::usage)?;
+    let file = log_path.file_name().map_or_else(
+        || log_path.display().to_string(),
+        |f| f.to_string_lossy().into_owned(),
+    );
+    let fitted = fit::fit(&log, &file);
+    let yaml = fit::write::scenario_yaml(&fitted);
+    // The fitted file must load: a failure here is a bug of `fit`, reported
+    // with the text so that it can be fixed.
+    if let Err(e) = crate::scenario::load_str(&yaml, "scenario.yaml") {
+        return Err(Failure::usage(format!(
+            "the fitted scenario does not validate (a bug of procsim fit):\n{e}\n{yaml}"
+        )));
+    }
+    let mut dir = OutDir::prepare_with_manifest(out)
+        .map_err(|e| Failure::write(format!("cannot write to {}", out.display()), e))?;
+    let write = |dir: &mut OutDir| -> std::io::Result<()> {
+        dir.write("scenario.yaml", yaml.as_bytes())?;
+        dir.write("fit.json", fit::write::fit_json(&fitted).as_bytes())
+    };
+    write(&mut dir).map_err(|e| Failure::write("writing output", e))?;
+    dir.commit()
+        .map_err(|e| Failure::write("writing output", e))?;
+    if !ctx.quiet {
+        for (why, n) in &fitted.log.skipped {
+            warn(&format!("skipped {n} rows: {why}"));
+        }
+    }
+    let a = &fitted.arrivals;
+    let mut text = format!(
+        "{} rows, {} tickets used; {} new cases over {} open days ({:.1} a day)\n",
+        fitted.log.rows, fitted.log.tickets, a.cases, fitted.calendar.open_days, a.daily
+    );
+    for p in &fitted.pools {
+        text += &format!("pool {}: {} windows ({})\n", p.name, p.windows, p.method);
+    }
+    for s in &fitted.service {
+        let b = s.best();
+        text += &format!(
+            "service {} at {}: n {}, mean {:.2} min, {} (KS {:.4})\n",
+            s.process,
+            s.pool,
+            s.n,
+            s.mean_s / 60.0,
+            b.family,
+            b.ks
+        );
+    }
+    text += &format!(
+        "written: {}/scenario.yaml, {}/fit.json\n",
+        out.display(),
+        out.display()
+    );
+    emit(&text);
+    Ok(0)
+}

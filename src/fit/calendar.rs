@@ -1,0 +1,146 @@
+//! The hall's calendar inferred from when tickets were issued: open days,
+//! holidays, make-up working days and opening hours.
+//!
+//! Days come from the cases' first tickets (their arrivals), so that later
+//! visits of cases that arrived before the log's end (a second step the
+//! next morning) do not add a day. A weekday is open when cases arrived on
+//! more than half of its dates in the log's span; a date of an open
+//! weekday without arrivals is a holiday, a date of a closed weekday with
+//! arrivals a make-up working day.
+//! Hours are the runs of [`SLOT`]-minute slots of the day in which any
+//! ticket was ever issued (so a lunch break shows as a gap); this is exact
+//! when every open slot sees a ticket somewhere in the log, which a log of
+//! weeks of a busy hall does.
+
+use super::read::{first_tickets, Ticket};
+use jiff::civil::{Date, Weekday};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// The resolution of opening hours, in minutes.
+pub const SLOT: u32 = 15;
+
+/// The inferred calendar.
+#[derive(Debug, Clone, Serialize)]
+pub struct Calendar {
+    /// First date of the log (the scenario's `calendar.start`).
+    #[serde(serialize_with = "date")]
+    pub start: Date,
+    /// Last date of the log.
+    #[serde(serialize_with = "date")]
+    pub end: Date,
+    /// Open weekdays, Monday first (`mon` ... `sun`).
+    pub days: Vec<&'static str>,
+    /// Opening hours, `HH:MM-HH:MM`.
+    pub hours: Vec<String>,
+    /// The same as minutes of the day, `[from, to)`.
+    #[serde(skip)]
+    pub periods: Vec<(u32, u32)>,
+    /// Dates of open weekdays without arrivals.
+    #[serde(serialize_with = "dates")]
+    pub holidays: Vec<Date>,
+    /// Dates of closed weekdays with arrivals.
+    #[serde(serialize_with = "dates")]
+    pub extra_workdays: Vec<Date>,
+    /// Dates with arrivals.
+    pub open_days: usize,
+}
+
+fn date<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(d)
+}
+
+fn dates<S: serde::Serializer>(d: &[Date], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(d.iter().map(ToString::to_string))
+}
+
+const WEEKDAYS: [(Weekday, &str); 7] = [
+    (Weekday::Monday, "mon"),
+    (Weekday::Tuesday, "tue"),
+    (Weekday::Wednesday, "wed"),
+    (Weekday::Thursday, "thu"),
+    (Weekday::Friday, "fri"),
+    (Weekday::Saturday, "sat"),
+    (Weekday::Sunday, "sun"),
+];
+
+/// Minute of the day of a time.
+pub fn minute_of_day(t: jiff::civil::DateTime) -> u32 {
+    t.hour() as u32 * 60 + t.minute() as u32
+}
+
+/// `HH:MM` of a minute of the day.
+pub fn clock(minute: u32) -> String {
+    format!("{:02}:{:02}", minute / 60, minute % 60)
+}
+
+/// Infers the calendar of `tickets` (not empty).
+pub fn infer(tickets: &[Ticket]) -> Calendar {
+    let active: BTreeSet<Date> = first_tickets(tickets)
+        .values()
+        .map(|t| t.issued.date())
+        .collect();
+    let start = *active.first().unwrap_or(&Date::constant(2019, 1, 7));
+    let end = *active.last().unwrap_or(&start);
+    let mut dates = Vec::new();
+    let mut d = start;
+    while d <= end {
+        dates.push(d);
+        match d.tomorrow() {
+            Ok(next) => d = next,
+            Err(_) => break,
+        }
+    }
+    let open_weekday = |w: Weekday| {
+        let all = dates.iter().filter(|d| d.weekday() == w).count();
+        let with = active.iter().filter(|d| d.weekday() == w).count();
+        2 * with > all
+    };
+    let days: Vec<&'static str> = WEEKDAYS
+        .iter()
+        .filter(|(w, _)| open_weekday(*w))
+        .map(|(_, n)| *n)
+        .collect();
+    let holidays = dates
+        .iter()
+        .filter(|d| open_weekday(d.weekday()) && !active.contains(d))
+        .copied()
+        .collect();
+    let extra_workdays = active
+        .iter()
+        .filter(|d| !open_weekday(d.weekday()))
+        .copied()
+        .collect();
+
+    let slots = (24 * 60 / SLOT) as usize;
+    let mut used = vec![false; slots];
+    for t in tickets {
+        used[(minute_of_day(t.issued) / SLOT) as usize] = true;
+    }
+    let mut periods = Vec::new();
+    let mut i = 0;
+    while i < slots {
+        if used[i] {
+            let from = i;
+            while i < slots && used[i] {
+                i += 1;
+            }
+            periods.push((from as u32 * SLOT, i as u32 * SLOT));
+        } else {
+            i += 1;
+        }
+    }
+    Calendar {
+        start,
+        end,
+        days,
+        hours: periods
+            .iter()
+            .map(|&(a, b)| format!("{}-{}", clock(a), clock(b)))
+            .collect(),
+        periods,
+        holidays,
+        extra_workdays,
+        open_days: active.len(),
+    }
+}

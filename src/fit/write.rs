@@ -1,0 +1,213 @@
+//! The fit's outputs: a scenario file (YAML, every fitted line with a
+//! comment giving its evidence) and `fit.json` (the same evidence in full).
+
+use super::service::{Candidate, ServiceFit};
+use super::Fit;
+use std::fmt::Write;
+
+/// A YAML double-quoted string (JSON's quoting is valid YAML).
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
+}
+
+/// Seconds as a duration of the format, in minutes.
+fn minutes(s: f64) -> String {
+    format!("{:.4}min", s / 60.0)
+}
+
+/// The distribution of a fitted family in the format's words.
+fn distribution(c: &Candidate) -> String {
+    let p = |name: &str| {
+        c.params
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(0.0, |(_, v)| *v)
+    };
+    match c.family {
+        "exp" => format!("{{exp: {}}}", minutes(p("mean"))),
+        "weibull" => format!(
+            "{{weibull: {{shape: {:.4}, scale: {}}}}}",
+            p("shape"),
+            minutes(p("scale"))
+        ),
+        family => format!(
+            "{{{family}: {{mean: {}, sd: {}}}}}",
+            minutes(p("mean")),
+            minutes(p("sd"))
+        ),
+    }
+}
+
+/// The comment beside a fitted service time.
+fn evidence(f: &ServiceFit) -> String {
+    let best = f.best();
+    let mut s = format!("n {}, {} by AIC, KS {:.4}", f.n, best.family, best.ks);
+    if let Some(next) = f.candidates.get(1) {
+        let _ = write!(
+            s,
+            "; next {} (AIC +{:.1})",
+            next.family,
+            next.aic - best.aic
+        );
+    }
+    if f.n < super::service::MIN_SAMPLE {
+        let _ = write!(
+            s,
+            "; fewer than {} times: exponential only",
+            super::service::MIN_SAMPLE
+        );
+    }
+    s
+}
+
+/// Shares as millionths that sum to exactly one million (the largest
+/// absorbs the rounding), so that the written mix sums to 1.
+fn millionths(counts: &[usize]) -> Vec<u64> {
+    let total: usize = counts.iter().sum::<usize>().max(1);
+    let mut v: Vec<u64> = counts
+        .iter()
+        .map(|&n| (n as f64 * 1e6 / total as f64).round() as u64)
+        .collect();
+    let sum: u64 = v.iter().sum();
+    if let Some(i) = (0..v.len()).max_by_key(|&i| v[i]) {
+        v[i] = (v[i] + 1_000_000).saturating_sub(sum);
+    }
+    v
+}
+
+/// The fitted scenario as YAML text.
+pub fn scenario_yaml(fit: &Fit) -> String {
+    let mut y = String::new();
+    let c = &fit.calendar;
+    let a = &fit.arrivals;
+    let span = c.start.until(c.end).map_or(0, |s| s.get_days()) + 1;
+    let _ = writeln!(
+        y,
+        "# Fitted by `procsim fit` from {}: {} rows, {} tickets used ({} skipped).",
+        fit.log.file,
+        fit.log.rows,
+        fit.log.tickets,
+        fit.log.skipped.values().sum::<usize>()
+    );
+    let _ = writeln!(y, "# The evidence for every value is in fit.json.");
+    let _ = writeln!(
+        y,
+        "name: {}",
+        quoted(&format!("fitted from {}", fit.log.file))
+    );
+    let _ = writeln!(y, "replications: 10");
+    let _ = writeln!(
+        y,
+        "horizon: {span}d   # the log's arrivals, {} to {}",
+        c.start, c.end
+    );
+    let _ = writeln!(y, "calendar:");
+    let _ = writeln!(y, "  start: {}", c.start);
+    let hours: Vec<String> = c.hours.iter().map(|h| quoted(h)).collect();
+    let _ = writeln!(
+        y,
+        "  hours: [{}]   # {}-minute slots in which tickets were issued",
+        hours.join(", "),
+        super::calendar::SLOT
+    );
+    let _ = writeln!(
+        y,
+        "  days: [{}]   # weekdays with arrivals on more than half their dates",
+        c.days.join(", ")
+    );
+    let dates = |d: &[jiff::civil::Date]| {
+        d.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !c.holidays.is_empty() {
+        let _ = writeln!(
+            y,
+            "  holidays: [{}]   # open weekdays without arrivals",
+            dates(&c.holidays)
+        );
+    }
+    if !c.extra_workdays.is_empty() {
+        let _ = writeln!(
+            y,
+            "  extra_workdays: [{}]   # closed weekdays with arrivals",
+            dates(&c.extra_workdays)
+        );
+    }
+    let _ = writeln!(y, "pools:");
+    for p in &fit.pools {
+        let _ = writeln!(
+            y,
+            "  {}: {{servers: {}}}   # {}, {} served",
+            quoted(&p.name),
+            p.windows,
+            p.method,
+            p.served
+        );
+    }
+    let _ = writeln!(y, "processes:");
+    for r in &fit.routes {
+        let _ = writeln!(
+            y,
+            "  {}:   # route of {} of {} cases served in full",
+            quoted(&r.process),
+            r.cases,
+            r.of
+        );
+        let _ = writeln!(y, "    steps:");
+        for pool in &r.pools {
+            let f = fit
+                .service
+                .iter()
+                .find(|f| f.process == r.process && &f.pool == pool);
+            let (time, note) = match f {
+                Some(f) => (distribution(f.best()), evidence(f)),
+                None => (
+                    "1min".to_string(),
+                    "no served ticket: a placeholder".to_string(),
+                ),
+            };
+            let _ = writeln!(
+                y,
+                "      - {{serve: {}, time: {time}}}   # {note}",
+                quoted(pool)
+            );
+        }
+    }
+    let _ = writeln!(y, "arrivals:");
+    let _ = writeln!(y, "  - name: tickets");
+    let _ = writeln!(
+        y,
+        "    daily: {:.3}   # {} new cases over {} open days",
+        a.daily, a.cases, c.open_days
+    );
+    let profile: Vec<String> = a
+        .profile
+        .iter()
+        .map(|e| format!("{}: {:.4}", quoted(&e.from), e.weight))
+        .collect();
+    let _ = writeln!(
+        y,
+        "    profile: {{{}}}   # arrivals per open minute of each hour, relative to the day's mean",
+        profile.join(", ")
+    );
+    let shares = millionths(&a.mix.iter().map(|m| m.cases).collect::<Vec<_>>());
+    let mix: Vec<String> = a
+        .mix
+        .iter()
+        .zip(&shares)
+        .map(|(m, s)| format!("{}: {:.6}", quoted(&m.process), *s as f64 / 1e6))
+        .collect();
+    let _ = writeln!(
+        y,
+        "    mix: {{{}}}   # first tickets of cases by item",
+        mix.join(", ")
+    );
+    y
+}
+
+/// `fit.json`: everything the fit found, with its evidence.
+pub fn fit_json(fit: &Fit) -> String {
+    serde_json::to_string_pretty(fit).unwrap_or_default() + "\n"
+}

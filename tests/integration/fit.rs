@@ -1,0 +1,301 @@
+//! `procsim fit`: the round trip scenario -> `run --log tickets` -> fit
+//! recovers the scenario's numbers (tests/fixtures/fit/hall.yaml), the
+//! fitted scenario validates and runs, and every kind of bad log is a
+//! located error with exit 2.
+
+use super::common::{procsim, s, write};
+use serde_json::Value;
+use std::path::Path;
+
+fn fixture() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fit/hall.yaml")
+}
+
+/// The service fit of `process` at `pool` in fit.json.
+fn service<'a>(fit: &'a Value, process: &str, pool: &str) -> &'a Value {
+    fit["service"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["process"] == process && f["pool"] == pool)
+        .unwrap_or_else(|| panic!("no fit of {process} at {pool}"))
+}
+
+#[test]
+fn a_ticket_log_is_fitted_back_to_its_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("sim");
+    let o = procsim(&[
+        "run",
+        s(&fixture()),
+        "--out",
+        s(&sim),
+        "--log",
+        "tickets",
+        "-q",
+    ]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let log = std::fs::read_to_string(sim.join("tickets.csv")).unwrap();
+    assert!(log.starts_with("ticket,case,item,pool,issued,called,ended,outcome\n"));
+    assert!(
+        log.contains(",left\n"),
+        "renewal's patience makes some leave"
+    );
+
+    let fitted = dir.path().join("fitted");
+    let o = procsim(&["fit", s(&sim.join("tickets.csv")), "--out", s(&fitted)]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let fit: Value =
+        serde_json::from_str(&std::fs::read_to_string(fitted.join("fit.json")).unwrap()).unwrap();
+    eprintln!("{}", o.stdout);
+
+    // Calendar: weekdays, the two periods, the one holiday; 12 weeks of
+    // weekdays less the holiday are 59 open days.
+    let cal = &fit["calendar"];
+    assert_eq!(
+        cal["days"],
+        serde_json::json!(["mon", "tue", "wed", "thu", "fri"])
+    );
+    assert_eq!(
+        cal["hours"],
+        serde_json::json!(["09:00-12:00", "13:30-17:00"])
+    );
+    assert_eq!(cal["holidays"], serde_json::json!(["2019-01-21"]));
+    assert_eq!(cal["open_days"], 59);
+
+    // Daily volume: 59 days of Poisson(1000) cases: sd of the mean
+    // sqrt(1000/59) = 4.1, 0.4%; 3% is more than 7 sd.
+    let daily = fit["arrivals"]["daily"].as_f64().unwrap();
+    assert!((daily / 1000.0 - 1.0).abs() < 0.03, "daily {daily}");
+
+    // Hourly shares: each hour's weight times its open minutes over the
+    // day's total (90 + 72 + 60 + 24 + 48 + 60 + 36 = 390). With 59,000
+    // cases a share's sd is below 0.002: 0.02 is ten of them.
+    let expected = [
+        ("09:00", 90.0),
+        ("10:00", 72.0),
+        ("11:00", 60.0),
+        ("13:30", 24.0),
+        ("14:00", 48.0),
+        ("15:00", 60.0),
+        ("16:00", 36.0),
+    ];
+    let profile = fit["arrivals"]["profile"].as_array().unwrap();
+    assert_eq!(profile.len(), expected.len(), "{profile:?}");
+    for (entry, (from, w)) in profile.iter().zip(expected) {
+        assert_eq!(entry["from"], from);
+        let share = entry["share"].as_f64().unwrap();
+        assert!((share - w / 390.0).abs() < 0.02, "{from}: {share}");
+        eprintln!("share {from}: fitted {share:.4}, scenario {:.4}", w / 390.0);
+    }
+
+    // Mix: 0.5, 0.3, 0.2 of 59,000: sd below 0.0021.
+    for m in fit["arrivals"]["mix"].as_array().unwrap() {
+        let want = match m["process"].as_str().unwrap() {
+            "permit" => 0.5,
+            "renewal" => 0.3,
+            "license" => 0.2,
+            p => panic!("unknown process {p}"),
+        };
+        assert!((m["share"].as_f64().unwrap() - want).abs() < 0.01, "{m}");
+    }
+
+    // Windows: each pool is full at the morning peak (load 1.2 at the
+    // profile's 1.5), so the most services at once is the servers.
+    for p in fit["pools"].as_array().unwrap() {
+        let want = if p["name"] == "front" { 25 } else { 10 };
+        assert_eq!(p["windows"], want, "{p}");
+    }
+
+    // Routes: license visits the desk, then the front.
+    let routes = fit["routes"].as_array().unwrap();
+    let license = routes.iter().find(|r| r["process"] == "license").unwrap();
+    assert_eq!(license["pools"], serde_json::json!(["desk", "front"]));
+
+    // Service means: n >= 11,000 each; the sd of a mean is cv/sqrt(n):
+    // at most 1/sqrt(11,000) = 1% (exponential), so 3% is 3 sd.
+    for (process, pool, mean_min, family) in [
+        ("permit", "front", 10.0, "lognormal"),
+        ("renewal", "front", 6.0, "exp"),
+        ("license", "desk", 15.0, "exp"),
+        ("license", "front", 5.0, "lognormal"),
+    ] {
+        let f = service(&fit, process, pool);
+        let mean = f["mean_s"].as_f64().unwrap() / 60.0;
+        let n = f["n"].as_u64().unwrap();
+        let best = &f["candidates"][0];
+        eprintln!(
+            "{process} at {pool}: n {n}, mean {mean:.3} min (scenario {mean_min}), {} (KS {:.4})",
+            best["family"], best["ks"]
+        );
+        assert!(n > 11_000, "{process}: n {n}");
+        assert!((mean / mean_min - 1.0).abs() < 0.03, "{process}: {mean}");
+        // An exponential sample can be fitted a touch better by a gamma or
+        // Weibull of shape near 1 (AIC picks one with probability 0.16,
+        // when twice the likelihood gain of the extra parameter, a
+        // chi-square with 1 df, exceeds 2): accept such a shape, within
+        // 0.03 of 1 (its sd at this n is below 0.01).
+        let chosen = best["family"].as_str().unwrap();
+        if family == "exp" && chosen != "exp" {
+            let params = best["params"].as_array().unwrap();
+            let shape = match chosen {
+                "gamma" => (mean * 60.0 / params[1][1].as_f64().unwrap()).powi(2),
+                "weibull" => params[0][1].as_f64().unwrap(),
+                _ => panic!("{process}: {chosen} for an exponential"),
+            };
+            assert!(
+                (shape - 1.0).abs() < 0.03,
+                "{process}: {chosen} shape {shape}"
+            );
+        } else {
+            assert_eq!(chosen, family, "{process} at {pool}");
+        }
+    }
+
+    // The fitted scenario validates and runs.
+    let scenario = fitted.join("scenario.yaml");
+    let o = procsim(&["validate", s(&scenario)]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let o = procsim(&["run", s(&scenario), "--reps", "2", "-q"]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+}
+
+#[test]
+fn tickets_csv_rows_follow_by_hand() {
+    // One window, a citizen every 10 minutes from 00:10 (the first comes
+    // one gap after the start), 15 minutes of service, 3 minutes of
+    // patience: 00:10 is served to 00:25; 00:20 would wait to 00:25 and
+    // leaves at 00:23; 00:30 is served to 00:45; 00:40 leaves; 00:50 is
+    // served to 01:05 (after the horizon, the run drains).
+    let yaml = "name: tickets by hand\nreplications: 1\nhorizon: 1h\n\
+        pools: {window: {servers: 1}}\n\
+        processes: {visit: {steps: [{serve: window, time: 15min, patience: 3min}]}}\n\
+        arrivals: [{name: walk_ins, interarrival: 10min, process: visit}]\n";
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "hand.yaml", yaml);
+    let out = dir.path().join("out");
+    let o = procsim(&[
+        "run",
+        s(&scenario),
+        "--out",
+        s(&out),
+        "--log",
+        "tickets",
+        "-q",
+    ]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let text = std::fs::read_to_string(out.join("tickets.csv")).unwrap();
+    let mut rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    rows.sort_by_key(|r| r[4]);
+    let at = |hm: &str| format!("2019-01-07T{hm}:00.000");
+    let expected = [
+        ("00:10", Some(("00:10", "00:25"))),
+        ("00:20", None),
+        ("00:30", Some(("00:30", "00:45"))),
+        ("00:40", None),
+        ("00:50", Some(("00:50", "01:05"))),
+    ];
+    assert_eq!(rows.len(), expected.len(), "{text}");
+    let mut tickets = std::collections::BTreeSet::new();
+    for (row, (issued, service)) in rows.iter().zip(expected) {
+        assert!(tickets.insert(row[0]), "ticket ids are unique: {text}");
+        assert_eq!(
+            &row[2..5],
+            ["visit", "window", at(issued).as_str()],
+            "{text}"
+        );
+        let (called, ended, outcome) = match service {
+            Some((c, e)) => (at(c), at(e), "served"),
+            None => (String::new(), String::new(), "left"),
+        };
+        assert_eq!(
+            &row[5..],
+            [called.as_str(), ended.as_str(), outcome],
+            "{text}"
+        );
+    }
+}
+
+const HEADER: &str = "ticket,case,item,pool,issued,called,ended,outcome\n";
+const GOOD: &str =
+    "1,c1,permit,front,2019-01-07T09:00:00,2019-01-07T09:01:00,2019-01-07T09:05:00,served\n";
+
+/// Fits a log of `text`; returns the exit code and stderr.
+fn fit_text(text: &str) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "log.csv", text);
+    let o = procsim(&["fit", s(&log), "--out", s(&dir.path().join("out"))]);
+    (o.code, o.stderr)
+}
+
+#[test]
+fn bad_logs_are_located_errors() {
+    let cases: [(String, &[&str]); 6] = [
+        (String::new(), &["log.csv", "empty"]),
+        (HEADER.to_string(), &["log.csv", "empty", "data rows"]),
+        (
+            "ticket,case,item,pool,called,ended,outcome\n1,c,p,q,,,left\n".to_string(),
+            &["row 0", "`issued`", "--columns issued="],
+        ),
+        (
+            format!("{HEADER}{GOOD}2,c2,permit,front,2019-01-07 9h,,,left\n"),
+            &["row 2", "`issued`", "2019-01-07 9h", "ISO 8601"],
+        ),
+        (
+            format!("{HEADER}{GOOD}2,c2,permit,front,2019-01-07T09:00:00,2019-01-07T09:10:00,2019-01-07T09:05:00,served\n"),
+            &["row 2", "`ended`", "ended before it was called"],
+        ),
+        (
+            format!("{HEADER}{GOOD}{GOOD}3,c3,permit,front,2019-01-07T09:00:00,,,gone\n"),
+            &["row 3", "`outcome`", "gone", "served, left or no_show"],
+        ),
+    ];
+    for (text, words) in cases {
+        let (code, err) = fit_text(&text);
+        assert_eq!(code, Some(2), "{text:?}: {err}");
+        for w in words {
+            assert!(err.contains(w), "{text:?}: {w:?} not in {err}");
+        }
+    }
+}
+
+#[test]
+fn skipped_rows_are_counted_by_reason() {
+    let text = format!(
+        "{HEADER}{GOOD}2,c2,permit,front,2019-01-07T09:02:00,,,no_show\n3,c3,permit,front,2019-01-07T09:03:00,,,served\n"
+    );
+    let (code, err) = fit_text(&text);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("skipped 1 rows: no_show"), "{err}");
+    assert!(err.contains("skipped 1 rows: served without both"), "{err}");
+}
+
+#[test]
+fn renamed_columns_are_read() {
+    let text = format!(
+        "{}{GOOD}",
+        HEADER
+            .replace("issued", "TakeTime")
+            .replace("item", "Service")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "log.csv", &text);
+    let out = dir.path().join("out");
+    let o = procsim(&[
+        "fit",
+        s(&log),
+        "--out",
+        s(&out),
+        "--columns",
+        "issued=TakeTime",
+        "item=Service",
+    ]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let yaml = std::fs::read_to_string(out.join("scenario.yaml")).unwrap();
+    // One ticket: a 4-minute service, exponential only (too few to choose).
+    assert!(yaml.contains("{exp: 4.0000min}"), "{yaml}");
+}
