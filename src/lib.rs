@@ -74,6 +74,7 @@ pub mod explain;
 pub mod kpi;
 pub mod merge;
 pub mod model;
+pub mod multiplicity;
 pub mod overload;
 pub mod report;
 mod rng;
