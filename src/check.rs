@@ -5,7 +5,8 @@
 
 use crate::kpi::{better, Better};
 use crate::model::{Model, Target};
-use crate::stats::{welch_half_width, Estimate};
+use crate::multiplicity::Adjustment;
+use crate::stats::{welch, Estimate};
 use crate::summary::Summary;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -38,9 +39,13 @@ pub struct BaselineResult {
     pub before: Estimate,
     /// Current estimate.
     pub after: Estimate,
-    /// Welch 95% half-width of the difference.
+    /// Welch 95% half-width of the difference (unadjusted).
     pub diff_ci95: f64,
-    /// The difference is significant.
+    /// Two-sided Welch p-value of the difference.
+    pub p_value: f64,
+    /// The p-value adjusted over the KPIs compared with the baseline.
+    pub p_adjusted: f64,
+    /// The adjusted p-value is below 0.05.
     pub significant: bool,
     /// Significantly worse, beyond the tolerance: fails the check.
     pub regressed: bool,
@@ -141,11 +146,14 @@ pub struct Tolerance {
     pub abs: f64,
 }
 
-/// Compares every KPI with a better-direction against the baseline.
+/// Compares every KPI with a better-direction against the baseline:
+/// Welch p-values adjusted over those KPIs as `adjustment` says (a
+/// regression must be significant after the adjustment).
 pub fn check_baseline(
     current: &Summary,
     baseline: &Summary,
     tolerance: Tolerance,
+    adjustment: Adjustment,
 ) -> Vec<BaselineResult> {
     let mut out = Vec::new();
     for (key, after) in current.entries() {
@@ -156,24 +164,34 @@ pub fn check_baseline(
             continue;
         };
         let diff = after.mean - before.mean;
-        let half = welch_half_width(&before, baseline.replications, &after, current.replications);
-        let significant = diff.abs() > half && diff != 0.0;
-        let worse = match better(&key) {
+        let scale = welch(&before, baseline.replications, &after, current.replications);
+        let p_value = scale.p_value(diff);
+        out.push(BaselineResult {
+            kpi: key,
+            before,
+            after,
+            diff_ci95: scale.half_width(),
+            p_value,
+            p_adjusted: p_value,
+            significant: false,
+            regressed: false,
+            improved: false,
+        });
+    }
+    let p: Vec<f64> = out.iter().map(|r| r.p_value).collect();
+    for (r, q) in out.iter_mut().zip(adjustment.adjust(&p)) {
+        let diff = r.after.mean - r.before.mean;
+        let worse = match better(&r.kpi) {
             Better::Lower => diff > 0.0,
             Better::Higher => diff < 0.0,
             Better::Neutral => false,
         };
         let beyond_tolerance =
-            diff.abs() > tolerance.pct / 100.0 * before.mean.abs() && diff.abs() > tolerance.abs;
-        out.push(BaselineResult {
-            kpi: key,
-            before,
-            after,
-            diff_ci95: half,
-            significant,
-            regressed: significant && worse && beyond_tolerance,
-            improved: significant && !worse,
-        });
+            diff.abs() > tolerance.pct / 100.0 * r.before.mean.abs() && diff.abs() > tolerance.abs;
+        r.p_adjusted = q;
+        r.significant = q < 0.05 && diff != 0.0;
+        r.regressed = r.significant && worse && beyond_tolerance;
+        r.improved = r.significant && !worse;
     }
     out
 }
@@ -276,15 +294,20 @@ pub enum BaselineError {
 
 impl ScenarioCheck {
     /// Tests `model`'s targets against `summary` and, if given, the
-    /// baseline (its summary and the file it came from).
+    /// baseline (its summary and the file it came from), adjusting the
+    /// baseline's p-values as `adjustment` says.
     pub fn new(
         model: &Model,
         summary: &Summary,
         baseline: Option<(Summary, String)>,
         tolerance: Tolerance,
+        adjustment: Adjustment,
     ) -> ScenarioCheck {
         let (baseline, baseline_file) = match baseline {
-            Some((before, file)) => (check_baseline(summary, &before, tolerance), Some(file)),
+            Some((before, file)) => (
+                check_baseline(summary, &before, tolerance, adjustment),
+                Some(file),
+            ),
             None => (Vec::new(), None),
         };
         ScenarioCheck {

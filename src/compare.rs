@@ -6,11 +6,17 @@
 //! replication and its interval is a paired t-interval: much narrower than
 //! comparing two independent means. When they do not, the interval falls
 //! back to Welch's.
+//!
+//! Each difference carries a p-value (the same t statistic as its
+//! interval), adjusted over the KPIs of the design's comparison (see
+//! [`crate::multiplicity`]); `significant` and the verdicts use the
+//! adjusted value, the intervals stay unadjusted.
 
-use crate::kpi::{better, Better};
+use crate::kpi::{better, find, split_key, Better, Level};
 use crate::model::{Arrival, Model};
+use crate::multiplicity::Multiplicity;
 use crate::simulate::{Run, RunSettings};
-use crate::stats::{t975, welch_half_width, Estimate, Tally};
+use crate::stats::{welch, Estimate, TScale, Tally};
 use crate::summary::{kpi_keys, Summary};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -31,7 +37,16 @@ pub struct Diff {
     pub diff_ci95: Option<f64>,
     /// Change in percent of `before` (null when before is 0).
     pub change_pct: Option<f64>,
-    /// The interval exists and excludes 0.
+    /// Two-sided p-value of the difference (the t statistic of the
+    /// interval); `None` without an interval.
+    #[serde(default)]
+    pub p_value: Option<f64>,
+    /// The p-value adjusted over the KPIs of the comparison (see
+    /// [`Comparison::multiplicity`]).
+    #[serde(default)]
+    pub p_adjusted: Option<f64>,
+    /// The adjusted p-value is below 0.05 (the unadjusted interval may
+    /// exclude 0 while this is false).
     pub significant: bool,
     /// Whether the interval is paired by replication.
     pub paired: bool,
@@ -89,6 +104,9 @@ pub struct DesignComparison {
 /// The comparison JSON (`comparison.json`, described in `docs/files.md`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Comparison {
+    /// How the p-values were adjusted, and over which KPIs.
+    #[serde(default)]
+    pub multiplicity: Multiplicity,
     /// The baseline's summary.
     pub baseline: Summary,
     /// Each design.
@@ -248,8 +266,14 @@ pub fn why_unpaired(
 }
 
 /// Paired differences when the runs see the same citizens ([`why_unpaired`]
-/// is empty), Welch's otherwise.
+/// is empty), Welch's otherwise; p-values adjusted by Holm over all the
+/// KPIs of each design.
 pub fn compare(baseline: &Run, designs: &[Run]) -> Comparison {
+    compare_with(baseline, designs, Multiplicity::default())
+}
+
+/// [`compare`] with the p-values adjusted as `multiplicity` says.
+pub fn compare_with(baseline: &Run, designs: &[Run], multiplicity: Multiplicity) -> Comparison {
     let base_keys = kpi_keys(&baseline.model);
     let base_index: IndexMap<&str, usize> = base_keys
         .iter()
@@ -276,23 +300,60 @@ pub fn compare(baseline: &Run, designs: &[Run]) -> Comparison {
                 diffs.insert(key.clone(), diff);
             }
         }
+        adjust(&mut diffs, multiplicity);
         out.push(DesignComparison {
             summary: d.summary.clone(),
             vs_baseline: diffs,
         });
     }
     Comparison {
+        multiplicity,
         baseline: baseline.summary.clone(),
         designs: out,
     }
 }
 
-/// The difference of two KPI columns (per replication).
+/// Whether `key` is one of the registry's headline KPIs.
+fn is_headline(key: &str) -> bool {
+    matches!(split_key(key), Some((Level::Scenario, _, _)))
+        && find(key).is_some_and(|k| k.headline.is_some())
+}
+
+/// Adjusts the p-values of one design's differences over its families
+/// (all KPIs, or the headline KPIs and the rest apart) and sets
+/// `significant` from the adjusted values.
+pub fn adjust(diffs: &mut IndexMap<String, Diff>, multiplicity: Multiplicity) {
+    let families: Vec<bool> = if multiplicity.headline_family {
+        vec![true, false]
+    } else {
+        vec![true]
+    };
+    for family in families {
+        let member = |key: &str| !multiplicity.headline_family || is_headline(key) == family;
+        let tested: Vec<(&String, f64)> = diffs
+            .iter()
+            .filter(|(k, _)| member(k))
+            .filter_map(|(k, d)| d.p_value.map(|p| (k, p)))
+            .collect();
+        let p: Vec<f64> = tested.iter().map(|t| t.1).collect();
+        let adjusted = multiplicity.adjustment.adjust(&p);
+        let keys: Vec<String> = tested.iter().map(|t| t.0.clone()).collect();
+        for (key, q) in keys.iter().zip(adjusted) {
+            let d = &mut diffs[key.as_str()];
+            d.p_adjusted = Some(q);
+            d.significant = q < 0.05 && d.diff != 0.0;
+        }
+    }
+}
+
+/// The difference of two KPI columns (per replication), with its
+/// unadjusted p-value (`significant` when that is below 0.05: the
+/// interval excludes 0).
 pub fn diff_of(before: &[Option<f64>], after: &[Option<f64>], paired: bool) -> Option<Diff> {
     let b = Estimate::from_values(before)?;
     let a = Estimate::from_values(after)?;
     // A half-width needs a spread: two values on each side (two pairs).
-    let (diff, half, paired) = if paired {
+    let (diff, scale, paired) = if paired {
         let mut t = Tally::default();
         for (x, y) in before.iter().zip(after) {
             if let (Some(x), Some(y)) = (x, y) {
@@ -300,22 +361,31 @@ pub fn diff_of(before: &[Option<f64>], after: &[Option<f64>], paired: bool) -> O
             }
         }
         let m = t.mean()?;
-        let half = t
-            .variance()
-            .map(|v| t975(t.count() - 1) * (v / t.count() as f64).sqrt());
-        (m, half, true)
+        let scale = t.variance().map(|v| TScale {
+            se: (v / t.count() as f64).sqrt(),
+            df: (t.count() - 1) as f64,
+        });
+        (m, scale, true)
     } else {
         let nb = before.iter().flatten().count() as u32;
         let na = after.iter().flatten().count() as u32;
-        let half = (nb >= 2 && na >= 2).then(|| welch_half_width(&b, nb, &a, na));
-        (a.mean - b.mean, half, false)
+        let scale = (nb >= 2 && na >= 2).then(|| welch(&b, nb, &a, na));
+        (a.mean - b.mean, scale, false)
     };
+    let half = scale.map(|s| s.half_width());
+    // A KPI equal in every replication of both sides tests nothing (and
+    // would only dilute the adjustment of the others).
+    let p_value = scale
+        .filter(|s| s.se > 0.0 || diff != 0.0)
+        .map(|s| s.p_value(diff));
     Some(Diff {
         before: b.mean,
         after: a.mean,
         diff,
         diff_ci95: half,
         change_pct: (b.mean != 0.0).then(|| 100.0 * diff / b.mean.abs()),
+        p_value,
+        p_adjusted: p_value,
         significant: half.is_some_and(|h| diff.abs() > h && diff != 0.0),
         paired,
     })
@@ -332,6 +402,8 @@ mod tests {
             diff,
             diff_ci95: Some(diff_ci95),
             change_pct: (before != 0.0).then(|| 100.0 * diff / before),
+            p_value: None,
+            p_adjusted: None,
             significant: diff.abs() > diff_ci95,
             paired: true,
         }

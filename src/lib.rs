@@ -75,6 +75,7 @@ pub mod fit;
 pub mod kpi;
 pub mod merge;
 pub mod model;
+pub mod multiplicity;
 pub mod overload;
 pub mod report;
 mod rng;

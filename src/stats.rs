@@ -221,9 +221,42 @@ pub fn t975(df: u64) -> f64 {
         .unwrap_or(1.959_963_984_540_054)
 }
 
-/// Welch's interval for the difference of two means known by their
-/// summaries (sd recovered from the t half-width): returns the half-width.
-pub(crate) fn welch_half_width(a: &Estimate, n_a: u32, b: &Estimate, n_b: u32) -> f64 {
+/// A t statistic's scale: the standard error of a difference and its
+/// degrees of freedom (paired: n - 1; Welch: Welch-Satterthwaite).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct TScale {
+    /// Standard error of the difference.
+    pub se: f64,
+    /// Degrees of freedom (at least 1).
+    pub df: f64,
+}
+
+impl TScale {
+    /// Half-width of the 95% interval of the difference.
+    pub fn half_width(&self) -> f64 {
+        t975(self.df.floor().max(1.0) as u64) * self.se
+    }
+
+    /// Two-sided p-value of `diff` against 0: 1 for a difference of 0,
+    /// 0 for a nonzero difference without noise.
+    pub fn p_value(&self, diff: f64) -> f64 {
+        use statrs::distribution::{ContinuousCDF, StudentsT};
+        if diff == 0.0 {
+            return 1.0;
+        }
+        if self.se <= 0.0 {
+            return 0.0;
+        }
+        let t = (diff / self.se).abs();
+        StudentsT::new(0.0, 1.0, self.df.floor().max(1.0))
+            .map(|d| (2.0 * d.sf(t)).min(1.0))
+            .unwrap_or(f64::NAN)
+    }
+}
+
+/// Welch's scale for the difference of two means known by their
+/// summaries (sd recovered from the t half-width).
+pub(crate) fn welch(a: &Estimate, n_a: u32, b: &Estimate, n_b: u32) -> TScale {
     let var = |e: &Estimate, n: u32| -> f64 {
         if n < 2 {
             return 0.0;
@@ -233,9 +266,6 @@ pub(crate) fn welch_half_width(a: &Estimate, n_a: u32, b: &Estimate, n_b: u32) -
     };
     let (va, vb) = (var(a, n_a), var(b, n_b));
     let se2 = va + vb;
-    if se2 <= 0.0 {
-        return 0.0;
-    }
     let df_den = if n_a > 1 {
         va * va / f64::from(n_a - 1)
     } else {
@@ -250,8 +280,10 @@ pub(crate) fn welch_half_width(a: &Estimate, n_a: u32, b: &Estimate, n_b: u32) -
     } else {
         1.0
     };
-    let df = df.floor().max(1.0) as u64;
-    t975(df) * se2.sqrt()
+    TScale {
+        se: se2.max(0.0).sqrt(),
+        df: df.max(1.0),
+    }
 }
 
 impl Estimate {

@@ -9,6 +9,7 @@ use super::settings::load_model;
 use super::{stop_flag, Context, Overrides};
 use crate::check::{find_baseline, BaselineError, ScenarioCheck, Tolerance};
 use crate::engine::EngineError;
+use crate::multiplicity::Adjustment;
 use crate::report::check::{check_lines, junit_xml, Invalid, Timing};
 use crate::report::files::OutDir;
 use crate::simulate::{simulate_many, SimulationError};
@@ -19,6 +20,8 @@ pub(crate) struct CheckArgs<'a> {
     pub(crate) scenarios: &'a [PathBuf],
     pub(crate) baseline: Option<&'a Path>,
     pub(crate) tolerance: Tolerance,
+    /// How the baseline comparison's p-values are adjusted.
+    pub(crate) adjustment: Adjustment,
     pub(crate) allow_missing_baseline: bool,
     pub(crate) junit: Option<&'a Path>,
     pub(crate) json: bool,
@@ -29,6 +32,7 @@ pub(crate) fn check(ctx: &Context, args: &CheckArgs, o: &Overrides) -> Result<i3
         scenarios,
         baseline,
         tolerance,
+        adjustment,
         allow_missing_baseline,
         junit,
         json,
@@ -114,7 +118,7 @@ pub(crate) fn check(ctx: &Context, args: &CheckArgs, o: &Overrides) -> Result<i3
         // An overloaded design is a failed test of its own; the other
         // scenarios are still checked and reported.
         let check = match run {
-            Ok(run) => ScenarioCheck::new(model, &run.summary, found, tolerance),
+            Ok(run) => ScenarioCheck::new(model, &run.summary, found, tolerance, adjustment),
             Err(SimulationError::Overloaded(o)) => {
                 overloaded = true;
                 ScenarioCheck::overloaded(model, o.to_string())

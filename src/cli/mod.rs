@@ -15,6 +15,7 @@ mod settings;
 mod sweep;
 mod validate;
 
+use crate::multiplicity::Adjustment;
 use clap::{Args, Parser, Subcommand};
 use failure::{emit, warn, Failure};
 use std::path::PathBuf;
@@ -183,6 +184,10 @@ enum Command {
         /// is a warning instead of an error (exit 2).
         #[arg(long)]
         allow_missing_baseline: bool,
+        /// How the baseline comparison's p-values are adjusted over its KPIs: holm (familywise
+        /// error 5%), bh (Benjamini-Hochberg, false discovery rate 5%) or none.
+        #[arg(long, value_name = "METHOD", default_value = "holm", value_parser = adjustment)]
+        adjust: Adjustment,
         /// Write JUnit XML here.
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
@@ -366,6 +371,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             tolerance,
             tolerance_abs,
             allow_missing_baseline,
+            adjust,
             junit,
             json,
             overrides,
@@ -379,6 +385,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
                     abs: tolerance_abs,
                 },
                 allow_missing_baseline,
+                adjustment: adjust,
                 junit: junit.as_deref(),
                 json,
             },
@@ -448,6 +455,15 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
 }
 
 /// A finite number >= 0 (a tolerance: NaN would let every regression pass).
+/// `--adjust holm|bh|none`.
+fn adjustment(text: &str) -> Result<Adjustment, String> {
+    Adjustment::CHOICES
+        .iter()
+        .find(|(word, _)| *word == text.trim())
+        .map(|c| c.1)
+        .ok_or_else(|| format!("`{text}` is not one of holm, bh, none"))
+}
+
 fn non_negative(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
         Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),

@@ -222,6 +222,7 @@ fn baseline_regression_fails_and_own_baseline_passes() {
 #[test]
 fn an_absolute_tolerance_lets_a_zero_baseline_move_a_little() {
     use procsim::check::{check_baseline, Tolerance};
+    use procsim::multiplicity::Adjustment;
     use procsim::summary::Summary;
     let keys = vec!["wait_min".to_string()];
     let summary = |values: &[f64]| {
@@ -232,7 +233,8 @@ fn an_absolute_tolerance_lets_a_zero_baseline_move_a_little() {
     // significantly worse, and beyond any percentage of 0.
     let before = summary(&[0.0; 5]);
     let after = summary(&[0.18, 0.2, 0.22, 0.19, 0.21]);
-    let regressed = |tolerance| check_baseline(&after, &before, tolerance)[0].regressed;
+    let regressed =
+        |tolerance| check_baseline(&after, &before, tolerance, Adjustment::Holm)[0].regressed;
     assert!(regressed(Tolerance { pct: 1e6, abs: 0.0 }));
     assert!(
         regressed(Tolerance { pct: 1e6, abs: 0.1 }),

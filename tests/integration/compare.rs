@@ -7,6 +7,7 @@ use assert_cmd::Command;
 use procsim::compare::{compare, diff_of, Verdict};
 use procsim::simulate::{simulate, Run, RunSettings};
 use procsim::summary::kpi_keys;
+use statrs::distribution::ContinuousCDF;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -87,9 +88,11 @@ fn paired_interval_is_narrower_than_welch() {
     // Both agree on the point estimate.
     assert!((paired.diff - welch.diff).abs() < 1e-12);
 
-    // compare() uses the paired interval here.
+    // compare() uses the paired interval here; its p-value is then
+    // adjusted over the comparison's KPIs (at least the raw one).
     let cmp = compare(&before, std::slice::from_ref(&after));
-    assert_eq!(cmp.designs[0].vs_baseline["wait_min"], paired);
+    assert_eq!(unadjusted(&cmp.designs[0].vs_baseline["wait_min"]), paired);
+    assert!(cmp.designs[0].vs_baseline["wait_min"].p_adjusted >= paired.p_value);
 
     // Both intervals recomputed from the replication values.
     let bv: Vec<f64> = b.iter().map(|x| x.unwrap()).collect();
@@ -99,6 +102,11 @@ fn paired_interval_is_narrower_than_welch() {
     let (dm, dv) = mean_var(&d);
     let paired_half = t975(n - 1.0) * (dv / n).sqrt();
     assert!((paired.diff - dm).abs() < 1e-12);
+    // The p-value of the same t statistic, two-sided.
+    let t = dm.abs() / (dv / n).sqrt();
+    let p = 2.0 * students_t(n - 1.0).sf(t);
+    let got = paired.p_value.unwrap();
+    assert!((got - p).abs() <= 1e-9 * p.max(1e-300), "p {got} vs {p}");
     assert!(
         (paired.diff_ci95.unwrap() - paired_half).abs() < 1e-9 * paired_half,
         "paired {} vs {paired_half}",
@@ -129,7 +137,22 @@ fn unequal_seeds_fall_back_to_welch() {
         false,
     )
     .unwrap();
-    assert_eq!(*d, welch);
+    assert_eq!(unadjusted(d), welch);
+}
+
+/// A difference as [`diff_of`] gives it, before the adjustment over the
+/// comparison's KPIs.
+fn unadjusted(d: &procsim::compare::Diff) -> procsim::compare::Diff {
+    let mut d = d.clone();
+    d.p_adjusted = d.p_value;
+    d.significant = d
+        .diff_ci95
+        .is_some_and(|h| d.diff.abs() > h && d.diff != 0.0);
+    d
+}
+
+fn students_t(df: f64) -> statrs::distribution::StudentsT {
+    statrs::distribution::StudentsT::new(0.0, 1.0, df).unwrap()
 }
 
 #[test]

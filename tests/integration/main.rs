@@ -21,6 +21,7 @@ mod invariants;
 mod library;
 mod loader_props;
 mod merge;
+mod multiplicity;
 mod outputs;
 mod overload;
 mod report_browser;
