@@ -451,9 +451,13 @@ pub fn write_comparison(dir: &mut OutDir, c: &Comparison, runs: &[Run]) -> std::
             || !r.model.description.is_ascii()
     });
     let face = needs_font.then(|| base64(chart::font_bytes()));
+    let targets: Vec<Vec<crate::check::TargetResult>> = runs
+        .iter()
+        .map(|r| crate::check::check_targets(&r.model.targets, &r.summary))
+        .collect();
     dir.write(
         "report.html",
-        html::report(c, &descriptions, &page_charts, face.as_deref()).as_bytes(),
+        html::report(c, &descriptions, &page_charts, face.as_deref(), &targets).as_bytes(),
     )?;
     Ok(())
 }

@@ -56,11 +56,19 @@ pub(crate) enum Ticks {
     Points,
 }
 
-/// A tick or value formatted for its axis.
-pub(crate) fn tick(v: f64, t: Ticks) -> String {
-    let v = if v.abs() < 1e-9 { 0.0 } else { v };
+/// A tick formatted for its axis, with as many decimals as an axis
+/// spanning `span` needs to tell its ticks apart.
+pub(crate) fn tick(v: f64, t: Ticks, span: f64) -> String {
+    let v = if v.abs() < 1e-12 { 0.0 } else { v };
+    let scale = match t {
+        Ticks::Share | Ticks::Points => 100.0,
+        _ => 1.0,
+    };
+    let step = (span * scale / 5.0).abs().max(1e-12);
+    let d = (1.0 - step.log10().floor()).clamp(0.0, 9.0) as usize;
+    let fixed = |x: f64| trim(&format!("{x:.d$}"));
     match t {
-        Ticks::Plain => trim(&format!("{v:.4}")),
+        Ticks::Plain => fixed(v),
         Ticks::Integer => {
             if (v - v.round()).abs() < 1e-6 {
                 format!("{}", v.round())
@@ -76,30 +84,9 @@ pub(crate) fn tick(v: f64, t: Ticks) -> String {
                 minutes.rem_euclid(60)
             )
         }
-        Ticks::Share => format!("{}%", trim(&format!("{:.2}", v * 100.0))),
-        Ticks::Percent => signed(v, "%"),
-        Ticks::Points => signed(v * 100.0, " pp"),
-    }
-}
-
-/// A value (not a tick) for its axis's unit: three significant digits.
-pub(crate) fn value(v: f64, t: Ticks) -> String {
-    let s = super::sig3;
-    match t {
-        Ticks::Percent => super::signed_pct(v),
-        Ticks::Points => format!("{} pp", super::signed(super::sig3(v * 100.0))),
-        Ticks::Share => format!("{}%", s(v * 100.0)),
-        _ => s(v),
-    }
-}
-
-/// A signed number with a unit: "+12%", "-4.5 pp", "0%".
-fn signed(v: f64, unit: &str) -> String {
-    let s = trim(&format!("{v:.2}"));
-    if v > 0.0 && s != "0" {
-        format!("+{s}{unit}")
-    } else {
-        format!("{s}{unit}")
+        Ticks::Share => format!("{}%", fixed(v * 100.0)),
+        Ticks::Percent => signed(fixed(v), "%"),
+        Ticks::Points => signed(fixed(v * 100.0), " pp"),
     }
 }
 
@@ -118,6 +105,20 @@ fn trim(s: &str) -> String {
     }
 }
 
+/// A value (not a tick) for its axis's unit: three significant digits.
+pub(crate) fn value(v: f64, t: Ticks) -> String {
+    match t {
+        Ticks::Percent => super::signed_pct(v),
+        Ticks::Points => format!("{} pp", super::signed(super::sig3(v * 100.0))),
+        Ticks::Share => format!("{}%", super::sig3(v * 100.0)),
+        _ => super::sig3(v),
+    }
+}
+
+/// A signed number with a unit: "+12%", "-4.5 pp", "0%".
+fn signed(s: String, unit: &str) -> String {
+    format!("{}{unit}", super::signed(s))
+}
 /// A named line; a non-finite y breaks it (no data there).
 #[derive(Debug, Clone)]
 pub(crate) struct Series {
@@ -311,6 +312,8 @@ struct Layout {
     label_width: i32,
     /// Height of each row (horizontal bars, forest plots).
     row_height: i32,
+    /// Room at the right of the plot for the numbers of forest rows.
+    right: i32,
 }
 
 const LINE: i32 = 22;
@@ -367,12 +370,18 @@ impl Layout {
             row_labels: Vec::new(),
             label_width: 0,
             row_height: 0,
+            right: 0,
         };
         match spec {
             ChartSpec::Bars {
                 categories, series, ..
             } if !vertical_bars_fit(categories) => l.rows(categories, series.len().max(1), 240.0),
-            ChartSpec::Forest { rows, .. } => {
+            ChartSpec::Forest { rows, x_ticks, .. } => {
+                l.right = rows
+                    .iter()
+                    .map(|r| width(&row_text(r, *x_ticks), TICK - 1.0) as i32 + 24)
+                    .max()
+                    .unwrap_or(0);
                 let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
                 l.rows(&labels, 1, 300.0);
                 // Group headings take a row of their own.
@@ -561,7 +570,7 @@ fn xy<'a, DB: DrawingBackend + 'a>(
 ) -> Result<Chart<'a, DB>, String> {
     let y_width = [y.0, y.1, (y.0 + y.1) / 2.0]
         .iter()
-        .map(|v| width(&tick(*v, y_ticks), TICK))
+        .map(|v| width(&tick(*v, y_ticks, y.1 - y.0), TICK))
         .fold(0.0, f64::max);
     let mut chart = ChartBuilder::on(area)
         .margin_left(MARGIN)
@@ -572,8 +581,8 @@ fn xy<'a, DB: DrawingBackend + 'a>(
         .y_label_area_size(y_width as i32 + 48)
         .build_cartesian_2d(x.0..x.1, y.0..y.1)
         .map_err(err)?;
-    let xf = move |v: &f64| tick(*v, x_ticks);
-    let yf = move |v: &f64| tick(*v, y_ticks);
+    let xf = move |v: &f64| tick(*v, x_ticks, x.1 - x.0);
+    let yf = move |v: &f64| tick(*v, y_ticks, y.1 - y.0);
     chart
         .configure_mesh()
         .x_desc(x_label)
@@ -844,11 +853,11 @@ fn vertical_bars<DB: DrawingBackend>(
         .margin_bottom(MARGIN)
         .margin_top(4)
         .x_label_area_size(X_AXIS - 14)
-        .y_label_area_size(width(&tick(y1, y_ticks), TICK) as i32 + 48)
+        .y_label_area_size(width(&tick(y1, y_ticks, y1), TICK) as i32 + 48)
         .build_cartesian_2d(0.0..n, 0.0..y1)
         .map_err(err)?;
     let cats = categories.to_vec();
-    let yf = move |v: &f64| tick(*v, y_ticks);
+    let yf = move |v: &f64| tick(*v, y_ticks, y1);
     chart
         .configure_mesh()
         .x_desc(x_label)
@@ -947,7 +956,7 @@ fn rows_chart<'a, DB: DrawingBackend + 'a>(
         .y_label_area_size(l.label_width)
         .build_cartesian_2d(x.0..x.1, 0.0..n)
         .map_err(err)?;
-    let xf = move |v: &f64| tick(*v, ticks);
+    let xf = move |v: &f64| tick(*v, ticks, x.1 - x.0);
     chart
         .configure_mesh()
         .x_desc(value_label)
@@ -967,7 +976,17 @@ fn rows_chart<'a, DB: DrawingBackend + 'a>(
 
 /// Room at the right of forest plots for the numbers of each row.
 fn area_right_text(l: &Layout) -> Option<i32> {
-    (l.row_height > 0 && l.legend.len() == 1 && l.legend[0].len() == 3).then_some(210)
+    (l.right > 0).then_some(l.right)
+}
+
+/// The numbers beside a forest row: "-65% (-68% to -61%)".
+fn row_text(r: &ForestRow, t: Ticks) -> String {
+    format!(
+        "{} ({} to {})",
+        value(r.mean, t),
+        value(r.interval.0, t),
+        value(r.interval.1, t)
+    )
 }
 
 /// Draws the wrapped label of each row, right-aligned against the plot,
@@ -1077,12 +1096,7 @@ fn forest<DB: DrawingBackend>(
             )))
             .map_err(err)?;
         let (px, py) = chart.backend_coord(&(x1, y));
-        let text = format!(
-            "{} ({} to {})",
-            value(row.mean, ticks),
-            value(lo, ticks),
-            value(hi, ticks)
-        );
+        let text = row_text(row, ticks);
         plain
             .draw(&Text::new(
                 text,
@@ -1105,18 +1119,20 @@ mod tests {
 
     #[test]
     fn ticks_read_in_their_unit() {
-        assert_eq!(tick(9.0, Ticks::Hour), "09:00");
-        assert_eq!(tick(13.5, Ticks::Hour), "13:30");
-        assert_eq!(tick(10.0, Ticks::Plain), "10");
-        assert_eq!(tick(0.30000000000000004, Ticks::Plain), "0.3");
-        assert_eq!(tick(-0.0, Ticks::Plain), "0");
-        assert_eq!(tick(2.0, Ticks::Integer), "2");
-        assert_eq!(tick(2.5, Ticks::Integer), "");
-        assert_eq!(tick(0.45, Ticks::Share), "45%");
-        assert_eq!(tick(12.0, Ticks::Percent), "+12%");
-        assert_eq!(tick(-40.0, Ticks::Percent), "-40%");
-        assert_eq!(tick(0.0, Ticks::Percent), "0%");
-        assert_eq!(tick(-0.052, Ticks::Points), "-5.2 pp");
+        assert_eq!(tick(9.0, Ticks::Hour, 100.0), "09:00");
+        assert_eq!(tick(13.5, Ticks::Hour, 100.0), "13:30");
+        assert_eq!(tick(10.0, Ticks::Plain, 100.0), "10");
+        assert_eq!(tick(0.30000000000000004, Ticks::Plain, 1.0), "0.3");
+        assert_eq!(tick(-0.0, Ticks::Plain, 100.0), "0");
+        assert_eq!(tick(2.0, Ticks::Integer, 100.0), "2");
+        assert_eq!(tick(2.5, Ticks::Integer, 100.0), "");
+        assert_eq!(tick(0.45, Ticks::Share, 100.0), "45%");
+        assert_eq!(tick(12.0, Ticks::Percent, 100.0), "+12%");
+        assert_eq!(tick(-40.0, Ticks::Percent, 100.0), "-40%");
+        assert_eq!(tick(0.0, Ticks::Percent, 100.0), "0%");
+        assert_eq!(tick(-0.052, Ticks::Points, 0.1), "-5.2 pp");
+        assert_eq!(tick(-0.0002, Ticks::Points, 0.0003), "-0.02 pp");
+        assert_eq!(tick(2.5, Ticks::Plain, 10.0), "2.5");
     }
 
     #[test]
