@@ -316,7 +316,11 @@ struct Layout {
     right: i32,
 }
 
-const LINE: i32 = 22;
+/// Line heights: a browser's box of a line of the embedded font is about
+/// 1.45 em high (its ascent plus descent), so lines closer than that overlap.
+const LINE: i32 = 23;
+const TITLE_LINE: i32 = 32;
+const ROW_LINE: i32 = 20;
 /// Room for the value axis under a plot: ticks and the axis label.
 const X_AXIS: i32 = 70;
 
@@ -356,7 +360,7 @@ impl Layout {
         } else {
             Vec::new()
         };
-        let title_h = title.len() as i32 * 30 + 8;
+        let title_h = title.len() as i32 * TITLE_LINE + 8;
         let legend_h: i32 = legend
             .iter()
             .map(|row| row.iter().map(|e| e.1.len() as i32).max().unwrap_or(1) * LINE + 4)
@@ -404,7 +408,7 @@ impl Layout {
             .fold(0.0, f64::max);
         self.label_width = widest.ceil() as i32 + 14;
         let lines = self.row_labels.iter().map(Vec::len).max().unwrap_or(1) as i32;
-        self.row_height = (lines * 17 + 10).max(bars as i32 * 7 + 10).max(30);
+        self.row_height = (lines * ROW_LINE + 8).max(bars as i32 * 7 + 10).max(30);
         self.height = (self.top + self.row_height * labels.len().max(1) as i32 + X_AXIS + MARGIN)
             .max(260) as u32;
     }
@@ -470,7 +474,7 @@ fn head<DB: DrawingBackend>(
             text_style(TITLE, Pos::new(HPos::Center, VPos::Top), TEXT),
         ))
         .map_err(err)?;
-        y += 30;
+        y += TITLE_LINE;
     }
     y += 8;
     for row in &l.legend {
@@ -752,9 +756,10 @@ fn lines<DB: DrawingBackend>(
         }
         x0 = -(x1 - x0) * 0.015;
     } else if x_ticks == Ticks::Hour {
-        // Whole hours around the points (drawn at the middle of their hour).
-        x0 = (x0 + 0.05).floor();
-        x1 = (x1 - 0.05).ceil();
+        // Whole hours around the points (drawn at the middle of their hour),
+        // and a quarter hour more so the first hour's label clears the y axis's.
+        x0 = (x0 + 0.05).floor() - 0.25;
+        x1 = (x1 - 0.05).ceil() + 0.25;
     }
     let (y0, y1) = if steps {
         (0.0, 1.0)
@@ -1003,11 +1008,11 @@ fn row_labels<DB: DrawingBackend>(
     for (i, lines) in l.row_labels.iter().enumerate() {
         let r = row_of(i) as f64;
         let (px, py) = chart.backend_coord(&(x0, n - r - 0.5));
-        let top = py - (lines.len() as i32 * 17) / 2;
+        let top = py - (lines.len() as i32 * ROW_LINE) / 2;
         for (j, line) in lines.iter().enumerate() {
             root.draw(&Text::new(
                 line.clone(),
-                (px - 8, top + j as i32 * 17),
+                (px - 8, top + j as i32 * ROW_LINE),
                 text_style(TICK, Pos::new(HPos::Right, VPos::Top), TEXT),
             ))
             .map_err(err)?;
