@@ -330,7 +330,7 @@ fn report_prints_on_a4_without_a_page_holding_only_a_heading() {
         let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(!words.is_empty() || page == pages, "page {page} is blank");
         assert!(
-            !headings.iter().any(|h| *h == words),
+            !headings.contains(&words),
             "page {page} holds only the heading `{words}`"
         );
         // Nor ends with a heading whose content went to the next page.
