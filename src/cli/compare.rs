@@ -23,6 +23,9 @@ pub(crate) fn compare(
     for d in designs {
         loaded.push(load_model(ctx, d, o)?);
     }
+    if let Some(keys) = markdown {
+        check_markdown_keys(&loaded, keys)?;
+    }
     let (bm, bs) = &loaded[0];
     for (m, s) in &loaded[1..] {
         let why = crate::compare::why_unpaired((bm, bs), (m, s));
@@ -87,7 +90,58 @@ pub(crate) fn compare(
         emit(&crate::report::table::comparison_table(
             &comparison,
             use_color(),
+            terminal_width(),
         ));
     }
     Ok(0)
+}
+
+/// Checks the `--markdown` KPI keys against every design before running:
+/// an unknown key, or one a design lacks (a pool or process of one side
+/// only), is an error with a hint, as in `sweep --kpi` and `targets:`.
+fn check_markdown_keys(
+    loaded: &[(crate::model::Model, crate::simulate::RunSettings)],
+    keys: &[String],
+) -> Result<(), Failure> {
+    for k in keys.iter().filter(|k| !k.is_empty()) {
+        for (m, _) in loaded {
+            let pools: Vec<&str> = m.pools.iter().map(|p| p.name.as_str()).collect();
+            let processes: Vec<&str> = m.processes.iter().map(|p| p.name.as_str()).collect();
+            crate::kpi::check_key(k, &pools, &processes, m.costs.is_some()).map_err(|e| {
+                Failure::usage(format!(
+                    "--markdown: {e} (in `{}`, {}; every design must have the KPI to compare it)",
+                    m.name, m.file
+                ))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// The width the terminal table must fit: `COLUMNS` when set, else the
+/// terminal's width, else (not a terminal) 80 columns.
+fn terminal_width() -> usize {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&n| n >= 20)
+    {
+        return n;
+    }
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        // SAFETY: TIOCGWINSZ fills a winsize struct we own; on failure we
+        // keep the default.
+        let mut ws = libc::winsize {
+            ws_row: 0,
+            ws_col: 0,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
+        if ok && ws.ws_col >= 20 {
+            return usize::from(ws.ws_col);
+        }
+    }
+    80
 }

@@ -42,7 +42,8 @@ th:first-child, td:first-child { text-align: left; }
 td { white-space: nowrap; } td:first-child { white-space: normal; min-width: 9em; }
 thead th { background: #f4f4f4; font-weight: 600; vertical-align: bottom; }
 thead { display: table-header-group; } tr { break-inside: avoid; page-break-inside: avoid; }
-.ch { display: block; font-size: .85em; color: #555; }
+.ch { display: block; font-size: .85em; color: #555; } .ci { display: block; font-size: .75em; color: #777; white-space: normal; }
+.wide { overflow-x: auto; } th { min-width: 6em; }
 .better { color: #00784d; } .worse { color: #b3261e; }
 .ch.better, .ch.worse { font-weight: 600; }
 .met { color: #00784d; font-weight: 600; } .missed { color: #b3261e; font-weight: 600; }
@@ -55,7 +56,7 @@ figcaption { color: #555; font-size: .9em; }
 dd { margin-bottom: .6em; } dl.glossary dt { font-weight: 600; }
 details > summary { cursor: pointer; font-weight: 600; margin: 1em 0; }
 @page { size: A4; margin: 14mm 12mm; }
-@media print { body { max-width: none; margin: 0; padding: 0; font-size: 10pt; } .lead { background: none; } h2 { margin-top: 1.2em; } }
+@media print { body { max-width: none; margin: 0; padding: 0; font-size: 10pt; } .wide { overflow: visible; } table { font-size: 8pt; } .lead { background: none; } h2 { margin-top: 1.2em; } }
 "#;
 
 /// A value for people: shares in percent, other KPIs with three
@@ -92,12 +93,6 @@ fn change_parts(k: Option<&Kpi>, d: &Diff) -> (String, String) {
         };
         (signed_pct(p), ci)
     }
-}
-
-/// The change with its interval in parentheses, for tables.
-fn change(k: Option<&Kpi>, d: &Diff) -> String {
-    let (main, ci) = change_parts(k, d);
-    format!("{main} ({ci})")
 }
 
 /// The verdict's class and mark.
@@ -201,10 +196,12 @@ fn design_cell(d: &crate::compare::DesignComparison, key: &str) -> String {
             )
         })
         .unwrap_or_default();
+    let (main, ci) = change_parts(k, x);
     format!(
-        "<td>{}{caution}<span class=\"ch {class}\">{}{mark}</span></td>",
+        "<td>{}{caution}<span class=\"ch {class}\">{}{mark}</span><span class=\"ci\">{}</span></td>",
         value(k, x.after),
-        escape(&change(k, x))
+        escape(&main),
+        escape(&ci)
     )
 }
 
@@ -245,7 +242,7 @@ fn design_head(c: &Comparison, first: &str) -> String {
 
 /// The headline table: one row per headline KPI.
 fn headline_table(c: &Comparison) -> String {
-    let mut h = String::from("<table class=\"headline\">");
+    let mut h = String::from("<div class=\"wide\"><table class=\"headline\">");
     h.push_str(&design_head(c, "KPI"));
     h.push_str("<tbody>\n");
     for k in kpi::headlines() {
@@ -264,7 +261,7 @@ fn headline_table(c: &Comparison) -> String {
         }
         h.push_str("</tr>\n");
     }
-    h.push_str("</tbody></table>\n");
+    h.push_str("</tbody></table></div>\n");
     h
 }
 
@@ -572,6 +569,11 @@ fn strip_xml_header(svg: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn change(k: Option<&Kpi>, d: &Diff) -> String {
+        let (main, ci) = change_parts(k, d);
+        format!("{main} ({ci})")
+    }
 
     fn diff(before: f64, after: f64, half: Option<f64>) -> Diff {
         Diff {
