@@ -78,6 +78,18 @@ pub(crate) fn signed_pct(p: f64) -> String {
     format!("{}%", signed(s))
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn spreadsheet_numbers_drop_floating_point_noise() {
+        assert_eq!(super::csv_number(21589.300000000003), "21589.3");
+        assert_eq!(super::csv_number(0.1 + 0.2), "0.3");
+        assert_eq!(super::csv_number(-0.0), "0");
+        assert_eq!(super::csv_number(1.0 / 3.0), "0.333333333333");
+        assert_eq!(super::csv_number(12345678901.0), "12345678901");
+    }
+}
+
 /// Formats a KPI value for people: about four significant digits.
 pub fn format_value(v: f64) -> String {
     let a = v.abs();
@@ -347,6 +359,25 @@ fn hall_queue_by_hour(r: &ChartInput) -> Vec<(f64, f64)> {
     points[first..=last.max(first)].to_vec()
 }
 
+/// A number for a spreadsheet: twelve significant digits, then the shortest
+/// text that reads back as that (21589.3, not the 21589.300000000003 a sum
+/// of floating-point numbers leaves); far beyond any interval's precision.
+pub(crate) fn csv_number(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let rounded: f64 = format!("{v:.11e}").parse().unwrap_or(v);
+    let s = rounded.to_string();
+    if s == "-0" {
+        "0".into()
+    } else {
+        s
+    }
+}
+
+/// The UTF-8 byte order mark Excel needs to read a CSV as UTF-8.
+pub(crate) const BOM: &str = "\u{feff}";
+
 fn comparison_csv(c: &Comparison) -> String {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
@@ -374,11 +405,11 @@ fn comparison_csv(c: &Comparison) -> String {
                 c.baseline.scenario.clone(),
                 d.summary.scenario.clone(),
                 k.clone(),
-                x.before.to_string(),
-                x.after.to_string(),
-                x.diff.to_string(),
-                x.diff_ci95.map(|h| h.to_string()).unwrap_or_default(),
-                x.change_pct.map(|p| p.to_string()).unwrap_or_default(),
+                csv_number(x.before),
+                csv_number(x.after),
+                csv_number(x.diff),
+                x.diff_ci95.map(csv_number).unwrap_or_default(),
+                x.change_pct.map(csv_number).unwrap_or_default(),
                 x.significant.to_string(),
                 x.paired.to_string(),
                 verdict.to_string(),
@@ -432,13 +463,23 @@ pub(crate) fn write_charts(
     Ok(page_charts)
 }
 
-/// Writes comparison.json, comparison.csv, charts/ and report.html.
-pub fn write_comparison(dir: &mut OutDir, c: &Comparison, runs: &[Run]) -> std::io::Result<()> {
+/// Writes comparison.json, comparison.csv (with a UTF-8 byte order mark
+/// for Excel when `excel`), charts/ and report.html.
+pub fn write_comparison(
+    dir: &mut OutDir,
+    c: &Comparison,
+    runs: &[Run],
+    excel: bool,
+) -> std::io::Result<()> {
     dir.write(
         "comparison.json",
         format!("{}\n", serde_json::to_string_pretty(c).unwrap_or_default()).as_bytes(),
     )?;
-    dir.write("comparison.csv", comparison_csv(c).as_bytes())?;
+    let bom = if excel { BOM } else { "" };
+    dir.write(
+        "comparison.csv",
+        format!("{bom}{}", comparison_csv(c)).as_bytes(),
+    )?;
     let page_charts = write_charts(dir, comparison_charts(c, runs))?;
     let descriptions: Vec<String> = runs
         .iter()

@@ -10,11 +10,19 @@ use crate::report::files::OutDir;
 use crate::simulate::Simulation;
 use std::path::{Path, PathBuf};
 
+/// Where the report goes, and whether its CSV is for Excel.
+pub(crate) struct ReportOut<'a> {
+    /// The folder.
+    pub dir: &'a Path,
+    /// Write CSV with a UTF-8 byte order mark.
+    pub excel: bool,
+}
+
 pub(crate) fn compare(
     ctx: &Context,
     baseline: &Path,
     designs: &[PathBuf],
-    out: Option<&Path>,
+    out: Option<ReportOut>,
     json: bool,
     markdown: Option<&[String]>,
     o: &Overrides,
@@ -38,7 +46,8 @@ pub(crate) fn compare(
             ));
         }
     }
-    let mut outdir = match out {
+    let excel = out.as_ref().is_some_and(|o| o.excel);
+    let mut outdir = match out.map(|o| o.dir) {
         Some(dir) => Some(
             OutDir::prepare_with_manifest(dir)
                 .map_err(|e| Failure::write(format!("cannot write to {}", dir.display()), e))?,
@@ -61,7 +70,7 @@ pub(crate) fn compare(
     progress.finish();
     let comparison = crate::compare::compare(&runs[0], &runs[1..]);
     if let Some(mut dir) = outdir.take() {
-        crate::report::write_comparison(&mut dir, &comparison, &runs)
+        crate::report::write_comparison(&mut dir, &comparison, &runs, excel)
             .map_err(|e| Failure::write("writing the report", e))?;
         if interrupted() {
             return Err(EngineError::Interrupted.into());

@@ -488,3 +488,34 @@ fn the_terminal_table_fits_80_columns_and_says_what_it_left_out() {
     );
     assert!(width(&out) <= 200);
 }
+
+#[test]
+fn excel_csv_starts_with_a_byte_order_mark_and_plain_csv_does_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let before = write(
+        tmp.path(),
+        "before.yaml",
+        &mmc(3, 41, 2).replace("name: mmc c=3", "name: 窗口 before"),
+    );
+    let after = write(tmp.path(), "after.yaml", &mmc(4, 41, 2));
+    for (flag, bom) in [("--excel", true), ("--bom", true), ("", false)] {
+        let dir = tmp.path().join(format!("out{flag}"));
+        let mut args = vec!["compare", s(&before), s(&after), "-q", "--out", s(&dir)];
+        if !flag.is_empty() {
+            args.push(flag);
+        }
+        let (code, _, stderr) = procsim(&args);
+        assert_eq!(code, Some(0), "{stderr}");
+        let bytes = std::fs::read(dir.join("comparison.csv")).unwrap();
+        assert_eq!(bytes.starts_with("\u{feff}".as_bytes()), bom, "{flag}");
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.contains("窗口 before"));
+        // No floating-point noise: no number with 15 or more digits after the point.
+        assert!(
+            !text.split([',', '\n']).any(|f| f
+                .split_once('.')
+                .is_some_and(|(_, d)| d.len() >= 15 && d.chars().all(|c| c.is_ascii_digit()))),
+            "{text}"
+        );
+    }
+}
