@@ -33,7 +33,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let comparison = procsim::compare(&runs[0], &runs[1..]);
     let wait = &comparison.designs[0].vs_baseline["wait_min"];
-    println!("{}", sentence("mean wait", "min", wait));
+    let mean_wait = procsim::kpi::find("wait_min").ok_or("no wait_min KPI")?;
+    println!("{}", sentence(mean_wait, wait));
     // The same citizens came to both designs, so the arrivals are identical...
     assert_eq!(comparison.designs[0].vs_baseline["arrived"].diff, 0.0);
     // ...and one more window shortens the wait, significantly.

@@ -376,6 +376,33 @@ pub fn find(key: &str) -> Option<&'static Kpi> {
     at(level).find(|k| k.name == name)
 }
 
+/// A dotted key for people, from the registry: "mean wait (min)",
+/// "pool `hall`: utilization", "process `tax`: on-time rate"; the key
+/// itself when it is unknown.
+pub fn describe(key: &str) -> String {
+    let Some(k) = find(key) else {
+        return key.to_string();
+    };
+    let unit = if k.unit.is_empty() || k.unit == "cases" {
+        String::new()
+    } else {
+        format!(" ({})", k.unit)
+    };
+    match split_key(key) {
+        Some((Level::Pool, Some(name), _)) => format!("pool {name}: {}{unit}", k.label),
+        Some((Level::Process, Some(name), _)) => format!("process {name}: {}{unit}", k.label),
+        _ => format!("{}{unit}", k.label),
+    }
+}
+
+impl Kpi {
+    /// A share of 1 (rates, utilization): changes read in percentage
+    /// points, values in percent.
+    pub fn is_share(&self) -> bool {
+        self.unit.is_empty() && (self.name.ends_with("_rate") || self.name == "utilization")
+    }
+}
+
 /// The better direction of a KPI key (unknown keys: neutral).
 pub fn better(key: &str) -> Better {
     find(key).map_or(Better::Neutral, |k| k.better)

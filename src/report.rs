@@ -28,6 +28,68 @@ pub(crate) fn summary_half_width(e: &crate::stats::Estimate, replications: u32) 
     (replications >= 2).then_some(e.ci95)
 }
 
+/// Three significant digits, whole numbers from 100 on (21589, not
+/// 2.16e4 nor 21589.300000000003), trailing zeros dropped ("1", not
+/// "1.000"), never "-0".
+pub(crate) fn sig3(v: f64) -> String {
+    let a = v.abs();
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let decimals = if a >= 100.0 || a == 0.0 {
+        0
+    } else {
+        (2.0 - a.log10().floor()).clamp(0.0, 9.0) as usize
+    };
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    if s.trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        "0".into()
+    } else {
+        s
+    }
+}
+
+/// A signed number: "+1.2", "-3", "0".
+pub(crate) fn signed(s: String) -> String {
+    if s.starts_with('-') || s == "0" {
+        s
+    } else {
+        format!("+{s}")
+    }
+}
+
+/// A change in percent, signed, three significant digits; "-100%" only
+/// for a fall to exactly 0 (-99.96 is "-99.96%", not "-100%").
+pub(crate) fn signed_pct(p: f64) -> String {
+    let mut s = sig3(p);
+    let mut decimals = 1;
+    while p.abs() < 100.0 && s.trim_start_matches('-').starts_with("100") && decimals < 6 {
+        s = format!("{p:.decimals$}");
+        decimals += 1;
+    }
+    format!("{}%", signed(s))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn spreadsheet_numbers_drop_floating_point_noise() {
+        assert_eq!(super::csv_number(21589.300000000003), "21589.3");
+        assert_eq!(super::csv_number(0.1 + 0.2), "0.3");
+        assert_eq!(super::csv_number(-0.0), "0");
+        assert_eq!(super::csv_number(1.0 / 3.0), "0.333333333333");
+        assert_eq!(super::csv_number(12345678901.0), "12345678901");
+    }
+}
+
 /// Formats a KPI value for people: about four significant digits.
 pub fn format_value(v: f64) -> String {
     let a = v.abs();
@@ -53,52 +115,8 @@ pub use html::sentence;
 use crate::compare::Comparison;
 use crate::engine::area;
 use crate::simulate::Run;
-use chart::{ChartSpec, ForestRow, Series};
+use chart::{ChartSpec, ForestRow, Series, Ticks};
 use files::OutDir;
-
-/// The charts of a comparison, from its runs (baseline first).
-/// Short labels for chart legends: the common leading words dropped, and
-/// the rest cut at a dash or parenthesis ("长沙市政务服务中心 S1 — 最多跑一次 (...)"
-/// becomes "S1"). Falls back to the full names when cutting would make two alike.
-pub(crate) fn short_names(names: &[String]) -> Vec<String> {
-    if names.len() < 2 {
-        return names.to_vec();
-    }
-    let first: Vec<&str> = names[0].split(' ').collect();
-    let mut common = first.len();
-    for n in &names[1..] {
-        let words: Vec<&str> = n.split(' ').collect();
-        common = common.min(first.iter().zip(&words).take_while(|(a, b)| a == b).count());
-    }
-    let short: Vec<String> = names
-        .iter()
-        .map(|n| {
-            let rest: String = n.split(' ').skip(common).collect::<Vec<_>>().join(" ");
-            let rest = if rest.is_empty() { n.clone() } else { rest };
-            let cut = rest
-                .find([' ', '('])
-                .filter(|_| rest.contains(" — ") || rest.contains(" ("));
-            let cut = rest.find(" — ").or(rest.find(" (")).or(cut);
-            let s = match cut {
-                Some(i) if i > 0 => rest[..i].trim().to_string(),
-                _ => rest,
-            };
-            if s.chars().count() > 40 {
-                s.chars().take(38).collect::<String>() + "…"
-            } else {
-                s
-            }
-        })
-        .collect();
-    let mut sorted = short.clone();
-    sorted.sort();
-    sorted.dedup();
-    if sorted.len() == short.len() {
-        short
-    } else {
-        names.to_vec()
-    }
-}
 
 /// What the charts of one run need: a view of a [`Run`], or of the merged
 /// partial results of a sharded run (which has no model).
@@ -132,29 +150,23 @@ impl<'a> From<&'a Run> for ChartInput<'a> {
 pub(crate) fn comparison_charts(c: &Comparison, runs: &[Run]) -> Vec<(String, ChartSpec)> {
     let inputs: Vec<ChartInput> = runs.iter().map(ChartInput::from).collect();
     let mut charts = run_charts(&inputs);
-    charts.push(kpi_changes_chart(c, &legend_names(&inputs)));
+    charts.push(kpi_changes_chart(c));
     charts
-}
-
-/// The scenario names, shortened for legends.
-fn legend_names(runs: &[ChartInput]) -> Vec<String> {
-    short_names(&runs.iter().map(|r| r.name.to_string()).collect::<Vec<_>>())
 }
 
 /// The charts of one or more runs, one series per run: wait distribution,
 /// queue by hour, utilization by pool, lead-time distribution, visits per
 /// case (what `run --out` writes to `charts/`).
 pub(crate) fn run_charts(runs: &[ChartInput]) -> Vec<(String, ChartSpec)> {
-    let names = legend_names(runs);
-    let ecdf = |q: &crate::stats::Quantiles| -> Vec<(f64, f64)> {
-        q.ecdf(200).into_iter().filter(|p| p.1 <= 0.99).collect()
-    };
+    // Legends name each design in full (the chart wraps long names).
+    let names: Vec<String> = runs.iter().map(|r| r.name.to_string()).collect();
+    let ecdf = |q: &crate::stats::Quantiles| -> Vec<(f64, f64)> { q.ecdf(400) };
     let mut charts = Vec::new();
     charts.push((
         "wait_distribution".to_string(),
         ChartSpec::Lines {
             title: "Waiting time in the queue (all serve steps)".into(),
-            x_label: "wait (minutes)".into(),
+            x_label: "wait (min)".into(),
             y_label: "share of waits at most this long".into(),
             series: runs
                 .iter()
@@ -165,6 +177,8 @@ pub(crate) fn run_charts(runs: &[ChartInput]) -> Vec<(String, ChartSpec)> {
                 })
                 .collect(),
             steps: true,
+            x_ticks: Ticks::Plain,
+            y_ticks: Ticks::Share,
         },
     ));
     charts.push((
@@ -182,6 +196,8 @@ pub(crate) fn run_charts(runs: &[ChartInput]) -> Vec<(String, ChartSpec)> {
                 })
                 .collect(),
             steps: false,
+            x_ticks: Ticks::Hour,
+            y_ticks: Ticks::Plain,
         },
     ));
     let mut pools: Vec<String> = Vec::new();
@@ -197,7 +213,8 @@ pub(crate) fn run_charts(runs: &[ChartInput]) -> Vec<(String, ChartSpec)> {
         ChartSpec::Bars {
             title: "Utilization by pool".into(),
             x_label: "pool".into(),
-            y_label: "busy share of available server time".into(),
+            y_label: "utilization (busy share of the servers' open time)".into(),
+            y_ticks: Ticks::Share,
             series: runs
                 .iter()
                 .zip(&names)
@@ -235,6 +252,8 @@ pub(crate) fn run_charts(runs: &[ChartInput]) -> Vec<(String, ChartSpec)> {
                 })
                 .collect(),
             steps: true,
+            x_ticks: Ticks::Plain,
+            y_ticks: Ticks::Share,
         },
     ));
     let visit_categories: Vec<String> = (0..6)
@@ -252,6 +271,7 @@ pub(crate) fn run_charts(runs: &[ChartInput]) -> Vec<(String, ChartSpec)> {
             title: "Visits to the hall per completed case".into(),
             x_label: "visits".into(),
             y_label: "share of completed cases".into(),
+            y_ticks: Ticks::Share,
             categories: visit_categories,
             series: runs
                 .iter()
@@ -270,26 +290,24 @@ pub(crate) fn run_charts(runs: &[ChartInput]) -> Vec<(String, ChartSpec)> {
     charts
 }
 
-/// The forest chart of a comparison's changes against the baseline.
-fn kpi_changes_chart(c: &Comparison, names: &[String]) -> (String, ChartSpec) {
-    let keys: Vec<&str> = crate::kpi::headlines().iter().map(|k| k.name).collect();
+/// The forest chart of a comparison's changes against the baseline: the
+/// headline KPIs by their labels and units, grouped by design when there
+/// are several.
+fn kpi_changes_chart(c: &Comparison) -> (String, ChartSpec) {
     let mut rows = Vec::new();
-    for (di, d) in c.designs.iter().enumerate() {
-        for &k in &keys {
-            if let Some(diff) = d.vs_baseline.get(k) {
+    for d in &c.designs {
+        let mut group = (c.designs.len() > 1).then(|| d.summary.scenario.clone());
+        for k in crate::kpi::headlines() {
+            if let Some(diff) = d.vs_baseline.get(k.name) {
                 let (Some(mean), Some(interval)) = (diff.change_pct, diff.change_pct_ci95()) else {
                     continue;
                 };
-                let label = if c.designs.len() > 1 {
-                    format!("{}: {k}", names[1 + di])
-                } else {
-                    k.to_string()
-                };
                 rows.push(ForestRow {
-                    label,
+                    group: group.take(),
+                    label: crate::kpi::describe(k.name),
                     mean,
                     interval,
-                    verdict: match diff.verdict(k) {
+                    verdict: match diff.verdict(k.name) {
                         crate::compare::Verdict::Better => 1,
                         crate::compare::Verdict::Worse => -1,
                         _ => 0,
@@ -301,10 +319,10 @@ fn kpi_changes_chart(c: &Comparison, names: &[String]) -> (String, ChartSpec) {
     (
         "kpi_changes".to_string(),
         ChartSpec::Forest {
-            title: "Change against the baseline, with 95% intervals (green: better, red: worse)"
-                .into(),
+            title: "Change of the headline KPIs against the baseline, with 95% intervals".into(),
             x_label: "change (% of the baseline)".into(),
             rows,
+            x_ticks: Ticks::Percent,
         },
     )
 }
@@ -312,7 +330,8 @@ fn kpi_changes_chart(c: &Comparison, names: &[String]) -> (String, ChartSpec) {
 /// Citizens waiting in the hall pools by hour of day, averaged over the time
 /// the hall is open at that hour (the longest open time of its pools), so
 /// closed days and nights do not dilute the profile. Hours the hall never
-/// opens have no point.
+/// opens have no point, and those between its first and last open hour (a
+/// lunch closure) a NaN one, so the line breaks there.
 fn hall_queue_by_hour(r: &ChartInput) -> Vec<(f64, f64)> {
     let hall: Vec<&[[i64; area::COUNT]; 24]> = r
         .data
@@ -322,14 +341,42 @@ fn hall_queue_by_hour(r: &ChartInput) -> Vec<(f64, f64)> {
         .filter(|(_, is_hall)| **is_hall)
         .map(|(bins, _)| bins)
         .collect();
-    (0..24)
-        .filter_map(|h| {
-            let open = hall.iter().map(|b| b[h][area::TIME_OPEN]).max()? as f64;
+    let points: Vec<(f64, f64)> = (0..24)
+        .map(|h| {
+            let open = hall
+                .iter()
+                .map(|b| b[h][area::TIME_OPEN])
+                .max()
+                .unwrap_or(0) as f64;
             let waiting: f64 = hall.iter().map(|b| b[h][area::QUEUE_OPEN] as f64).sum();
-            (open > 0.0).then(|| (h as f64 + 0.5, waiting / open))
+            let y = if open > 0.0 { waiting / open } else { f64::NAN };
+            (h as f64 + 0.5, y)
         })
-        .collect()
+        .collect();
+    let open = |p: &&(f64, f64)| p.1.is_finite();
+    let first = points.iter().position(|p| open(&p)).unwrap_or(0);
+    let last = points.iter().rposition(|p| open(&p)).unwrap_or(0);
+    points[first..=last.max(first)].to_vec()
 }
+
+/// A number for a spreadsheet: twelve significant digits, then the shortest
+/// text that reads back as that (21589.3, not the 21589.300000000003 a sum
+/// of floating-point numbers leaves); far beyond any interval's precision.
+pub(crate) fn csv_number(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let rounded: f64 = format!("{v:.11e}").parse().unwrap_or(v);
+    let s = rounded.to_string();
+    if s == "-0" {
+        "0".into()
+    } else {
+        s
+    }
+}
+
+/// The UTF-8 byte order mark Excel needs to read a CSV as UTF-8.
+pub(crate) const BOM: &str = "\u{feff}";
 
 fn comparison_csv(c: &Comparison) -> String {
     let mut w = ::csv::Writer::from_writer(Vec::new());
@@ -358,11 +405,11 @@ fn comparison_csv(c: &Comparison) -> String {
                 c.baseline.scenario.clone(),
                 d.summary.scenario.clone(),
                 k.clone(),
-                x.before.to_string(),
-                x.after.to_string(),
-                x.diff.to_string(),
-                x.diff_ci95.map(|h| h.to_string()).unwrap_or_default(),
-                x.change_pct.map(|p| p.to_string()).unwrap_or_default(),
+                csv_number(x.before),
+                csv_number(x.after),
+                csv_number(x.diff),
+                x.diff_ci95.map(csv_number).unwrap_or_default(),
+                x.change_pct.map(csv_number).unwrap_or_default(),
                 x.significant.to_string(),
                 x.paired.to_string(),
                 verdict.to_string(),
@@ -406,12 +453,7 @@ pub(crate) fn write_charts(
         let r = chart::render(&spec).map_err(std::io::Error::other)?;
         dir.write(&format!("charts/{stem}.svg"), r.svg.as_bytes())?;
         dir.write(&format!("charts/{stem}.png"), &r.png)?;
-        let title = match &spec {
-            ChartSpec::Lines { title, .. }
-            | ChartSpec::Bars { title, .. }
-            | ChartSpec::Forest { title, .. }
-            | ChartSpec::ErrorLines { title, .. } => title.clone(),
-        };
+        let title = spec.title().to_string();
         page_charts.push(html::PageChart {
             stem,
             title,
@@ -421,13 +463,23 @@ pub(crate) fn write_charts(
     Ok(page_charts)
 }
 
-/// Writes comparison.json, comparison.csv, charts/ and report.html.
-pub fn write_comparison(dir: &mut OutDir, c: &Comparison, runs: &[Run]) -> std::io::Result<()> {
+/// Writes comparison.json, comparison.csv (with a UTF-8 byte order mark
+/// for Excel when `excel`), charts/ and report.html.
+pub fn write_comparison(
+    dir: &mut OutDir,
+    c: &Comparison,
+    runs: &[Run],
+    excel: bool,
+) -> std::io::Result<()> {
     dir.write(
         "comparison.json",
         format!("{}\n", serde_json::to_string_pretty(c).unwrap_or_default()).as_bytes(),
     )?;
-    dir.write("comparison.csv", comparison_csv(c).as_bytes())?;
+    let bom = if excel { BOM } else { "" };
+    dir.write(
+        "comparison.csv",
+        format!("{bom}{}", comparison_csv(c)).as_bytes(),
+    )?;
     let page_charts = write_charts(dir, comparison_charts(c, runs))?;
     let descriptions: Vec<String> = runs
         .iter()
@@ -440,9 +492,13 @@ pub fn write_comparison(dir: &mut OutDir, c: &Comparison, runs: &[Run]) -> std::
             || !r.model.description.is_ascii()
     });
     let face = needs_font.then(|| base64(chart::font_bytes()));
+    let targets: Vec<Vec<crate::check::TargetResult>> = runs
+        .iter()
+        .map(|r| crate::check::check_targets(&r.model.targets, &r.summary))
+        .collect();
     dir.write(
         "report.html",
-        html::report(c, &descriptions, &page_charts, face.as_deref()).as_bytes(),
+        html::report(c, &descriptions, &page_charts, face.as_deref(), &targets).as_bytes(),
     )?;
     Ok(())
 }

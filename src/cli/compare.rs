@@ -10,11 +10,19 @@ use crate::report::files::OutDir;
 use crate::simulate::Simulation;
 use std::path::{Path, PathBuf};
 
+/// Where the report goes, and whether its CSV is for Excel.
+pub(crate) struct ReportOut<'a> {
+    /// The folder.
+    pub dir: &'a Path,
+    /// Write CSV with a UTF-8 byte order mark.
+    pub excel: bool,
+}
+
 pub(crate) fn compare(
     ctx: &Context,
     baseline: &Path,
     designs: &[PathBuf],
-    out: Option<&Path>,
+    out: Option<ReportOut>,
     json: bool,
     markdown: Option<&[String]>,
     o: &Overrides,
@@ -22,6 +30,9 @@ pub(crate) fn compare(
     let mut loaded = vec![load_model(ctx, baseline, o)?];
     for d in designs {
         loaded.push(load_model(ctx, d, o)?);
+    }
+    if let Some(keys) = markdown {
+        check_markdown_keys(&loaded, keys)?;
     }
     let (bm, bs) = &loaded[0];
     for (m, s) in &loaded[1..] {
@@ -35,7 +46,8 @@ pub(crate) fn compare(
             ));
         }
     }
-    let mut outdir = match out {
+    let excel = out.as_ref().is_some_and(|o| o.excel);
+    let mut outdir = match out.map(|o| o.dir) {
         Some(dir) => Some(
             OutDir::prepare_with_manifest(dir)
                 .map_err(|e| Failure::write(format!("cannot write to {}", dir.display()), e))?,
@@ -58,7 +70,7 @@ pub(crate) fn compare(
     progress.finish();
     let comparison = crate::compare::compare(&runs[0], &runs[1..]);
     if let Some(mut dir) = outdir.take() {
-        crate::report::write_comparison(&mut dir, &comparison, &runs)
+        crate::report::write_comparison(&mut dir, &comparison, &runs, excel)
             .map_err(|e| Failure::write("writing the report", e))?;
         if interrupted() {
             return Err(EngineError::Interrupted.into());
@@ -87,7 +99,58 @@ pub(crate) fn compare(
         emit(&crate::report::table::comparison_table(
             &comparison,
             use_color(),
+            terminal_width(),
         ));
     }
     Ok(0)
+}
+
+/// Checks the `--markdown` KPI keys against every design before running:
+/// an unknown key, or one a design lacks (a pool or process of one side
+/// only), is an error with a hint, as in `sweep --kpi` and `targets:`.
+fn check_markdown_keys(
+    loaded: &[(crate::model::Model, crate::simulate::RunSettings)],
+    keys: &[String],
+) -> Result<(), Failure> {
+    for k in keys.iter().filter(|k| !k.is_empty()) {
+        for (m, _) in loaded {
+            let pools: Vec<&str> = m.pools.iter().map(|p| p.name.as_str()).collect();
+            let processes: Vec<&str> = m.processes.iter().map(|p| p.name.as_str()).collect();
+            crate::kpi::check_key(k, &pools, &processes, m.costs.is_some()).map_err(|e| {
+                Failure::usage(format!(
+                    "--markdown: {e} (in `{}`, {}; every design must have the KPI to compare it)",
+                    m.name, m.file
+                ))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// The width the terminal table must fit: `COLUMNS` when set, else the
+/// terminal's width, else (not a terminal) 80 columns.
+fn terminal_width() -> usize {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&n| n >= 20)
+    {
+        return n;
+    }
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        // SAFETY: TIOCGWINSZ fills a winsize struct we own; on failure we
+        // keep the default.
+        let mut ws = libc::winsize {
+            ws_row: 0,
+            ws_col: 0,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
+        if ok && ws.ws_col >= 20 {
+            return usize::from(ws.ws_col);
+        }
+    }
+    80
 }

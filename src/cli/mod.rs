@@ -133,6 +133,10 @@ enum Command {
         /// Print a Markdown table of these KPIs instead (repeatable; default: the main scenario KPIs).
         #[arg(long, value_name = "KPI", num_args = 0.., default_missing_value = "")]
         markdown: Option<Vec<String>>,
+        /// Write comparison.csv for Excel: with a UTF-8 byte order mark, so
+        /// Chinese names open correctly (alias --bom).
+        #[arg(long, alias = "bom", requires = "out")]
+        excel: bool,
         #[command(flatten)]
         overrides: Overrides,
     },
@@ -397,12 +401,13 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             out,
             json,
             markdown,
+            excel,
             overrides,
         } => compare::compare(
             &ctx,
             &baseline,
             &designs,
-            out.as_deref(),
+            out.as_deref().map(|dir| compare::ReportOut { dir, excel }),
             json,
             markdown.as_deref(),
             &overrides,

@@ -1,7 +1,7 @@
 //! An explanation's exports: the terminal table, `explain.csv`,
 //! `explain.json` and a chart per KPI (see `crate::explain`).
 
-use super::chart::{ChartSpec, ForestRow};
+use super::chart::{ChartSpec, ForestRow, Ticks};
 use super::files::OutDir;
 use super::{format_pm, format_value};
 use crate::explain::{Explanation, KpiExplanation, Method};
@@ -205,6 +205,7 @@ fn explain_charts(x: &Explanation) -> Vec<(String, ChartSpec)> {
         .map(|k| {
             let direction = better(&k.kpi);
             let row = |label: String, e: &Estimate| ForestRow {
+                group: None,
                 label,
                 mean: e.mean,
                 interval: (e.mean - e.ci95, e.mean + e.ci95),
@@ -232,10 +233,15 @@ fn explain_charts(x: &Explanation) -> Vec<(String, ChartSpec)> {
                 ChartSpec::Forest {
                     title: format!(
                         "{}: each lever's contribution to the change, 95% intervals",
-                        k.kpi
+                        crate::kpi::describe(&k.kpi)
                     ),
-                    x_label: format!("change of {}", k.kpi),
+                    x_label: format!("change of {}", crate::kpi::describe(&k.kpi)),
                     rows,
+                    x_ticks: if crate::kpi::find(&k.kpi).is_some_and(|k| k.is_share()) {
+                        Ticks::Points
+                    } else {
+                        Ticks::Plain
+                    },
                 },
             )
         })

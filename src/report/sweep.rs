@@ -1,7 +1,7 @@
 //! A sweep's files: `sweep.json`, `sweep.csv` and one chart per KPI
 //! against the swept value, with the targets' bounds.
 
-use super::chart::{self, ChartSpec};
+use super::chart::{self, ChartSpec, Ticks};
 use super::files::OutDir;
 use crate::model::Target;
 use crate::sweep::Sweep;
@@ -47,12 +47,16 @@ pub(crate) fn write_sweep(dir: &mut OutDir, s: &Sweep, targets: &[Target]) -> st
                         .chain(t.max.map(|m| ("target max".to_string(), m)))
                 })
                 .collect();
+            let whole = pts.iter().all(|p| p.0.fract() == 0.0);
+            let share = crate::kpi::find(k).is_some_and(|k| k.is_share());
             let spec = ChartSpec::ErrorLines {
-                title: format!("{k} against {}", s.key),
+                title: format!("{} against {}", crate::kpi::describe(k), s.key),
                 x_label: s.key.clone(),
-                y_label: k.clone(),
+                y_label: crate::kpi::describe(k),
                 series: vec![(s.scenario.clone(), pts)],
                 bounds,
+                x_ticks: if whole { Ticks::Integer } else { Ticks::Plain },
+                y_ticks: if share { Ticks::Share } else { Ticks::Plain },
             };
             let r = chart::render(&spec).map_err(std::io::Error::other)?;
             let stem = k.replace('.', "_");

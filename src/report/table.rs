@@ -1,6 +1,6 @@
 //! Terminal tables: KPIs with their intervals, then pools and processes.
 
-use super::text::{markdown_cell, printable};
+use super::text::{markdown_cell, printable, wrap_columns};
 use super::{format_pm, format_value, summary_half_width};
 use crate::summary::{KpiEntry, Summary};
 use comfy_table::{presets, Cell, CellAlignment, Table};
@@ -79,10 +79,10 @@ pub fn summary_table(s: &Summary) -> String {
 }
 
 /// The comparison table: each design against the baseline, KPI by KPI,
-/// with the paired difference, its interval, % change and a verdict mark.
-pub fn comparison_table(c: &crate::compare::Comparison, color: bool) -> String {
-    use crate::compare::Verdict;
-    use comfy_table::Color;
+/// with the paired difference, its interval, % change and a verdict mark,
+/// fitted to `width` columns: when it is wider, the difference column is
+/// left out (saying so), then the KPI keys wrap.
+pub fn comparison_table(c: &crate::compare::Comparison, color: bool, width: usize) -> String {
     let mut out = String::new();
     for d in &c.designs {
         let paired = d.vs_baseline.values().next().is_some_and(|x| x.paired);
@@ -96,48 +96,88 @@ pub fn comparison_table(c: &crate::compare::Comparison, color: bool) -> String {
         } else {
             format!("intervals are 95%, {pairing}; ▲ better, ▼ worse (significant), ~ changed (no better direction)")
         };
-        out.push_str(&format!(
-            "{}  vs  baseline {}\n{} replications; {legend}\n",
+        let head = format!(
+            "{}  vs  baseline {}\n{} replications; {legend}",
             printable(&d.summary.scenario),
             printable(&c.baseline.scenario),
             d.summary.replications,
-        ));
-        let mut t = new_table(&["KPI", "baseline", "design", "difference", "change", ""]);
-        for (key, diff) in &d.vs_baseline {
-            let verdict = diff.verdict(key);
-            let (mark, col) = match verdict {
-                Verdict::Better => ("▲ better", Some(Color::Green)),
-                Verdict::Worse => ("▼ worse", Some(Color::Red)),
-                Verdict::Changed => ("~", None),
-                Verdict::Same => ("", None),
-            };
-            let mut mark_cell = Cell::new(mark);
-            if let (true, Some(col)) = (color, col) {
-                mark_cell = mark_cell.fg(col);
-            }
-            t.add_row(vec![
-                Cell::new(key),
-                Cell::new(format_value(diff.before)).set_alignment(CellAlignment::Right),
-                Cell::new(format_value(diff.after)).set_alignment(CellAlignment::Right),
+        );
+        out.push_str(&wrap_columns(&head, width));
+        out.push('\n');
+        let mut t = design_table(d, color, true);
+        if table_width(&t) > width {
+            t = design_table(d, color, false);
+            out.push_str(&wrap_columns(&format!(
+                "(the `difference ± 95% CI` column is left out to fit {width} columns; widen the terminal, set COLUMNS, or use --json)"
+            ), width));
+            out.push('\n');
+        }
+        if table_width(&t) > width {
+            t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+            t.set_width(width.try_into().unwrap_or(u16::MAX));
+        }
+        out.push_str(&t.to_string());
+        out.push_str("\n\n");
+    }
+    out
+}
+
+/// The display width of a rendered table: its top border's length.
+fn table_width(t: &Table) -> usize {
+    t.to_string()
+        .lines()
+        .next()
+        .map_or(0, |l| l.chars().count())
+}
+
+/// One design's rows, with or without the difference column.
+fn design_table(d: &crate::compare::DesignComparison, color: bool, difference: bool) -> Table {
+    use crate::compare::Verdict;
+    use comfy_table::Color;
+    let mut header = vec!["KPI", "baseline", "design"];
+    if difference {
+        header.push("difference");
+    }
+    header.extend(["change", ""]);
+    let mut t = new_table(&header);
+    for (key, diff) in &d.vs_baseline {
+        let (mark, col) = match diff.verdict(key) {
+            Verdict::Better => ("▲ better", Some(Color::Green)),
+            Verdict::Worse => ("▼ worse", Some(Color::Red)),
+            Verdict::Changed => ("~", None),
+            Verdict::Same => ("", None),
+        };
+        let mut mark_cell = Cell::new(mark);
+        if let (true, Some(col)) = (color, col) {
+            mark_cell = mark_cell.fg(col);
+        }
+        let mut row = vec![
+            Cell::new(key),
+            Cell::new(format_value(diff.before)).set_alignment(CellAlignment::Right),
+            Cell::new(format_value(diff.after)).set_alignment(CellAlignment::Right),
+        ];
+        if difference {
+            row.push(
                 Cell::new(format!(
                     "{} {}",
                     format_value(diff.diff),
                     format_pm(diff.diff_ci95)
                 ))
                 .set_alignment(CellAlignment::Right),
-                Cell::new(
-                    diff.change_pct
-                        .map(|p| format!("{p:+.1}%"))
-                        .unwrap_or_default(),
-                )
-                .set_alignment(CellAlignment::Right),
-                mark_cell,
-            ]);
+            );
         }
-        out.push_str(&t.to_string());
-        out.push_str("\n\n");
+        row.push(
+            Cell::new(
+                diff.change_pct
+                    .map(|p| format!("{p:+.1}%"))
+                    .unwrap_or_default(),
+            )
+            .set_alignment(CellAlignment::Right),
+        );
+        row.push(mark_cell);
+        t.add_row(row);
     }
-    out
+    t
 }
 
 /// The comparison as a Markdown table (for READMEs): one row per KPI, the

@@ -31,9 +31,71 @@ pub(crate) fn markdown_cell(s: &str) -> String {
     printable(s).replace('|', "\\|")
 }
 
+/// Terminal columns of a character: two for wide (CJK) characters.
+fn columns(c: char) -> usize {
+    if c.is_ascii() || ('\u{2000}'..'\u{2e80}').contains(&c) {
+        1
+    } else {
+        2
+    }
+}
+
+/// `s` wrapped to lines of at most `width` terminal columns: at spaces,
+/// or between wide (CJK) characters, which count two columns.
+pub(crate) fn wrap_columns(s: &str, width: usize) -> String {
+    let mut out = String::new();
+    for para in s.split('\n') {
+        let mut line = String::new();
+        let mut used = 0;
+        let mut tokens: Vec<String> = Vec::new();
+        for c in para.chars() {
+            match tokens.last_mut() {
+                Some(t)
+                    if c != ' '
+                        && columns(c) == 1
+                        && !t.ends_with(' ')
+                        && t.chars().last().is_some_and(|l| columns(l) == 1) =>
+                {
+                    t.push(c)
+                }
+                _ => tokens.push(c.to_string()),
+            }
+        }
+        for t in tokens {
+            let w: usize = t.chars().map(columns).sum();
+            if used + w > width && used > 0 {
+                out.push_str(line.trim_end());
+                out.push('\n');
+                line.clear();
+                used = 0;
+                if t == " " {
+                    continue;
+                }
+            }
+            line.push_str(&t);
+            used += w;
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out.pop();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_wrap_to_terminal_columns_counting_wide_characters_twice() {
+        let s = "长沙市政务服务中心 S3 — comprehensive windows, same 52 staff (after reform)";
+        let w = wrap_columns(s, 30);
+        for l in w.lines() {
+            assert!(l.chars().map(columns).sum::<usize>() <= 30, "{l}");
+        }
+        assert_eq!(w.replace('\n', " ").replace("  ", " "), s);
+        assert_eq!(wrap_columns("a b", 80), "a b");
+    }
 
     #[test]
     fn control_characters_are_escaped_and_plain_text_is_untouched() {

@@ -423,3 +423,122 @@ fn report_escapes_scenario_text() {
         }
     }
 }
+
+#[test]
+fn markdown_with_an_unknown_or_one_sided_kpi_is_an_error_with_a_hint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let before = write(tmp.path(), "before.yaml", &mmc(3, 41, 2));
+    let renamed = mmc(4, 41, 2).replace("window", "counter");
+    let after = write(tmp.path(), "after.yaml", &renamed);
+    let (code, stdout, stderr) = procsim(&[
+        "compare",
+        s(&before),
+        s(&after),
+        "-q",
+        "--markdown",
+        "wait_mni",
+    ]);
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    assert!(stderr.contains("did you mean `wait_min`?"), "{stderr}");
+    assert!(stdout.is_empty(), "no table on error: {stdout}");
+    // `window` is the baseline's pool only: the design cannot be compared on it.
+    let (code, _, stderr) = procsim(&[
+        "compare",
+        s(&before),
+        s(&after),
+        "-q",
+        "--markdown",
+        "pools.window.utilization",
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("`window`") && stderr.contains("mmc c=4") && stderr.contains("counter"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_terminal_table_fits_80_columns_and_says_what_it_left_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let long = "长沙市政务服务中心 S0 — department windows, a long name (before reform)";
+    let before = write(
+        tmp.path(),
+        "before.yaml",
+        &mmc(3, 41, 2).replace("name: mmc c=3", &format!("name: \"{long}\"")),
+    );
+    let after = write(tmp.path(), "after.yaml", &mmc(4, 41, 2));
+    let width = |text: &str| {
+        text.lines()
+            .map(|l| {
+                l.chars()
+                    .map(|c| {
+                        if c.is_ascii() || ('\u{2000}'..'\u{2e80}').contains(&c) {
+                            1
+                        } else {
+                            2
+                        }
+                    })
+                    .sum::<usize>()
+            })
+            .max()
+            .unwrap_or(0)
+    };
+    // Not a terminal and no COLUMNS: 80 columns.
+    let o = Command::cargo_bin("procsim")
+        .unwrap()
+        .args(["compare", s(&before), s(&after), "-q"])
+        .env_remove("COLUMNS")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(width(&out) <= 80, "{} columns:\n{out}", width(&out));
+    assert!(
+        out.contains("column is left out to fit 80 columns"),
+        "{out}"
+    );
+    assert!(out.contains("wait_min"));
+    // A wide terminal keeps every column.
+    let o = Command::cargo_bin("procsim")
+        .unwrap()
+        .args(["compare", s(&before), s(&after), "-q"])
+        .env("COLUMNS", "200")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("difference") && !out.contains("left out"),
+        "{out}"
+    );
+    assert!(width(&out) <= 200);
+}
+
+#[test]
+fn excel_csv_starts_with_a_byte_order_mark_and_plain_csv_does_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let before = write(
+        tmp.path(),
+        "before.yaml",
+        &mmc(3, 41, 2).replace("name: mmc c=3", "name: 窗口 before"),
+    );
+    let after = write(tmp.path(), "after.yaml", &mmc(4, 41, 2));
+    for (flag, bom) in [("--excel", true), ("--bom", true), ("", false)] {
+        let dir = tmp.path().join(format!("out{flag}"));
+        let mut args = vec!["compare", s(&before), s(&after), "-q", "--out", s(&dir)];
+        if !flag.is_empty() {
+            args.push(flag);
+        }
+        let (code, _, stderr) = procsim(&args);
+        assert_eq!(code, Some(0), "{stderr}");
+        let bytes = std::fs::read(dir.join("comparison.csv")).unwrap();
+        assert_eq!(bytes.starts_with("\u{feff}".as_bytes()), bom, "{flag}");
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.contains("窗口 before"));
+        // No floating-point noise: at most 12 significant digits (the
+        // sum 21589.3 printed in full has 17).
+        for f in text.split([',', '\n']).filter(|f| f.parse::<f64>().is_ok()) {
+            let digits: String = f.chars().filter(char::is_ascii_digit).collect();
+            let significant = digits.trim_start_matches('0').trim_end_matches('0').len();
+            assert!(significant <= 12, "{f}");
+        }
+    }
+}
