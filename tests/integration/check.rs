@@ -623,6 +623,55 @@ fn names_with_control_characters_stay_inert_in_junit_terminals_and_markdown() {
 }
 
 #[test]
+fn names_with_escape_sequences_reach_stderr_escaped() {
+    // Progress lines and warnings quote the names of designs and pools:
+    // an escape sequence in one must not reach the terminal raw (it did on
+    // stderr while stdout was escaped).
+    let tmp = tempfile::tempdir().unwrap();
+    let evil = write(
+        tmp.path(),
+        "evil.yaml",
+        &hall(
+            r#""evil\e[31m red\nline""#,
+            12,
+            "targets:\n  - {kpi: wait_min, max: 15}\n",
+        ),
+    );
+    let fine = write(tmp.path(), "fine.yaml", &hall("fine", 12, ""));
+    let pool = write(
+        tmp.path(),
+        "pool.yaml",
+        "name: pool\nreplications: 2\nhorizon: 1d\n\
+         pools: {\"w\\e[31m\": {servers: 1}}\n\
+         processes: {p: {steps: [{serve: \"w\\e[31m\", time: {exp: 1min}, patience: {exp: 5min}}]}}\n\
+         arrivals: [{name: a, rate: 10/min, process: p}]\n",
+    );
+    for args in [
+        vec!["check", s(&evil)],
+        vec!["compare", s(&fine), s(&evil)],
+        vec!["run", s(&pool)],
+    ] {
+        let out = procsim(&args);
+        assert_eq!(out.code, Some(0), "{args:?}: {}", out.stderr);
+        assert!(
+            !out.stderr.contains('\u{1b}') && out.stderr.contains("\\u{1b}[31m"),
+            "{args:?}: {:?}",
+            out.stderr
+        );
+    }
+    // Without a terminal, compare names each design as it starts.
+    let out = procsim(&["compare", s(&fine), s(&evil)]);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.stderr);
+    assert!(lines[0].starts_with("compare fine:"), "{}", out.stderr);
+    assert!(
+        lines[1].starts_with("compare evil\\u{1b}[31m red\\nline:"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn a_check_that_tests_nothing_does_not_pass() {
     let tmp = tempfile::tempdir().unwrap();
     let f = write(tmp.path(), "plain.yaml", &hall("plain", 12, ""));
