@@ -478,22 +478,21 @@ fn schema_into_a_closed_pipe_does_not_panic() {
 }
 
 #[test]
-fn merge_does_not_panic() {
+fn merge_of_an_empty_part_is_exit_2_naming_what_is_missing() {
+    // A directory that no shard wrote: nothing to merge, no panic (checked
+    // by `procsim`), and no empty "merged" result.
     let tmp = tempfile::tempdir().unwrap();
     let part = tmp.path().join("part");
     std::fs::create_dir(&part).unwrap();
-    let out = procsim(&["merge", s(&part), "--out", s(&tmp.path().join("merged"))]);
-    // Not built yet (exit 2) or built (0 or 2 on an empty part): never a panic
-    // (checked by `procsim`), and a message when it fails.
+    let merged = tmp.path().join("merged");
+    let out = procsim(&["merge", s(&part), "--out", s(&merged)]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
     assert!(
-        matches!(out.code, Some(0 | 2)),
-        "exit {:?}: {}",
-        out.code,
+        out.stderr.contains("partial.json") && out.stderr.contains("--shard"),
+        "{}",
         out.stderr
     );
-    if out.code == Some(2) {
-        assert!(out.stderr.contains("error"), "{}", out.stderr);
-    }
+    assert!(!merged.join("summary.json").exists());
 }
 
 #[cfg(unix)]
