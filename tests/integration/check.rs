@@ -728,3 +728,41 @@ fn a_baseline_comparison_from_one_replication_is_refused() {
     );
     assert!(out.stdout.is_empty(), "nothing simulated: {}", out.stdout);
 }
+
+/// A FIFO or a link to a device named `*.json` among the baselines: the
+/// directory walk blocked on the FIFO for ever (SIGTERM did not end it)
+/// and would read `/dev/zero` without end. Only regular files are read.
+#[cfg(unix)]
+#[test]
+fn a_baseline_directory_reads_only_regular_files() {
+    use std::time::{Duration, Instant};
+    let tmp = tempfile::tempdir().unwrap();
+    let f = write(tmp.path(), "h.yaml", &hall("hall", 12, ""));
+    let dir = tmp.path().join("baselines");
+    let out = procsim(&["run", s(&f), "-q", "--out", s(&dir.join("hall"))]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let fifo = dir.join("a.json");
+    let ok = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(ok.is_ok_and(|st| st.success()), "mkfifo");
+    std::os::unix::fs::symlink("/dev/zero", dir.join("b.json")).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_procsim"))
+        .args(["check", s(&f), "--baseline", s(&dir), "-q"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("check --baseline blocked on a FIFO or a device");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // Its own baseline, found beside them: no regression, exit 0.
+    assert_eq!(status.code(), Some(0));
+}
