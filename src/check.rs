@@ -228,6 +228,8 @@ pub fn find_baseline(path: &Path, scenario: &str) -> Result<(Summary, String), B
         path: path.display().to_string(),
         source: e,
     })?;
+    // Regular files only (`is_file` follows links): a FIFO or a link to a
+    // device named `*.json` would block the read or feed it without end.
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -235,7 +237,7 @@ pub fn find_baseline(path: &Path, scenario: &str) -> Result<(Summary, String), B
             if s.is_file() {
                 candidates.push(s);
             }
-        } else if p.extension().is_some_and(|x| x == "json") {
+        } else if p.is_file() && p.extension().is_some_and(|x| x == "json") {
             candidates.push(p);
         }
     }

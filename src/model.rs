@@ -423,8 +423,8 @@ impl Model {
 
     /// What can keep a pool's queue bounded when more work is offered than
     /// its average capacity: citizens who renege or balk at its `serve`
-    /// steps, and overtime at closing (`at_close: finish`). Phrases for the
-    /// overload warning.
+    /// steps, and overtime at closing (`at_close: finish`) of a pool that
+    /// serves citizens. Phrases for the overload warning.
     pub fn overload_relief(&self, pool: PoolId) -> Vec<&'static str> {
         let mut leave = false;
         for route in &self.routes {
@@ -444,8 +444,13 @@ impl Model {
         if leave {
             relief.push("citizens who give up leave the queue");
         }
+        // Overtime takes only `serve` entries (files queued for `work` wait
+        // for the opening), so it relieves no back-office pool.
         let def = &self.pools[pool];
-        if def.at_close == AtClose::Finish && !def.calendar.is_always_open() {
+        if def.at_close == AtClose::Finish
+            && !def.calendar.is_always_open()
+            && self.hall_pools()[pool]
+        {
             relief.push("overtime at closing serves what is left");
         }
         relief

@@ -56,9 +56,9 @@ pub(crate) fn compare(
     };
     let total: u64 = loaded.iter().map(|(_, s)| u64::from(s.replications)).sum();
     let progress = Progress::new(ctx, "compare", total);
-    let tick = |r| progress.tick(r);
     let mut runs = Vec::new();
     for (m, s) in &loaded {
+        let tick = |r| progress.tick_of(Some(&m.name), r);
         runs.push(
             Simulation::new(m)
                 .settings(s.clone())

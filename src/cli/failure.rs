@@ -9,6 +9,7 @@ use crate::engine::EngineError;
 use crate::explain::ExplainError;
 use crate::merge::MergeError;
 use crate::report::run_files::RunFilesError;
+use crate::report::text::printable;
 use crate::scenario::ScenarioErrors;
 use crate::simulate::SimulationError;
 use crate::sweep::SetError;
@@ -147,7 +148,11 @@ pub(crate) fn emit(text: &str) {
 /// Prints a line to stderr (a warning, a note, progress, an error
 /// message); a closed or failing stderr (`2>&1 | head`) is ignored, where
 /// `eprintln!` would panic. Every message on stderr goes through here.
+/// Messages quote the user's names (a design, a pool), which may hold a
+/// terminal escape sequence: every control character but the line breaks
+/// between a message's lines is written as an escape.
 pub(crate) fn warn(line: &str) {
+    let safe: Vec<_> = line.split('\n').map(printable).collect();
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{line}");
+    let _ = writeln!(err, "{}", safe.join("\n"));
 }

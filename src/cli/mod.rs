@@ -5,9 +5,11 @@
 
 mod check;
 mod compare;
+mod completions;
 mod explain;
 mod failure;
 mod fit;
+mod man;
 mod merge;
 mod progress;
 mod run;
@@ -41,6 +43,7 @@ Examples:
   procsim sweep s.yaml --set pools.hall.servers=8..14    capacity planning
   procsim fit tickets.csv --out fitted/              baseline scenario from a queue-ticket log
   procsim schema > scenario.schema.json             JSON Schema for editors
+  source <(procsim completions bash)                tab completion (also zsh, fish, elvish, powershell)
 
 Exit codes: 0 done (check: all targets held), 1 check failed, 2 bad input or usage,
 3 could not finish (overloaded design), 128 + N stopped by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP).
@@ -275,6 +278,23 @@ enum Command {
     /// Print the KPI glossary (every KPI key, its unit, direction and definition) as Markdown.
     #[command(after_help = "Example:\n  procsim kpis > docs/kpis.md")]
     Kpis,
+    /// Print the shell completion script for procsim's commands and flags.
+    #[command(
+        after_help = "Examples:\n  source <(procsim completions bash)     in this bash session\n  procsim completions bash > ~/.local/share/bash-completion/completions/procsim\n  procsim completions zsh > ~/.zfunc/_procsim        (with ~/.zfunc in $fpath)\n  procsim completions fish > ~/.config/fish/completions/procsim.fish"
+    )]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) of procsim, or of one of its commands.
+    #[command(
+        after_help = "Examples:\n  procsim man | man -l -                 read it\n  procsim man > procsim.1; procsim man run > procsim-run.1"
+    )]
+    Man {
+        /// A command (default: procsim itself, with the list of commands).
+        command: Option<String>,
+    },
 }
 
 /// Settings every simulating command shares.
@@ -347,6 +367,8 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             emit(&crate::kpi::glossary());
             Ok(0)
         }
+        Command::Completions { shell } => Ok(completions::completions(shell)),
+        Command::Man { command } => man::man(command.as_deref()),
         Command::Run {
             scenario,
             out,

@@ -3,6 +3,7 @@
 //! never a line per replication; nothing with `--quiet`.
 
 use super::Context;
+use crate::report::text::printable;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -20,6 +21,8 @@ pub(crate) struct Progress {
 impl Progress {
     /// Progress over `total` replications of `label`.
     pub(crate) fn new(ctx: &Context, label: &str, total: u64) -> Self {
+        // A scenario's name on one line, whatever it holds.
+        let label = printable(label);
         let terminal = std::io::stderr().is_terminal();
         let bar = (!ctx.quiet && terminal).then(|| {
             let b = indicatif::ProgressBar::new(total);
@@ -53,7 +56,7 @@ impl Progress {
     pub(crate) fn tick_of(&self, part: Option<&str>, replication: u32) {
         let n = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         let label = match part {
-            Some(part) => format!("{} {part}", self.label),
+            Some(part) => format!("{} {}", self.label, printable(part)),
             None => self.label.clone(),
         };
         if let Some(b) = &self.bar {

@@ -625,6 +625,55 @@ fn names_with_control_characters_stay_inert_in_junit_terminals_and_markdown() {
 }
 
 #[test]
+fn names_with_escape_sequences_reach_stderr_escaped() {
+    // Progress lines and warnings quote the names of designs and pools:
+    // an escape sequence in one must not reach the terminal raw (it did on
+    // stderr while stdout was escaped).
+    let tmp = tempfile::tempdir().unwrap();
+    let evil = write(
+        tmp.path(),
+        "evil.yaml",
+        &hall(
+            r#""evil\e[31m red\nline""#,
+            12,
+            "targets:\n  - {kpi: wait_min, max: 15}\n",
+        ),
+    );
+    let fine = write(tmp.path(), "fine.yaml", &hall("fine", 12, ""));
+    let pool = write(
+        tmp.path(),
+        "pool.yaml",
+        "name: pool\nreplications: 2\nhorizon: 1d\n\
+         pools: {\"w\\e[31m\": {servers: 1}}\n\
+         processes: {p: {steps: [{serve: \"w\\e[31m\", time: {exp: 1min}, patience: {exp: 5min}}]}}\n\
+         arrivals: [{name: a, rate: 10/min, process: p}]\n",
+    );
+    for args in [
+        vec!["check", s(&evil)],
+        vec!["compare", s(&fine), s(&evil)],
+        vec!["run", s(&pool)],
+    ] {
+        let out = procsim(&args);
+        assert_eq!(out.code, Some(0), "{args:?}: {}", out.stderr);
+        assert!(
+            !out.stderr.contains('\u{1b}') && out.stderr.contains("\\u{1b}[31m"),
+            "{args:?}: {:?}",
+            out.stderr
+        );
+    }
+    // Without a terminal, compare names each design as it starts.
+    let out = procsim(&["compare", s(&fine), s(&evil)]);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.stderr);
+    assert!(lines[0].starts_with("compare fine:"), "{}", out.stderr);
+    assert!(
+        lines[1].starts_with("compare evil\\u{1b}[31m red\\nline:"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn a_check_that_tests_nothing_does_not_pass() {
     let tmp = tempfile::tempdir().unwrap();
     let f = write(tmp.path(), "plain.yaml", &hall("plain", 12, ""));
@@ -680,4 +729,42 @@ fn a_baseline_comparison_from_one_replication_is_refused() {
         out.stderr
     );
     assert!(out.stdout.is_empty(), "nothing simulated: {}", out.stdout);
+}
+
+/// A FIFO or a link to a device named `*.json` among the baselines: the
+/// directory walk blocked on the FIFO for ever (SIGTERM did not end it)
+/// and would read `/dev/zero` without end. Only regular files are read.
+#[cfg(unix)]
+#[test]
+fn a_baseline_directory_reads_only_regular_files() {
+    use std::time::{Duration, Instant};
+    let tmp = tempfile::tempdir().unwrap();
+    let f = write(tmp.path(), "h.yaml", &hall("hall", 12, ""));
+    let dir = tmp.path().join("baselines");
+    let out = procsim(&["run", s(&f), "-q", "--out", s(&dir.join("hall"))]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let fifo = dir.join("a.json");
+    let ok = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(ok.is_ok_and(|st| st.success()), "mkfifo");
+    std::os::unix::fs::symlink("/dev/zero", dir.join("b.json")).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_procsim"))
+        .args(["check", s(&f), "--baseline", s(&dir), "-q"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("check --baseline blocked on a FIFO or a device");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // Its own baseline, found beside them: no regression, exit 0.
+    assert_eq!(status.code(), Some(0));
 }

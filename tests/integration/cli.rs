@@ -478,22 +478,21 @@ fn schema_into_a_closed_pipe_does_not_panic() {
 }
 
 #[test]
-fn merge_does_not_panic() {
+fn merge_of_an_empty_part_is_exit_2_naming_what_is_missing() {
+    // A directory that no shard wrote: nothing to merge, no panic (checked
+    // by `procsim`), and no empty "merged" result.
     let tmp = tempfile::tempdir().unwrap();
     let part = tmp.path().join("part");
     std::fs::create_dir(&part).unwrap();
-    let out = procsim(&["merge", s(&part), "--out", s(&tmp.path().join("merged"))]);
-    // Not built yet (exit 2) or built (0 or 2 on an empty part): never a panic
-    // (checked by `procsim`), and a message when it fails.
+    let merged = tmp.path().join("merged");
+    let out = procsim(&["merge", s(&part), "--out", s(&merged)]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
     assert!(
-        matches!(out.code, Some(0 | 2)),
-        "exit {:?}: {}",
-        out.code,
+        out.stderr.contains("partial.json") && out.stderr.contains("--shard"),
+        "{}",
         out.stderr
     );
-    if out.code == Some(2) {
-        assert!(out.stderr.contains("error"), "{}", out.stderr);
-    }
+    assert!(!merged.join("summary.json").exists());
 }
 
 #[cfg(unix)]
@@ -589,5 +588,137 @@ fn thread_pool_failure_is_not_reported_as_an_interrupt() {
     assert!(
         stderr.contains("cannot start 1000 worker threads"),
         "{stderr}"
+    );
+}
+
+/// `procsim completions bash` loads in bash and completes: the commands
+/// after `procsim`, the flags after `procsim run`.
+#[cfg(unix)]
+#[test]
+fn bash_completion_loads_and_completes_commands_and_flags() {
+    let bin = env!("CARGO_BIN_EXE_procsim");
+    let complete = |words: &str| {
+        let script = format!(
+            "source <('{bin}' completions bash) && complete -p procsim && \
+             COMP_WORDS=({words}) && COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)) && \
+             COMP_LINE='{words}' && COMP_POINT=${{#COMP_LINE}} && \
+             _procsim procsim \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\" && \
+             echo \"${{COMPREPLY[@]}}\""
+        );
+        let o = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(script)
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&o.stdout).to_string(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        );
+        assert!(o.status.success(), "{words}: {stderr}");
+        assert!(stdout.starts_with("complete "), "{stdout}");
+        stdout.lines().last().unwrap_or("").to_string()
+    };
+    assert_eq!(complete("procsim ru"), "run");
+    assert_eq!(complete("procsim comp"), "compare completions");
+    let flags = complete("procsim run --ev");
+    assert_eq!(flags, "--events");
+}
+
+#[test]
+fn completions_for_the_other_shells_name_every_command() {
+    for (shell, marker) in [
+        ("zsh", "#compdef procsim"),
+        ("fish", "complete -c procsim"),
+        ("elvish", "edit:completion:arg-completer[procsim]"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let out = procsim(&["completions", shell]);
+        assert_eq!(out.code, Some(0), "{shell}: {}", out.stderr);
+        assert!(out.stdout.contains(marker), "{shell}: {}", out.stdout);
+        for command in ["run", "compare", "explain", "sweep", "merge", "man"] {
+            assert!(out.stdout.contains(command), "{shell} lacks {command}");
+        }
+    }
+    let out = procsim(&["completions", "tcsh"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("bash"), "{}", out.stderr);
+}
+
+#[test]
+fn man_pages_list_the_commands_and_their_flags() {
+    let main = procsim(&["man"]);
+    assert_eq!(main.code, Some(0), "{}", main.stderr);
+    assert!(main.stdout.contains(".TH procsim 1 "), "{}", main.stdout);
+    for command in [
+        "run",
+        "compare",
+        "explain",
+        "check",
+        "validate",
+        "sweep",
+        "schema",
+        "merge",
+        "kpis",
+        "completions",
+        "man",
+    ] {
+        assert!(
+            main.stdout.contains(&format!("procsim\\-{command}(1)")),
+            "the page lacks {command}: {}",
+            main.stdout
+        );
+    }
+    let run = procsim(&["man", "run"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let footer = format!("\"procsim {}\"", env!("CARGO_PKG_VERSION"));
+    assert!(
+        run.stdout.contains(".TH procsim-run 1 ") && run.stdout.contains(&footer),
+        "{}",
+        run.stdout
+    );
+    for flag in [
+        "\\-\\-out",
+        "\\-\\-events",
+        "\\-\\-reps",
+        "\\-\\-allow\\-overload",
+    ] {
+        assert!(run.stdout.contains(flag), "procsim-run(1) lacks {flag}");
+    }
+    let out = procsim(&["man", "nope"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("no command `nope`") && out.stderr.contains("sweep"),
+        "{}",
+        out.stderr
+    );
+    // groff, where installed, formats both pages without a warning.
+    for page in [&main.stdout, &run.stdout] {
+        let groff = std::process::Command::new("groff")
+            .args(["-man", "-Tutf8", "-ww", "-z"])
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn();
+        let Ok(mut groff) = groff else { return };
+        use std::io::Write;
+        groff
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(page.as_bytes())
+            .unwrap();
+        let o = groff.wait_with_output().unwrap();
+        let warnings = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success() && warnings.is_empty(), "{warnings}");
+    }
+}
+
+#[test]
+fn the_citation_gives_the_crate_version() {
+    let cff = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("CITATION.cff"))
+        .unwrap();
+    let version = format!("version: {}", env!("CARGO_PKG_VERSION"));
+    assert!(
+        cff.lines().any(|l| l == version),
+        "CITATION.cff does not say `{version}` (Cargo.toml's version)"
     );
 }

@@ -266,3 +266,39 @@ fn a_sharded_capacity_sweep_marks_the_same_values_overloaded() {
     assert_eq!(out.stdout, whole.stdout);
     assert!(out.stdout.contains("overloaded"), "{}", out.stdout);
 }
+
+#[test]
+fn overtime_is_no_relief_for_a_back_office_pool() {
+    // Two hours of back-office work offered per open hour to one clerk:
+    // the queue of files grows by about 8 a day. `at_close: finish` lets
+    // overtime serve citizens only (files wait for the opening), so the
+    // warning must not promise that the run can settle, and the run is
+    // overloaded. Before, it said "the run can still settle (overtime at
+    // closing serves what is left)".
+    let tmp = tempfile::tempdir().unwrap();
+    let f = write(
+        tmp.path(),
+        "back.yaml",
+        "name: back\nseed: 3\nreplications: 1\nhorizon: 20d\n\
+         calendar: {hours: [\"09:00-17:00\"]}\n\
+         pools: {back: {servers: 1, at_close: finish}}\n\
+         processes: {p: {steps: [{work: back, time: {exp: 1h}}]}}\n\
+         arrivals: [{name: a, rate: 2/h, process: p}]\n",
+    );
+    let out = procsim(&["run", s(&f), "-q"]);
+    assert_eq!(out.code, Some(3), "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("pool `back` may be overloaded")
+            && out
+                .stderr
+                .contains("its queue may grow until the run stops")
+            && !out.stderr.contains("can still settle"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("the queue of pool `back` grew"),
+        "{}",
+        out.stderr
+    );
+}
