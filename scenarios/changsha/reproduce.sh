@@ -15,11 +15,11 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 STAGES="s0-before.yaml s1-run-once.yaml s2-one-thing.yaml s3-after.yaml"
 VARIANTS="s3b-lean.yaml s3c-online.yaml s3d-generalist.yaml"
-KPIS="wait_min pools.fund.wait_p90_min visits_hall one_visit_rate zero_visit_rate renege_rate abandon_rate lead_time_wd processes.property_transfer.lead_time_wd processes.business_startup.lead_time_wd processes.restaurant_open.lead_time_wd processes.dept_a.on_time_rate staff_cost_per_case citizen_hours_per_case citizen_cost_per_case social_cost_per_case"
+KPIS="wait_min wait_p90_min visits_hall one_visit_rate zero_visit_rate renege_rate abandon_rate lead_time_wd processes.property_transfer.lead_time_wd processes.business_startup.lead_time_wd processes.restaurant_open.lead_time_wd processes.dept_a.on_time_rate staff_cost_per_case citizen_hours_per_case citizen_cost_per_case social_cost_per_case"
 SHORT="wait_min visits_hall one_visit_rate lead_time_wd on_time_rate social_cost_per_case"
 
 # 1. The stages and variants against S0 (paired), targets, and S0's own run (hourly queues).
-"$P" compare $STAGES $VARIANTS -q --out "$OUT/compare" > "$OUT/compare.txt"
+COLUMNS=200 "$P" compare $STAGES $VARIANTS -q --out "$OUT/compare" > "$OUT/compare.txt"
 "$P" compare $STAGES $VARIANTS -q --markdown $KPIS > "$OUT/compare.md"
 "$P" compare $STAGES -q --markdown processes.instant_fund.visits_hall processes.property_transfer.visits_hall processes.business_startup.visits_hall processes.restaurant_open.visits_hall processes.dept_a.visits_hall \
   processes.property_transfer.one_visit_rate processes.business_startup.one_visit_rate processes.restaurant_open.one_visit_rate processes.dept_a.one_visit_rate \

@@ -6,6 +6,7 @@ use super::progress::{use_color, Progress};
 use super::settings::load_model;
 use super::{interrupted, stop_flag, Context, Overrides};
 use crate::engine::EngineError;
+use crate::multiplicity::Multiplicity;
 use crate::report::files::OutDir;
 use crate::simulate::Simulation;
 use std::path::{Path, PathBuf};
@@ -18,15 +19,31 @@ pub(crate) struct ReportOut<'a> {
     pub excel: bool,
 }
 
-pub(crate) fn compare(
-    ctx: &Context,
-    baseline: &Path,
-    designs: &[PathBuf],
-    out: Option<ReportOut>,
-    json: bool,
-    markdown: Option<&[String]>,
-    o: &Overrides,
-) -> Result<i32, Failure> {
+/// What `procsim compare` was asked for.
+pub(crate) struct CompareArgs<'a> {
+    /// The baseline file.
+    pub baseline: &'a Path,
+    /// The designs' files.
+    pub designs: &'a [PathBuf],
+    /// `--out` (and `--excel`).
+    pub out: Option<ReportOut<'a>>,
+    /// `--json`.
+    pub json: bool,
+    /// `--markdown KPI...`.
+    pub markdown: Option<&'a [String]>,
+    /// `--adjust` and `--headline-family`.
+    pub multiplicity: Multiplicity,
+}
+
+pub(crate) fn compare(ctx: &Context, args: CompareArgs, o: &Overrides) -> Result<i32, Failure> {
+    let CompareArgs {
+        baseline,
+        designs,
+        out,
+        json,
+        markdown,
+        multiplicity,
+    } = args;
     let mut loaded = vec![load_model(ctx, baseline, o)?];
     for d in designs {
         loaded.push(load_model(ctx, d, o)?);
@@ -68,7 +85,7 @@ pub(crate) fn compare(
         );
     }
     progress.finish();
-    let comparison = crate::compare::compare(&runs[0], &runs[1..]);
+    let comparison = crate::compare::compare_with(&runs[0], &runs[1..], multiplicity);
     if let Some(mut dir) = outdir.take() {
         crate::report::write_comparison(&mut dir, &comparison, &runs, excel)
             .map_err(|e| Failure::write("writing the report", e))?;
@@ -90,6 +107,7 @@ pub(crate) fn compare(
             &comparison,
             &keys,
         ));
+        emit(&format!("\n{}\n", markers_note(multiplicity)));
     } else if json {
         emit(&format!(
             "{}\n",
@@ -101,8 +119,23 @@ pub(crate) fn compare(
             use_color(),
             terminal_width(),
         ));
+        let note = crate::report::text::wrap_columns(&markers_note(multiplicity), terminal_width());
+        emit(&format!("{}\n", note.trim_end()));
     }
     Ok(0)
+}
+
+/// The sentence that names how the markers were decided.
+fn markers_note(m: Multiplicity) -> String {
+    format!(
+        "Markers: p-values adjusted over each design's KPIs by {}{}; intervals are not adjusted.",
+        m.adjustment.describe(),
+        if m.headline_family {
+            ", the headline KPIs as a family of their own"
+        } else {
+            ""
+        }
+    )
 }
 
 /// Checks the `--markdown` KPI keys against every design before running:

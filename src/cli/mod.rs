@@ -140,6 +140,13 @@ enum Command {
         /// Chinese names open correctly (alias --bom).
         #[arg(long, alias = "bom", requires = "out")]
         excel: bool,
+        /// How the p-values behind the ▲/▼ markers are adjusted over each design's KPIs: holm
+        /// (familywise error 5%), bh (Benjamini-Hochberg, false discovery rate 5%) or none.
+        #[arg(long, value_name = "METHOD", default_value = "holm", value_parser = adjustment)]
+        adjust: Adjustment,
+        /// Adjust the headline KPIs as a family of their own (and the other KPIs as another).
+        #[arg(long)]
+        headline_family: bool,
         #[command(flatten)]
         overrides: Overrides,
     },
@@ -424,14 +431,22 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             json,
             markdown,
             excel,
+            adjust,
+            headline_family,
             overrides,
         } => compare::compare(
             &ctx,
-            &baseline,
-            &designs,
-            out.as_deref().map(|dir| compare::ReportOut { dir, excel }),
-            json,
-            markdown.as_deref(),
+            compare::CompareArgs {
+                baseline: &baseline,
+                designs: &designs,
+                out: out.as_deref().map(|dir| compare::ReportOut { dir, excel }),
+                json,
+                markdown: markdown.as_deref(),
+                multiplicity: crate::multiplicity::Multiplicity {
+                    adjustment: adjust,
+                    headline_family,
+                },
+            },
             &overrides,
         ),
         Command::Sweep {

@@ -582,6 +582,8 @@ mod tests {
             diff: after - before,
             diff_ci95: half,
             change_pct: (before != 0.0).then(|| 100.0 * (after - before) / before),
+            p_value: None,
+            p_adjusted: None,
             significant: half.is_some_and(|h| h < (after - before).abs()),
             paired: true,
         }
