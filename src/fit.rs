@@ -7,7 +7,7 @@
 //! One concept per file: [`read`] parses and checks the log; [`calendar`]
 //! infers open days and hours; [`arrivals`] the daily volume, hour-of-day
 //! profile and process mix; [`pools`] the windows per pool; [`routes`] the
-//! pools each process visits; [`service`] fits service times; [`write`]
+//! pools each process visits; [`service`] fits service times; [`mod@write`]
 //! renders the outputs. Not fitted yet: patience (from `left` tickets),
 //! returns, window schedules by hour, and validation by simulation.
 

@@ -2,13 +2,13 @@
 //!
 //! Text is drawn with an embedded font (a subset of Noto Sans CJK SC, OFL,
 //! see `assets/fonts/`), measured as a browser draws the SVG and rasterized
-//! for PNGs by [`font::Fixed`], so Chinese names show in PNGs too and
+//! for PNGs by `font::Fixed`, so Chinese names show in PNGs too and
 //! labels sized to fit do fit. Layout rules (what matplotlib and ggplot
 //! users expect): the title and a legend with the full series names
 //! (wrapped) sit above the plot, never over the data; category labels that
 //! do not fit under vertical bars turn the bars horizontal, with the labels
 //! wrapped beside them; axes span the data (shares stop at 100%); ticks are
-//! formatted for their unit ([`Ticks`]); lines break where there is no data
+//! formatted for their unit (`Ticks`); lines break where there is no data
 //! (the hall is closed); intervals have caps and their numbers beside them.
 
 pub(crate) mod font;
