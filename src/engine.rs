@@ -831,7 +831,12 @@ impl<'m, O: Observer> Sim<'m, O> {
                 }
                 (d, calendar.add_open_time(now, d))
             }
-            _ => (0.0, now),
+            // Only serve and work steps queue at a pool; the others never
+            // start a service.
+            StepKind::Wait { .. }
+            | StepKind::Rework { .. }
+            | StepKind::Parallel { .. }
+            | StepKind::Choose { .. } => (0.0, now),
         };
         // Work taken while the pool is closed (during a `finish` overtime)
         // really starts at the next opening: its effort counts from there.
@@ -840,7 +845,12 @@ impl<'m, O: Observer> Sim<'m, O> {
                 .calendar
                 .next_open(now)
                 .map_or(now, |t| t.min(end)),
-            _ => now,
+            StepKind::Work { .. }
+            | StepKind::Serve { .. }
+            | StepKind::Wait { .. }
+            | StepKind::Rework { .. }
+            | StepKind::Parallel { .. }
+            | StepKind::Choose { .. } => now,
         };
         let case = &mut self.cases[tok.case];
         if serve {
