@@ -103,6 +103,14 @@ pub struct PartFile {
 }
 
 impl PartFile {
+    /// "R rows, B bytes, checksum C", for messages.
+    fn describe(&self) -> String {
+        format!(
+            "{} rows, {} bytes, checksum {}",
+            self.rows, self.bytes, self.fnv1a
+        )
+    }
+
     /// Reads `dir/name` in pieces (a part file may be large) and records it.
     fn read(dir: &Path, name: &str) -> io::Result<PartFile> {
         let mut f = std::fs::File::open(dir.join(name))?;
@@ -345,12 +353,10 @@ pub struct Merged {
     pub part_dirs: Vec<PathBuf>,
 }
 
-fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        format!(
-            "{}: {e} (is this a directory written by `run --shard I/N --out DIR` or `sweep --shard I/N --out DIR`?)",
-            path.display()
-        )
+fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, MergeError> {
+    let text = std::fs::read_to_string(path).map_err(|source| MergeError::Unreadable {
+        path: path.to_path_buf(),
+        source,
     })?;
     // The version first: another version's partial may not parse as this one's.
     #[derive(Deserialize)]
@@ -359,46 +365,31 @@ fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, String> {
     }
     if let Ok(v) = serde_json::from_str::<Version>(&text) {
         if v.procsim != env!("CARGO_PKG_VERSION") {
-            return Err(format!(
-                "{}: written by procsim {}, this is {}; run every shard with the same version",
-                path.display(),
-                v.procsim,
-                env!("CARGO_PKG_VERSION")
-            ));
+            return Err(MergeError::OtherVersion {
+                part: path.display().to_string(),
+                found: v.procsim,
+            });
         }
     }
-    serde_json::from_str(&text)
-        .map_err(|e| format!("{}: not a procsim partial result: {e}", path.display()))
+    serde_json::from_str(&text).map_err(|source| MergeError::NotAPartial {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
-/// Reads a part directory: a run shard's `partial.json` or a sweep shard's
-/// `sweep-partial.json`.
-fn read_part_text(dir: &Path) -> Result<Part, String> {
-    let run = dir.join(PARTIAL_FILE);
-    let sweep = dir.join(SWEEP_PARTIAL_FILE);
-    match (run.is_file(), sweep.is_file()) {
-        (true, true) => Err(format!(
-            "{}: holds both {PARTIAL_FILE} (a shard of `run`) and {SWEEP_PARTIAL_FILE} (a shard of `sweep`); give each shard its own --out directory",
-            dir.display()
-        )),
-        (false, true) => read_json(&sweep).map(Part::Sweep),
-        _ => read_json(&run).map(|p| Part::Run(Box::new(p))),
-    }
-}
-
-fn check_version(shard: u32, procsim: &str) -> Result<(), String> {
+fn check_version(shard: u32, procsim: &str) -> Result<(), MergeError> {
     if procsim != env!("CARGO_PKG_VERSION") {
-        return Err(format!(
-            "part {shard} was written by procsim {procsim}, this is {}",
-            env!("CARGO_PKG_VERSION")
-        ));
+        return Err(MergeError::OtherVersion {
+            part: format!("part {shard}"),
+            found: procsim.to_string(),
+        });
     }
     Ok(())
 }
 
 /// Each shard 0..n once (`shards` sorted); `what` is "run" or "sweep".
 /// `n` is bounded by the caller; nothing here is sized by it.
-fn check_complete(shards: &[u32], n: u32, what: &str) -> Result<(), String> {
+fn check_complete(shards: &[u32], n: u32, what: &'static str) -> Result<(), MergeError> {
     let complete = shards.len() as u64 == u64::from(n)
         && shards
             .iter()
@@ -412,19 +403,24 @@ fn check_complete(shards: &[u32], n: u32, what: &str) -> Result<(), String> {
         } else {
             format!("0..{n}")
         };
-        return Err(format!(
-            "shards {shown:?}{more} given; a complete {what} needs each of {needed} once"
-        ));
+        return Err(MergeError::Incomplete {
+            given: format!("{shown:?}{more}"),
+            needed,
+            what,
+        });
     }
     Ok(())
 }
 
 /// A shard (i, n) that can be part of a merge: i < n <= [`MAX_SHARDS`].
-fn check_shard((i, n): (u32, u32), label: &str) -> Result<(), String> {
+fn check_shard((i, n): (u32, u32), label: &str) -> Result<(), MergeError> {
     if n == 0 || n > MAX_SHARDS || i >= n {
-        return Err(format!(
-            "{label}: shard {i}/{n} is impossible (the shard count must be 1..={MAX_SHARDS} and the index below it); the file is damaged"
-        ));
+        return Err(MergeError::Damaged {
+            part: label.to_string(),
+            what: format!(
+                "shard {i}/{n} is impossible (the shard count must be 1..={MAX_SHARDS} and the index below it)"
+            ),
+        });
     }
     Ok(())
 }
@@ -432,9 +428,14 @@ fn check_shard((i, n): (u32, u32), label: &str) -> Result<(), String> {
 /// The lengths inside one partial agree with each other and with its
 /// shard's share of the replications. Checked before any of them sizes an
 /// allocation: a partial is untrusted input.
-fn check_shape(p: &Partial, label: &str) -> Result<(), String> {
+fn check_shape(p: &Partial, label: &str) -> Result<(), MergeError> {
     check_shard(p.shard, label)?;
-    let damaged = |what: String| Err(format!("{label}: {what}; the file is damaged"));
+    let damaged = |what: String| {
+        Err(MergeError::Damaged {
+            part: label.to_string(),
+            what,
+        })
+    };
     // A shard's replications are consecutive (a run's share, or a sweep
     // point's part of a sweep's share); that the shards together cover
     // them all is checked in `merge_parts`.
@@ -485,17 +486,17 @@ fn check_shape(p: &Partial, label: &str) -> Result<(), String> {
 }
 
 /// Checks each part file a partial recorded against the file in `dir`.
-fn check_part_files((i, n): (u32, u32), files: &[PartFile], dir: &Path) -> Result<(), String> {
+fn check_part_files((i, n): (u32, u32), files: &[PartFile], dir: &Path) -> Result<(), MergeError> {
     for rec in files {
         let path = dir.join(&rec.name);
         let shard = format!("shard {i}/{n}");
-        let found = PartFile::read(dir, &rec.name).map_err(|e| {
-            format!(
-                "{}: {e}; {shard} recorded it ({} rows); copy the shard's directory whole, or run the shard again",
-                path.display(),
-                rec.rows
-            )
-        })?;
+        let found =
+            PartFile::read(dir, &rec.name).map_err(|source| MergeError::PartFileMissing {
+                path: path.clone(),
+                shard: shard.clone(),
+                rows: rec.rows,
+                source,
+            })?;
         if found != *rec {
             let how = if found.bytes < rec.bytes {
                 "is truncated"
@@ -504,16 +505,13 @@ fn check_part_files((i, n): (u32, u32), files: &[PartFile], dir: &Path) -> Resul
             } else {
                 "was altered"
             };
-            return Err(format!(
-                "{}: {how}: {} rows, {} bytes, checksum {}; {shard} wrote {} rows, {} bytes, checksum {}; copy the shard's directory whole, or run the shard again",
-                path.display(),
-                found.rows,
-                found.bytes,
-                found.fnv1a,
-                rec.rows,
-                rec.bytes,
-                rec.fnv1a
-            ));
+            return Err(MergeError::PartFileChanged {
+                path,
+                how,
+                found: found.describe(),
+                shard,
+                recorded: rec.describe(),
+            });
         }
     }
     Ok(())
@@ -521,9 +519,9 @@ fn check_part_files((i, n): (u32, u32), files: &[PartFile], dir: &Path) -> Resul
 
 /// Merges partials (any order) into one result; checks they belong
 /// together. Each comes with a label for messages (its directory).
-fn merge_parts(mut parts: Vec<(Partial, String)>) -> Result<Merged, String> {
+fn merge_parts(mut parts: Vec<(Partial, String)>) -> Result<Merged, MergeError> {
     if parts.is_empty() {
-        return Err("no parts to merge".into());
+        return Err(MergeError::NoParts);
     }
     for (p, label) in &parts {
         check_version(p.shard.0, &p.procsim)?;
@@ -550,16 +548,17 @@ fn merge_parts(mut parts: Vec<(Partial, String)>) -> Result<Merged, String> {
         .filter_map(|(what, differs)| differs.then_some(what))
         .collect();
         if !differ.is_empty() {
-            return Err(format!(
-                "{label} (shard {} of `{}`, {}) does not belong with {first_label} (shard {} of `{}`, {}): their {} differ; merge the shards of one run",
-                p.shard.0,
-                p.scenario,
-                p.file,
-                first.shard.0,
-                first.scenario,
-                first.file,
-                differ.join(", ")
-            ));
+            return Err(MergeError::RunPartsDiffer {
+                part: format!(
+                    "{label} (shard {} of `{}`, {})",
+                    p.shard.0, p.scenario, p.file
+                ),
+                first: format!(
+                    "{first_label} (shard {} of `{}`, {})",
+                    first.shard.0, first.scenario, first.file
+                ),
+                differ: differ.join(", "),
+            });
         }
     }
     let shards: Vec<u32> = parts.iter().map(|p| p.0.shard.0).collect();
@@ -568,10 +567,9 @@ fn merge_parts(mut parts: Vec<(Partial, String)>) -> Result<Merged, String> {
     let first = &parts[0];
     let all = parts.iter().flat_map(|p| p.replications.iter().copied());
     if !all.eq(0..first.replications_total) {
-        return Err(format!(
-            "the shards' replications do not make up 0..{}: a part file is damaged",
-            first.replications_total
-        ));
+        return Err(MergeError::ReplicationsMissing {
+            total: first.replications_total,
+        });
     }
     let mut replications = Vec::new();
     let mut values = Vec::new();
@@ -621,9 +619,9 @@ fn merge_parts(mut parts: Vec<(Partial, String)>) -> Result<Merged, String> {
 
 /// Merges the partials of a sharded sweep (any order): checks they belong
 /// together, then [`merge`]s each point's shares.
-fn merge_sweep_parts(mut parts: Vec<SweepPartial>) -> Result<MergedSweep, String> {
+fn merge_sweep_parts(mut parts: Vec<SweepPartial>) -> Result<MergedSweep, MergeError> {
     if parts.is_empty() {
-        return Err("no parts to merge".into());
+        return Err(MergeError::NoParts);
     }
     parts.sort_by_key(|p| p.shard.0);
     let first = &parts[0];
@@ -640,12 +638,10 @@ fn merge_sweep_parts(mut parts: Vec<SweepPartial>) -> Result<MergedSweep, String
         check_version(p.shard.0, &p.procsim)?;
         check_shard(p.shard, &format!("sweep part {}", p.shard.0))?;
         if p.points.len() != p.values.len() {
-            return Err(format!(
-                "sweep part {}: {} values but {} points; the file is damaged",
-                p.shard.0,
-                p.values.len(),
-                p.points.len()
-            ));
+            return Err(MergeError::Damaged {
+                part: format!("sweep part {}", p.shard.0),
+                what: format!("{} values but {} points", p.values.len(), p.points.len()),
+            });
         }
         // Per-value fields are compared only for the same values (otherwise
         // "values" already says it).
@@ -666,14 +662,11 @@ fn merge_sweep_parts(mut parts: Vec<SweepPartial>) -> Result<MergedSweep, String
         .filter_map(|(what, differs)| differs.then_some(what))
         .collect();
         if !differ.is_empty() {
-            return Err(format!(
-                "sweep part {} of `{}` does not belong with part {} of `{}`: their {} differ",
-                p.shard.0,
-                p.scenario,
-                first.shard.0,
-                first.scenario,
-                differ.join(", ")
-            ));
+            return Err(MergeError::SweepPartsDiffer {
+                part: format!("sweep part {} of `{}`", p.shard.0, p.scenario),
+                first: format!("part {} of `{}`", first.shard.0, first.scenario),
+                differ: differ.join(", "),
+            });
         }
     }
     let shards: Vec<u32> = parts.iter().map(|p| p.shard.0).collect();
@@ -702,7 +695,10 @@ fn merge_sweep_parts(mut parts: Vec<SweepPartial>) -> Result<MergedSweep, String
         let summary = match why {
             Some(why) => Err(why),
             None => Ok(merge_parts(column)
-                .map_err(|e| format!("sweep point {key}={value}: {e}"))?
+                .map_err(|e| MergeError::SweepPoint {
+                    point: format!("{key}={value}"),
+                    source: Box::new(e),
+                })?
                 .summary),
         };
         points.push(MergedPoint {
@@ -721,13 +717,135 @@ fn merge_sweep_parts(mut parts: Vec<SweepPartial>) -> Result<MergedSweep, String
 
 /// Parts that cannot be read or do not belong together (what is wrong, and what to do).
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct MergeError(String);
+#[non_exhaustive]
+pub enum MergeError {
+    /// A partial result file cannot be read.
+    #[error("{}: {source} (is this a directory written by `run --shard I/N --out DIR` or `sweep --shard I/N --out DIR`?)", path.display())]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// A partial result file is not JSON of this version's shape.
+    #[error("{}: not a procsim partial result: {source}", path.display())]
+    NotAPartial {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: serde_json::Error,
+    },
+    /// A part was written by another version of procsim.
+    #[error("{part}: written by procsim {found}, this is {}; run every shard with the same version", env!("CARGO_PKG_VERSION"))]
+    OtherVersion {
+        /// The part (file or shard).
+        part: String,
+        /// The version that wrote it.
+        found: String,
+    },
+    /// A directory holds the partials of both a run and a sweep.
+    #[error("{}: holds both {PARTIAL_FILE} (a shard of `run`) and {SWEEP_PARTIAL_FILE} (a shard of `sweep`); give each shard its own --out directory", dir.display())]
+    BothKinds {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// Nothing to merge.
+    #[error("no parts to merge")]
+    NoParts,
+    /// A part's contents contradict each other.
+    #[error("{part}: {what}; the file is damaged")]
+    Damaged {
+        /// The part.
+        part: String,
+        /// What contradicts what.
+        what: String,
+    },
+    /// Shards missing or given twice.
+    #[error("shards {given} given; a complete {what} needs each of {needed} once")]
+    Incomplete {
+        /// The shard indices given.
+        given: String,
+        /// The shard indices needed.
+        needed: String,
+        /// "run" or "sweep".
+        what: &'static str,
+    },
+    /// The shards' replications do not make up the whole run.
+    #[error("the shards' replications do not make up 0..{total}: a part file is damaged")]
+    ReplicationsMissing {
+        /// Replications the run has.
+        total: u32,
+    },
+    /// Parts of different runs.
+    #[error(
+        "{part} does not belong with {first}: their {differ} differ; merge the shards of one run"
+    )]
+    RunPartsDiffer {
+        /// The part that differs.
+        part: String,
+        /// The first part.
+        first: String,
+        /// What differs.
+        differ: String,
+    },
+    /// Parts of different sweeps.
+    #[error("{part} does not belong with {first}: their {differ} differ")]
+    SweepPartsDiffer {
+        /// The part that differs.
+        part: String,
+        /// The first part.
+        first: String,
+        /// What differs.
+        differ: String,
+    },
+    /// A sweep point's shares do not merge.
+    #[error("sweep point {point}: {source}")]
+    SweepPoint {
+        /// `key=value`.
+        point: String,
+        /// Why.
+        source: Box<MergeError>,
+    },
+    /// A file a shard recorded is missing or unreadable.
+    #[error("{}: {source}; {shard} recorded it ({rows} rows); copy the shard's directory whole, or run the shard again", path.display())]
+    PartFileMissing {
+        /// The file.
+        path: PathBuf,
+        /// `shard i/n`.
+        shard: String,
+        /// Rows the shard recorded.
+        rows: u64,
+        /// Why.
+        source: io::Error,
+    },
+    /// A file a shard recorded is not what it wrote.
+    #[error("{}: {how}: {found}; {shard} wrote {recorded}; copy the shard's directory whole, or run the shard again", path.display())]
+    PartFileChanged {
+        /// The file.
+        path: PathBuf,
+        /// Truncated, longer, or altered.
+        how: &'static str,
+        /// Rows, bytes and checksum found.
+        found: String,
+        /// `shard i/n`.
+        shard: String,
+        /// Rows, bytes and checksum recorded.
+        recorded: String,
+    },
+}
 
 /// Reads a part directory: a run shard's `partial.json` or a sweep shard's
 /// `sweep-partial.json`.
 pub fn read_part(dir: &Path) -> Result<Part, MergeError> {
-    read_part_text(dir).map_err(MergeError)
+    let run = dir.join(PARTIAL_FILE);
+    let sweep = dir.join(SWEEP_PARTIAL_FILE);
+    match (run.is_file(), sweep.is_file()) {
+        (true, true) => Err(MergeError::BothKinds {
+            dir: dir.to_path_buf(),
+        }),
+        (false, true) => read_json(&sweep).map(Part::Sweep),
+        _ => read_json(&run).map(|p| Part::Run(Box::new(p))),
+    }
 }
 
 /// Merges the partials of a sharded run (any order) into one result;
@@ -740,7 +858,7 @@ pub fn merge(parts: Vec<Partial>) -> Result<Merged, MergeError> {
             (p, label)
         })
         .collect();
-    merge_parts(labelled).map_err(MergeError)
+    merge_parts(labelled)
 }
 
 /// [`merge`] of the partials read from part directories, which also checks
@@ -758,9 +876,9 @@ pub fn merge_dirs(parts: Vec<(Partial, PathBuf)>) -> Result<Merged, MergeError> 
         .into_iter()
         .map(|(p, d)| (p, d.display().to_string()))
         .collect();
-    let mut merged = merge_parts(labelled).map_err(MergeError)?;
+    let mut merged = merge_parts(labelled)?;
     for (shard, files, dir) in &records {
-        check_part_files(*shard, files, dir).map_err(MergeError)?;
+        check_part_files(*shard, files, dir)?;
     }
     merged.part_dirs = records.into_iter().map(|r| r.2).collect();
     Ok(merged)
@@ -768,7 +886,7 @@ pub fn merge_dirs(parts: Vec<(Partial, PathBuf)>) -> Result<Merged, MergeError> 
 
 /// Merges the partials of a sharded sweep (any order) into per-point summaries.
 pub fn merge_sweep(parts: Vec<SweepPartial>) -> Result<MergedSweep, MergeError> {
-    merge_sweep_parts(parts).map_err(MergeError)
+    merge_sweep_parts(parts)
 }
 
 #[cfg(test)]

@@ -246,7 +246,7 @@ fn register_font() {
 }
 
 /// Renders a chart as SVG and PNG.
-pub(crate) fn render(spec: &ChartSpec) -> Result<Rendered, String> {
+pub(crate) fn render(spec: &ChartSpec) -> Result<Rendered, ChartError> {
     register_font();
     let layout = Layout::of(spec);
     let size = (SIZE.0, layout.height);
@@ -285,8 +285,14 @@ pub(crate) fn render(spec: &ChartSpec) -> Result<Rendered, String> {
     })
 }
 
-fn err<E: std::fmt::Display>(e: E) -> String {
-    e.to_string()
+/// Drawing failed in the plotting backend or the PNG encoder (a bug, or
+/// out of memory: the specs themselves are always drawable).
+#[derive(Debug, thiserror::Error)]
+#[error("drawing a chart failed: {0}")]
+pub(crate) struct ChartError(String);
+
+fn err<E: std::fmt::Display>(e: E) -> ChartError {
+    ChartError(e.to_string())
 }
 
 /// A legend entry's mark.
@@ -463,7 +469,7 @@ fn text_style(size: f64, pos: Pos, color: RGBColor) -> TextStyle<'static> {
 fn head<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     l: &Layout,
-) -> Result<DrawingArea<DB, Shift>, String> {
+) -> Result<DrawingArea<DB, Shift>, ChartError> {
     root.fill(&WHITE).map_err(err)?;
     let w = SIZE.0 as i32;
     let mut y = MARGIN;
@@ -571,7 +577,7 @@ fn xy<'a, DB: DrawingBackend + 'a>(
     y: (f64, f64),
     x_ticks: Ticks,
     y_ticks: Ticks,
-) -> Result<Chart<'a, DB>, String> {
+) -> Result<Chart<'a, DB>, ChartError> {
     let y_width = [y.0, y.1, (y.0 + y.1) / 2.0]
         .iter()
         .map(|v| width(&tick(*v, y_ticks, y.1 - y.0), TICK))
@@ -609,7 +615,7 @@ fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     spec: &ChartSpec,
     l: &Layout,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     let area = head(root, l)?;
     match spec {
         ChartSpec::Lines {
@@ -729,7 +735,7 @@ fn lines<DB: DrawingBackend>(
     steps: bool,
     x_ticks: Ticks,
     y_ticks: Ticks,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     let xs = || {
         series
             .iter()
@@ -845,7 +851,7 @@ fn vertical_bars<DB: DrawingBackend>(
     categories: &[String],
     series: &[(String, Vec<Option<f64>>)],
     y_ticks: Ticks,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     let n = categories.len().max(1) as f64;
     let (_, y1) = range_of(
         series.iter().flat_map(|s| s.1.iter().flatten().copied()),
@@ -911,7 +917,7 @@ fn horizontal_bars<DB: DrawingBackend>(
     value_label: &str,
     series: &[(String, Vec<Option<f64>>)],
     ticks: Ticks,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     let n = l.row_labels.len().max(1) as f64;
     let (_, x1) = range_of(
         series.iter().flat_map(|s| s.1.iter().flatten().copied()),
@@ -946,7 +952,7 @@ fn rows_chart<'a, DB: DrawingBackend + 'a>(
     x: (f64, f64),
     n: f64,
     ticks: Ticks,
-) -> Result<Chart<'a, DB>, String> {
+) -> Result<Chart<'a, DB>, ChartError> {
     let right = if let Some(extra) = area_right_text(l) {
         extra
     } else {
@@ -1004,7 +1010,7 @@ fn row_labels<DB: DrawingBackend>(
     x0: f64,
     n: f64,
     row_of: impl Fn(usize) -> usize,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     for (i, lines) in l.row_labels.iter().enumerate() {
         let r = row_of(i) as f64;
         let (px, py) = chart.backend_coord(&(x0, n - r - 0.5));
@@ -1030,7 +1036,7 @@ fn forest<DB: DrawingBackend>(
     x_label: &str,
     rows: &[ForestRow],
     ticks: Ticks,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     // Row positions: a group heading takes a row.
     let mut at = Vec::with_capacity(rows.len());
     let mut r = 0usize;
