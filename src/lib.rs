@@ -92,6 +92,6 @@ pub use compare::{compare, Comparison};
 pub use model::Model;
 pub use report::write_comparison;
 pub use scenario::{load, load_str, ScenarioErrors};
-pub use schema::scenario_schema;
+pub use schema::{scenario_schema, scenario_schema_text};
 pub use simulate::{Run, RunSettings, Simulation, SimulationError};
 pub use summary::Summary;

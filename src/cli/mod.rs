@@ -250,7 +250,7 @@ enum Command {
     },
     /// Print the JSON Schema of the scenario format (for editors).
     #[command(
-        after_help = "Example:\n  procsim schema > scenario.schema.json\n  # then first line of a scenario: # yaml-language-server: $schema=./scenario.schema.json"
+        after_help = "Example:\n  procsim schema > scenario.schema.json\n  # then first line of a scenario: # yaml-language-server: $schema=./scenario.schema.json\n  # (the repository keeps it as docs/scenario.schema.json)"
     )]
     Schema,
     /// Combine the partial results of a sharded run or sweep.
@@ -365,9 +365,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
         Command::Validate { scenarios } => Ok(validate::validate(&scenarios)),
         Command::Schema => {
-            let text =
-                serde_json::to_string_pretty(&crate::schema::scenario_schema()).unwrap_or_default();
-            emit(&format!("{text}\n"));
+            emit(&crate::schema::scenario_schema_text());
             Ok(0)
         }
         Command::Kpis => {

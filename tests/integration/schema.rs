@@ -272,3 +272,38 @@ fn steps_and_arrivals_are_patched_by_name_only_in_a_file_that_extends_a_base() {
         },
     );
 }
+
+/// Every shipped scenario names the committed schema on its first line, so
+/// that VS Code's YAML extension completes and checks it with no setup.
+#[test]
+fn every_shipped_scenario_points_editors_at_the_committed_schema() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let schema = root.join("docs/scenario.schema.json");
+    let mut scenarios = Vec::new();
+    let mut dirs = vec![root.join("scenarios")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml") {
+                scenarios.push(path);
+            }
+        }
+    }
+    assert!(scenarios.len() >= 20, "{scenarios:?}");
+    for path in scenarios {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let first = text.lines().next().unwrap_or_default();
+        let target = first
+            .strip_prefix("# yaml-language-server: $schema=")
+            .unwrap_or_else(|| panic!("{}: first line is {first:?}", path.display()));
+        let resolved = path.parent().unwrap().join(target);
+        assert_eq!(
+            std::fs::canonicalize(&resolved).ok(),
+            std::fs::canonicalize(&schema).ok(),
+            "{}: {target} is not docs/scenario.schema.json",
+            path.display()
+        );
+    }
+}
