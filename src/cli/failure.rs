@@ -91,11 +91,15 @@ impl From<RunFilesError> for Failure {
 }
 
 impl From<ScenarioErrors> for Failure {
+    /// On a terminal, each located problem is followed by its line.
     fn from(e: ScenarioErrors) -> Self {
-        Failure {
-            code: 2,
-            message: e.to_string(),
-        }
+        use std::io::IsTerminal;
+        let message = if std::io::stderr().is_terminal() {
+            super::snippet::with_snippets(&e, |file| std::fs::read_to_string(file).ok())
+        } else {
+            e.to_string()
+        };
+        Failure { code: 2, message }
     }
 }
 

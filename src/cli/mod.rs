@@ -14,6 +14,7 @@ mod merge;
 mod progress;
 mod run;
 mod settings;
+mod snippet;
 mod sweep;
 mod validate;
 
@@ -213,12 +214,17 @@ enum Command {
     },
     /// Parse and check scenario files without simulating.
     #[command(
-        after_help = "Example:\n  procsim validate scenarios/*.yaml\n\nPrints `ok: FILE` per good file and every problem of a bad one (file:line:column: key path: message)."
+        after_help = "Example:\n  procsim validate scenarios/*.yaml\n  procsim validate --json s.yaml    for editors and scripts\n  generate | procsim validate -     a scenario on standard input\n\nPrints `ok: FILE` per good file and every problem of a bad one (file:line:column: key path: message; on a terminal also the line, with a caret under the column)."
     )]
     Validate {
-        /// Scenario files.
+        /// Scenario files; `-` reads one from standard input (where
+        /// `extends` is refused: there is no file to be relative to).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+        /// One JSON document on stdout: per file, `ok` and its problems
+        /// (file, line, column, path, message).
+        #[arg(long)]
+        json: bool,
     },
     /// Run a scenario for each value of one parameter.
     #[command(
@@ -363,7 +369,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
         quiet: cli.quiet,
     };
     match cli.command {
-        Command::Validate { scenarios } => Ok(validate::validate(&scenarios)),
+        Command::Validate { scenarios, json } => Ok(validate::validate(&scenarios, json)),
         Command::Schema => {
             emit(&crate::schema::scenario_schema_text());
             Ok(0)

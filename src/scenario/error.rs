@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// One problem in a scenario file.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Problem {
     /// 1-based line, when known.
     pub line: Option<u32>,

@@ -834,3 +834,67 @@ fn retry_and_returns_problems_are_each_located() {
         "missing required key `after`",
     );
 }
+
+/// `validate --json`: one document, a verdict per file, each problem with
+/// its file, line, column and key path; exit 2 when any file is bad.
+#[test]
+fn validate_json_gives_each_problem_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = crate::common::write(dir.path(), "bad.yaml", "name: x\nhorizon: 5\n");
+    let good = Path::new(MANIFEST).join("scenarios/textbook/mm1.yaml");
+    let out = crate::common::procsim(&[
+        "validate",
+        "--json",
+        crate::common::s(&bad),
+        crate::common::s(&good),
+    ]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert_eq!(
+        out.stderr, "",
+        "--json keeps stderr for failures of procsim itself"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let files = doc["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[0]["ok"], false);
+    assert_eq!(files[1]["ok"], true);
+    assert_eq!(files[1]["problems"].as_array().unwrap().len(), 0);
+    let horizon = files[0]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["path"] == "horizon")
+        .expect("the unit-less horizon is a problem");
+    assert_eq!(horizon["file"], crate::common::s(&bad));
+    assert_eq!(
+        (horizon["line"].as_u64(), horizon["column"].as_u64()),
+        (Some(2), Some(10))
+    );
+    assert!(horizon["message"]
+        .as_str()
+        .unwrap()
+        .contains("needs a unit"));
+}
+
+/// `validate -` reads the scenario from standard input; `extends` has no
+/// file to be relative to there, and says so.
+#[test]
+fn validate_reads_standard_input() {
+    let good =
+        std::fs::read_to_string(Path::new(MANIFEST).join("scenarios/textbook/mm1.yaml")).unwrap();
+    let run = |text: &str| {
+        Command::cargo_bin("procsim")
+            .unwrap()
+            .args(["validate", "-"])
+            .write_stdin(text.to_string())
+            .output()
+            .unwrap()
+    };
+    let ok = run(&good);
+    assert_eq!(ok.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&ok.stdout), "ok: -\n");
+    let bad = run("extends: base.yaml\n");
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.starts_with("error: -:1:10: extends: "), "{stderr}");
+}
