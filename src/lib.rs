@@ -77,6 +77,7 @@ pub mod merge;
 pub mod model;
 pub mod multiplicity;
 pub mod overload;
+pub mod precision;
 pub mod report;
 mod rng;
 pub mod scenario;

@@ -82,7 +82,7 @@ impl RunSettings {
         Ok(())
     }
 
-    fn worker_threads(&self) -> usize {
+    pub(crate) fn worker_threads(&self) -> usize {
         if self.threads == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         } else {

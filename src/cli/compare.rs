@@ -33,6 +33,8 @@ pub(crate) struct CompareArgs<'a> {
     pub markdown: Option<&'a [String]>,
     /// `--adjust` and `--headline-family`.
     pub multiplicity: Multiplicity,
+    /// `--precision` and its flags.
+    pub precision: &'a super::precision::PrecisionArgs,
 }
 
 pub(crate) fn compare(ctx: &Context, args: CompareArgs, o: &Overrides) -> Result<i32, Failure> {
@@ -43,6 +45,7 @@ pub(crate) fn compare(ctx: &Context, args: CompareArgs, o: &Overrides) -> Result
         json,
         markdown,
         multiplicity,
+        precision,
     } = args;
     let mut loaded = vec![load_model(ctx, baseline, o)?];
     for d in designs {
@@ -62,6 +65,10 @@ pub(crate) fn compare(ctx: &Context, args: CompareArgs, o: &Overrides) -> Result
                 why.join("; ")
             ));
         }
+    }
+    {
+        let mut designs: Vec<_> = loaded.iter_mut().map(|(m, s)| (&*m, s)).collect();
+        precision.apply_to_designs(&mut designs, ctx.quiet)?;
     }
     let excel = out.as_ref().is_some_and(|o| o.excel);
     let mut outdir = match out.map(|o| o.dir) {

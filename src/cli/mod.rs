@@ -11,6 +11,7 @@ mod failure;
 mod fit;
 mod man;
 mod merge;
+mod precision;
 mod progress;
 mod run;
 mod settings;
@@ -113,10 +114,12 @@ enum Command {
         #[arg(long)]
         timing: bool,
         /// Run only shard I of N (I from 0, or `auto/N` from the batch system's array index).
-        #[arg(long, value_name = "I/N")]
+        #[arg(long, value_name = "I/N", conflicts_with_all = ["precision", "precision_abs"])]
         shard: Option<String>,
         #[command(flatten)]
         overrides: Overrides,
+        #[command(flatten)]
+        precision: precision::PrecisionArgs,
     },
     /// Compare a baseline with one or more designs (same seeds: paired).
     #[command(
@@ -150,6 +153,8 @@ enum Command {
         headline_family: bool,
         #[command(flatten)]
         overrides: Overrides,
+        #[command(flatten)]
+        precision: precision::PrecisionArgs,
     },
     /// Explain a design's change against its baseline: each lever's Shapley contribution per KPI.
     #[command(
@@ -389,6 +394,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             timing,
             shard,
             overrides,
+            precision,
         } => run::run(
             &ctx,
             &run::RunArgs {
@@ -399,6 +405,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
                 log,
                 shard: shard.as_deref(),
                 timing,
+                precision: &precision,
             },
             &overrides,
         ),
@@ -438,6 +445,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             adjust,
             headline_family,
             overrides,
+            precision,
         } => compare::compare(
             &ctx,
             compare::CompareArgs {
@@ -450,6 +458,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
                     adjustment: adjust,
                     headline_family,
                 },
+                precision: &precision,
             },
             &overrides,
         ),

@@ -28,11 +28,13 @@ pub(crate) struct RunArgs<'a> {
     pub(crate) log: Option<LogFormat>,
     pub(crate) shard: Option<&'a str>,
     pub(crate) timing: bool,
+    pub(crate) precision: &'a super::precision::PrecisionArgs,
 }
 
 pub(crate) fn run(ctx: &Context, args: &RunArgs, overrides: &Overrides) -> Result<i32, Failure> {
     let started = std::time::Instant::now();
     let (model, mut settings) = load_model(ctx, args.path, overrides)?;
+    args.precision.apply(&model, &mut settings, ctx.quiet)?;
     let shard = shard_arg(args.shard, args.out)?;
     if let Some(shard) = shard {
         let range = share(u64::from(settings.replications), shard);

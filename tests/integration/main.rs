@@ -24,6 +24,7 @@ mod merge;
 mod multiplicity;
 mod outputs;
 mod overload;
+mod precision;
 mod report_browser;
 mod returns;
 mod schema;
