@@ -107,3 +107,50 @@ fn a_real_change_survives_the_adjustment() {
         assert_eq!(c.multiplicity, m);
     }
 }
+
+/// comparison.csv keeps both p-values, as comparison.json does.
+#[test]
+fn comparison_csv_keeps_both_p_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = crate::common::write(dir.path(), "a.yaml", &hall("citizens"));
+    let slower = hall("citizens")
+        .replace("name: aa", "name: slower")
+        .replace("exp: 3min", "exp: 3.5min");
+    let b = crate::common::write(dir.path(), "b.yaml", &slower);
+    let out_dir = dir.path().join("out");
+    let out = crate::common::procsim(&[
+        "compare",
+        crate::common::s(&a),
+        crate::common::s(&b),
+        "--out",
+        crate::common::s(&out_dir),
+        "-q",
+    ]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("comparison.json")).unwrap()).unwrap();
+    let diffs = &json["designs"][0]["vs_baseline"];
+    let mut reader = csv::Reader::from_path(out_dir.join("comparison.csv")).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (kpi, p, adjusted) = (column("kpi"), column("p_value"), column("p_adjusted"));
+    let mut rows = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        let expected = &diffs[&record[kpi]];
+        for (index, key) in [(p, "p_value"), (adjusted, "p_adjusted")] {
+            match expected[key].as_f64() {
+                Some(v) => {
+                    let got: f64 = record[index].parse().unwrap();
+                    assert!(
+                        (got - v).abs() <= 1e-11 * v.abs().max(1e-300),
+                        "{key}: {got} vs {v}"
+                    );
+                }
+                None => assert_eq!(&record[index], "", "{key} of {}", &record[kpi]),
+            }
+        }
+        rows += 1;
+    }
+    assert_eq!(rows, diffs.as_object().unwrap().len());
+}
