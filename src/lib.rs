@@ -82,6 +82,7 @@ pub mod report;
 mod rng;
 pub mod scenario;
 mod schema;
+pub mod selection;
 pub mod simulate;
 pub mod stats;
 mod suggest;

@@ -35,6 +35,8 @@ pub(crate) struct CompareArgs<'a> {
     pub multiplicity: Multiplicity,
     /// `--precision` and its flags.
     pub precision: &'a super::precision::PrecisionArgs,
+    /// `--select` and its flags.
+    pub select: &'a super::select::SelectArgs,
 }
 
 pub(crate) fn compare(ctx: &Context, args: CompareArgs, o: &Overrides) -> Result<i32, Failure> {
@@ -46,6 +48,7 @@ pub(crate) fn compare(ctx: &Context, args: CompareArgs, o: &Overrides) -> Result
         markdown,
         multiplicity,
         precision,
+        select,
     } = args;
     let mut loaded = vec![load_model(ctx, baseline, o)?];
     for d in designs {
@@ -65,6 +68,9 @@ pub(crate) fn compare(ctx: &Context, args: CompareArgs, o: &Overrides) -> Result
                 why.join("; ")
             ));
         }
+    }
+    if let Some(done) = select.run(&loaded, json) {
+        return done;
     }
     {
         let mut designs: Vec<_> = loaded.iter_mut().map(|(m, s)| (&*m, s)).collect();

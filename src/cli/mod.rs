@@ -14,6 +14,7 @@ mod merge;
 mod precision;
 mod progress;
 mod run;
+mod select;
 mod settings;
 mod snippet;
 mod sweep;
@@ -155,6 +156,8 @@ enum Command {
         overrides: Overrides,
         #[command(flatten)]
         precision: precision::PrecisionArgs,
+        #[command(flatten)]
+        select: select::SelectArgs,
     },
     /// Explain a design's change against its baseline: each lever's Shapley contribution per KPI.
     #[command(
@@ -446,6 +449,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             headline_family,
             overrides,
             precision,
+            select,
         } => compare::compare(
             &ctx,
             compare::CompareArgs {
@@ -459,6 +463,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
                     headline_family,
                 },
                 precision: &precision,
+                select: &select,
             },
             &overrides,
         ),

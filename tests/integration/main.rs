@@ -28,6 +28,7 @@ mod precision;
 mod report_browser;
 mod returns;
 mod schema;
+mod selection;
 mod small_samples;
 mod sweep;
 mod theory;
