@@ -125,6 +125,16 @@ fn h_squared(k: usize, n0: u32, alpha: f64) -> f64 {
     2.0 * eta * (f64::from(n0) - 1.0)
 }
 
+/// What [`kn`] decided (the fields of [`Selection`] it knows).
+#[derive(Debug, PartialEq)]
+struct Outcome {
+    selected: usize,
+    replications: Vec<u32>,
+    eliminated_at: Vec<Option<u32>>,
+    fixed_sample: u32,
+    at_maximum: bool,
+}
+
 /// KN on per-replication values (`values[d][r]`, the KPI of design `d` in
 /// replication `r`, as many as needed), where smaller is better. `more`
 /// is asked for at least `r` values of the designs still in, when the
@@ -134,7 +144,7 @@ fn kn<F>(
     goal: &SelectGoal,
     values: &mut Vec<Vec<f64>>,
     mut more: F,
-) -> Result<(usize, Vec<u32>, Vec<Option<u32>>, u32, bool), SelectError>
+) -> Result<Outcome, SelectError>
 where
     F: FnMut(&mut Vec<Vec<f64>>, &[usize], u32) -> Result<(), SelectError>,
 {
@@ -197,7 +207,13 @@ where
                 }
             }
             let replications = (0..k).map(|d| eliminated_at[d].unwrap_or(r)).collect();
-            return Ok((best, replications, eliminated_at, fixed_sample, at_maximum));
+            return Ok(Outcome {
+                selected: best,
+                replications,
+                eliminated_at,
+                fixed_sample,
+                at_maximum,
+            });
         }
         r += 1;
         more(values, &alive, r)?;
@@ -270,8 +286,13 @@ pub fn select_best(
         }
         Ok(())
     };
-    let (selected, replications, eliminated_at, fixed_sample, at_maximum) =
-        kn(designs.len(), goal, &mut values, more)?;
+    let Outcome {
+        selected,
+        replications,
+        eliminated_at,
+        fixed_sample,
+        at_maximum,
+    } = kn(designs.len(), goal, &mut values, more)?;
     let means = replications
         .iter()
         .zip(&values)
@@ -318,7 +339,7 @@ mod tests {
         );
         // Identical designs: past the bound only a tie is left; the first wins.
         let mut values = vec![base.clone(), base];
-        let (best, ..) = kn(2, &goal, &mut values, |_, _, _| Ok(())).unwrap();
-        assert_eq!(best, 0);
+        let o = kn(2, &goal, &mut values, |_, _, _| Ok(())).unwrap();
+        assert_eq!(o.selected, 0);
     }
 }
