@@ -332,9 +332,9 @@ mod tests {
         };
         let base: Vec<f64> = (0..50).map(|i| f64::from(i % 3)).collect();
         let mut values = vec![base.clone(), base.iter().map(|x| x + 10.0).collect()];
-        let (best, reps, out, _, at_max) = kn(2, &goal, &mut values, |_, _, _| Ok(())).unwrap();
+        let o = kn(2, &goal, &mut values, |_, _, _| Ok(())).unwrap();
         assert_eq!(
-            (best, reps, out, at_max),
+            (o.selected, o.replications, o.eliminated_at, o.at_maximum),
             (0, vec![5, 5], vec![None, Some(5)], false)
         );
         // Identical designs: past the bound only a tie is left; the first wins.
