@@ -230,11 +230,9 @@ pub fn select_best(
     if designs.len() < 2 {
         return Err(SelectError::TooFewDesigns);
     }
-    if !(goal.delta > 0.0 && goal.delta.is_finite())
-        || !(goal.alpha > 0.0 && goal.alpha < 1.0)
-        || goal.n0 < 2
-        || goal.max < goal.n0
-    {
+    let delta_ok = goal.delta > 0.0 && goal.delta.is_finite();
+    let alpha_ok = goal.alpha > 0.0 && goal.alpha < 1.0;
+    if !delta_ok || !alpha_ok || goal.n0 < 2 || goal.max < goal.n0 {
         return Err(SelectError::BadParameters {
             delta: goal.delta,
             alpha: goal.alpha,
