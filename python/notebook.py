@@ -33,14 +33,14 @@ def cells(script):
 
 def notebook(script):
     """The notebook's JSON text (no outputs: CI runs it)."""
-    def cell(kind, source):
-        c = {"cell_type": kind, "metadata": {}, "source": source.splitlines(keepends=True)}
+    def cell(i, kind, source):
+        c = {"cell_type": kind, "id": f"cell-{i}", "metadata": {}, "source": source.splitlines(keepends=True)}
         if kind == "code":
             c.update(execution_count=None, outputs=[])
         return c
 
     nb = {
-        "cells": [cell(k, s) for k, s in cells(script)],
+        "cells": [cell(i, k, s) for i, (k, s) in enumerate(cells(script))],
         "metadata": {
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
             "language_info": {"name": "python"},
