@@ -2,7 +2,8 @@
 //! (distributed as `procsim-hall`). Thin: each function loads scenarios
 //! with the library, runs it with the GIL released, and hands back what
 //! the command line would write (files, CSV and JSON text); the Python
-//! side (`python/procsim/`) turns those into pandas DataFrames.
+//! side (`python/procsim/`) turns those into pandas DataFrames. Ctrl-C
+//! stops a simulation (see [`interruptible`]).
 
 use procsim::multiplicity::{Adjustment, Multiplicity};
 use procsim::scenario::{self, ScenarioErrors};
@@ -11,6 +12,8 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 /// The `procsim.ScenarioError` for every problem of `e`: the first
 /// problem's place as its attributes, all of them in `problems`.
@@ -60,6 +63,34 @@ fn settings(
     Ok(s)
 }
 
+/// Runs `work` on a thread of its own, the GIL released, while this
+/// thread looks for Python's signals every 50 ms: Ctrl-C (a
+/// KeyboardInterrupt, also Jupyter's "interrupt kernel") sets the stop
+/// flag `work` is given, waits for it to end, and raises.
+fn interruptible<T: Send>(
+    py: Python<'_>,
+    work: impl FnOnce(&AtomicBool) -> T + Send,
+) -> PyResult<T> {
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(|| work(&stop));
+        let mut signal = Ok(());
+        while !worker.is_finished() {
+            py.detach(|| std::thread::sleep(Duration::from_millis(50)));
+            if signal.is_ok() {
+                signal = py.check_signals();
+                if signal.is_err() {
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+        let result = worker
+            .join()
+            .map_err(|_| PyRuntimeError::new_err("the simulation panicked"))?;
+        signal.map(|()| result)
+    })
+}
+
 /// Checks a scenario; returns the overload warnings (raises ScenarioError).
 #[pyfunction]
 #[pyo3(signature = (path=None, yaml=None))]
@@ -92,8 +123,10 @@ fn run(
 ) -> PyResult<Vec<String>> {
     let model = load(py, path, yaml)?;
     let s = settings(&model, reps, seed, threads)?;
-    py.detach(|| procsim::report::run_to_dir(&model, &s, &out, events))
-        .map_err(simulation_error)?;
+    interruptible(py, |stop| {
+        procsim::report::run_to_dir(&model, &s, &out, events, stop)
+    })?
+    .map_err(simulation_error)?;
     Ok(warnings(&model))
 }
 
@@ -130,14 +163,13 @@ fn compare(
             "compare needs a baseline and at least one design",
         ));
     }
-    let runs = py
-        .detach(|| {
-            loaded
-                .iter()
-                .map(|(m, s)| Simulation::new(m).settings(s.clone()).run())
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .map_err(simulation_error)?;
+    let runs = interruptible(py, |stop| {
+        loaded
+            .iter()
+            .map(|(m, s)| Simulation::new(m).settings(s.clone()).stop(stop).run())
+            .collect::<Result<Vec<_>, _>>()
+    })?
+    .map_err(simulation_error)?;
     let multiplicity = Multiplicity {
         adjustment,
         headline_family,
@@ -196,10 +228,10 @@ fn explain(
         kpis
     };
     procsim::explain::check_kpis(&plan, &kpis).map_err(|e| PyValueError::new_err(e.to_string()))?;
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    let runs = py
-        .detach(|| procsim::explain::run(&plan, &s, &|_, _| {}, &stop))
-        .map_err(simulation_error)?;
+    let runs = interruptible(py, |stop| {
+        procsim::explain::run(&plan, &s, &|_, _| {}, stop)
+    })?
+    .map_err(simulation_error)?;
     let x = procsim::explain::explain(design.file(), &plan, &runs, &kpis);
     Ok((
         serde_json_string(&x)?,

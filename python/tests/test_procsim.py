@@ -10,9 +10,11 @@ say how far off a correct result can be, and to fail a wrong one.
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -226,3 +228,16 @@ def test_the_command_is_installed(tmp_path):
     out = subprocess.run([sys.executable, "-m", "procsim", "validate", str(bad)], capture_output=True, text=True)
     assert out.returncode == 2
     assert f"{bad}:2:10: horizon" in out.stderr
+
+
+def test_ctrl_c_stops_a_run():
+    # 43 million customers on one thread, tens of seconds at the engine's
+    # speed (benches/README.md); SIGINT after 0.5 s must end it within a
+    # few seconds, as a KeyboardInterrupt (Jupyter's "interrupt kernel").
+    long = mm(1).replace("replications: 10", "replications: 1000").replace("horizon: 15d", "horizon: 60d")
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        procsim.run(long, threads=1)
+    assert time.monotonic() - started < 5

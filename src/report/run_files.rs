@@ -124,12 +124,15 @@ pub(crate) fn simulate_into(
 /// Runs `model` and writes into `dir` what `procsim run --out DIR`
 /// writes (with `events.csv` when `events`), replacing the files of an
 /// earlier run there as the command does. For a library caller (the
-/// Python package) that wants the files and the run.
+/// Python package) that wants the files and the run. Setting `stop`
+/// ends the run early ([`crate::engine::EngineError::Interrupted`]),
+/// leaving the directory as it was.
 pub fn run_to_dir(
     model: &Model,
     settings: &RunSettings,
     dir: &std::path::Path,
     events: bool,
+    stop: &AtomicBool,
 ) -> Result<Run, RunFilesError> {
     let mut out =
         OutDir::prepare_with_manifest(dir).map_err(write_error("the output directory"))?;
@@ -138,14 +141,7 @@ pub fn run_to_dir(
         events,
         tickets: false,
     };
-    let run = simulate_into(
-        &mut out,
-        model,
-        settings,
-        streams,
-        &|_| {},
-        &AtomicBool::new(false),
-    )?;
+    let run = simulate_into(&mut out, model, settings, streams, &|_| {}, stop)?;
     write_run_files(&run, &mut out).map_err(write_error("output"))?;
     out.commit().map_err(write_error("output"))?;
     Ok(run)
