@@ -142,6 +142,11 @@ pub fn run_to_dir(
         tickets: false,
     };
     let run = simulate_into(&mut out, model, settings, streams, &|_| {}, stop)?;
+    // The engine polls `stop` every 65,536 events: a short run can end
+    // after it was set. Stopped is stopped, as for the command.
+    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(SimulationError::from(crate::engine::EngineError::Interrupted).into());
+    }
     write_run_files(&run, &mut out).map_err(write_error("output"))?;
     out.commit().map_err(write_error("output"))?;
     Ok(run)
