@@ -8,6 +8,7 @@ pub mod csv;
 pub mod explain;
 pub mod files;
 pub(crate) mod run_files;
+pub use run_files::{run_to_dir, RunFilesError};
 pub mod sweep;
 pub mod table;
 pub(crate) mod text;
@@ -378,7 +379,8 @@ pub(crate) fn csv_number(v: f64) -> String {
 /// The UTF-8 byte order mark Excel needs to read a CSV as UTF-8.
 pub(crate) const BOM: &str = "\u{feff}";
 
-fn comparison_csv(c: &Comparison) -> String {
+/// `comparison.csv`: one row per design and KPI (columns in `docs/files.md`).
+pub fn comparison_csv(c: &Comparison) -> String {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
         "baseline",

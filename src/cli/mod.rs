@@ -328,7 +328,18 @@ pub(crate) struct Context {
 
 /// Entry point of the `procsim` binary: runs the command line and returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    main_with(std::env::args_os())
+}
+
+/// [`main`] with the command line given (its first item the program's
+/// name), for a program that embeds procsim: the Python package's
+/// `procsim` command, whose process arguments are the interpreter's.
+pub fn main_with<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };

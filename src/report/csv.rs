@@ -2,8 +2,9 @@
 //! which pandas and R read as missing).
 
 use crate::engine::area;
+use crate::kpi::{self, Level};
 use crate::simulate::Run;
-use crate::summary::kpi_keys;
+use crate::summary::{kpi_keys, Summary};
 
 fn cell(v: Option<f64>) -> String {
     v.map(|x| format!("{x}")).unwrap_or_default()
@@ -16,6 +17,49 @@ fn to_string(rows: Vec<Vec<String>>) -> String {
         let _ = w.write_record(&r);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// `summary.csv`: the summary in long form, one row per KPI entry of
+/// `summary.json` in its order: `scenario, level, name, kpi, unit, mean,
+/// ci95, min, max`. `level` is `scenario`, `pool` or `process`; `name` the
+/// pool or process (empty at the scenario level); `kpi` the registry key
+/// within its level, so one KPI of every pool is one filter. An entry
+/// without data has empty numbers; so has `ci95` with one replication
+/// (no interval, where `summary.json` writes 0).
+pub fn summary(s: &Summary) -> String {
+    let mut rows = vec![[
+        "scenario", "level", "name", "kpi", "unit", "mean", "ci95", "min", "max",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for (key, entry) in s.entries() {
+        let (level, name, kpi) = kpi::split_key(&key).unwrap_or((Level::Scenario, None, &key));
+        let level = match level {
+            Level::Scenario => "scenario",
+            Level::Pool => "pool",
+            Level::Process => "process",
+        };
+        let unit = kpi::find(&key).map_or("", |k| k.unit);
+        let mut row = vec![
+            s.scenario.clone(),
+            level.to_string(),
+            name.unwrap_or_default().to_string(),
+            kpi.to_string(),
+            unit.to_string(),
+        ];
+        row.extend(match entry {
+            Some(e) => [
+                Some(e.mean),
+                super::summary_half_width(&e, s.replications),
+                Some(e.min),
+                Some(e.max),
+            ]
+            .map(cell),
+            None => Default::default(),
+        });
+        rows.push(row);
+    }
+    to_string(rows)
 }
 
 /// `replications.csv`: one row per replication, one column per KPI key.
@@ -79,4 +123,53 @@ pub(crate) fn hourly_from(pools: &[String], hourly: &[[[i64; area::COUNT]; 24]])
         }
     }
     to_string(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::summary::Summary;
+
+    #[test]
+    fn summary_rows_have_level_name_and_unit_and_no_interval_from_one_replication() {
+        let keys = [
+            "wait_min",
+            "pools.front desk.utilization",
+            "processes.tax.visits",
+        ]
+        .map(String::from);
+        let one = Summary::from_values(
+            "hall",
+            "h.yaml",
+            1,
+            &keys,
+            &[vec![Some(2.5), None, Some(1.0)]],
+        );
+        assert_eq!(
+            super::summary(&one),
+            "scenario,level,name,kpi,unit,mean,ci95,min,max\n\
+             hall,scenario,,wait_min,min,2.5,,2.5,2.5\n\
+             hall,pool,front desk,utilization,,,,,\n\
+             hall,process,tax,visits,,1,,1,1\n"
+        );
+        // With two replications there is an interval: values 1 and 3, sd
+        // sqrt(2), standard error 1, so t(0.975, 1 df) = 12.7062 itself.
+        let two = Summary::from_values(
+            "hall",
+            "h.yaml",
+            1,
+            &keys[..1],
+            &[vec![Some(1.0)], vec![Some(3.0)]],
+        );
+        let csv = super::summary(&two);
+        let ci95: f64 = csv
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .nth(6)
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((ci95 - 12.706_204_736).abs() < 1e-6, "{csv}");
+    }
 }

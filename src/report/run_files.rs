@@ -1,4 +1,4 @@
-//! The files of a run under `--out DIR`: `summary.json`, `replications.csv`,
+//! The files of a run under `--out DIR`: `summary.json`, `summary.csv`, `replications.csv`,
 //! `hourly.csv`, `charts/`, and `cases.csv` (with `events.csv` if asked)
 //! streamed while the replications run, one part file per replication,
 //! appended in replication order.
@@ -18,7 +18,7 @@ use std::sync::atomic::AtomicBool;
 /// Why a run into a directory failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub(crate) enum RunFilesError {
+pub enum RunFilesError {
     /// The simulation failed.
     #[error(transparent)]
     Simulation(#[from] SimulationError),
@@ -121,13 +121,45 @@ pub(crate) fn simulate_into(
     Ok(run.refuse_overload()?)
 }
 
-/// Writes summary.json, replications.csv, hourly.csv and charts/ (the
+/// Runs `model` and writes into `dir` what `procsim run --out DIR`
+/// writes (with `events.csv` when `events`), replacing the files of an
+/// earlier run there as the command does. For a library caller (the
+/// Python package) that wants the files and the run. Setting `stop`
+/// ends the run early ([`crate::engine::EngineError::Interrupted`]),
+/// leaving the directory as it was.
+pub fn run_to_dir(
+    model: &Model,
+    settings: &RunSettings,
+    dir: &std::path::Path,
+    events: bool,
+    stop: &AtomicBool,
+) -> Result<Run, RunFilesError> {
+    let mut out =
+        OutDir::prepare_with_manifest(dir).map_err(write_error("the output directory"))?;
+    let streams = Streams {
+        cases: true,
+        events,
+        tickets: false,
+    };
+    let run = simulate_into(&mut out, model, settings, streams, &|_| {}, stop)?;
+    // The engine polls `stop` every 65,536 events: a short run can end
+    // after it was set. Stopped is stopped, as for the command.
+    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(SimulationError::from(crate::engine::EngineError::Interrupted).into());
+    }
+    write_run_files(&run, &mut out).map_err(write_error("output"))?;
+    out.commit().map_err(write_error("output"))?;
+    Ok(run)
+}
+
+/// Writes summary.json, summary.csv, replications.csv, hourly.csv and charts/ (the
 /// run's distributions and profiles as SVG and PNG).
 pub(crate) fn write_run_files(run: &Run, dir: &mut OutDir) -> io::Result<()> {
     dir.write(
         "summary.json",
         format!("{}\n", summary_json(&run.summary)).as_bytes(),
     )?;
+    dir.write("summary.csv", super::csv::summary(&run.summary).as_bytes())?;
     dir.write("replications.csv", super::csv::replications(run).as_bytes())?;
     dir.write("hourly.csv", super::csv::hourly(run).as_bytes())?;
     super::write_charts(dir, super::run_charts(&[super::ChartInput::from(run)]))?;
@@ -142,6 +174,10 @@ pub(crate) fn write_merged_files(merged: &Merged, dir: &mut OutDir) -> io::Resul
     dir.write(
         "summary.json",
         format!("{}\n", summary_json(&merged.summary)).as_bytes(),
+    )?;
+    dir.write(
+        "summary.csv",
+        super::csv::summary(&merged.summary).as_bytes(),
     )?;
     let data = &merged.data;
     let replications =

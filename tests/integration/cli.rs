@@ -216,6 +216,47 @@ fn out_dir_holds_the_files_of_the_spec() {
     assert!(header.iter().any(|h| h == "pools.window.utilization"));
     assert_eq!(rows.len(), 3, "one row per replication");
 
+    // summary.csv is summary.json in long form: the same entries, in order.
+    let (header, rows) = read_csv(&dir.join("summary.csv"));
+    let columns = "scenario,level,name,kpi,unit,mean,ci95,min,max";
+    assert_eq!(header.join(","), columns);
+    let mut expected = Vec::new();
+    for (field, level) in [
+        ("kpis", "scenario"),
+        ("pools", "pool"),
+        ("processes", "process"),
+    ] {
+        for (name, kpis) in summary[field].as_object().unwrap() {
+            let (name, kpis) = match level {
+                "scenario" => ("", &summary[field]),
+                _ => (name.as_str(), kpis),
+            };
+            for (kpi, entry) in kpis.as_object().unwrap() {
+                expected.push((level, name.to_string(), kpi.clone(), entry.clone()));
+            }
+            if level == "scenario" {
+                break;
+            }
+        }
+    }
+    assert_eq!(rows.len(), expected.len(), "one row per summary.json entry");
+    for (row, (level, name, kpi, entry)) in rows.iter().zip(&expected) {
+        assert_eq!(
+            (&row[0], &row[1], &row[2], &row[3]),
+            ("small station", *level, name.as_str(), kpi.as_str())
+        );
+        for (i, field) in ["mean", "ci95", "min", "max"].iter().enumerate() {
+            let cell = &row[5 + i];
+            match entry[field].as_f64() {
+                Some(v) => assert_eq!(cell.parse::<f64>().unwrap(), v, "{kpi} {field}"),
+                None => assert_eq!(cell, "", "{kpi} {field}: no data, an empty cell"),
+            }
+        }
+    }
+    let unit = |kpi: &str| rows.iter().find(|r| &r[3] == kpi).map(|r| r[4].to_string());
+    assert_eq!(unit("wait_min").as_deref(), Some("min"));
+    assert_eq!(unit("utilization").as_deref(), Some(""));
+
     let (header, rows) = read_csv(&dir.join("hourly.csv"));
     assert!(header.iter().any(|h| h.contains("hour")), "{header:?}");
     assert!(!rows.is_empty());

@@ -101,6 +101,7 @@ fn same_seed_is_byte_identical_for_any_thread_count() {
     run_out(&file, &seven, &["--threads", "7"]);
     for name in [
         "summary.json",
+        "summary.csv",
         "replications.csv",
         "hourly.csv",
         "cases.csv",

@@ -51,3 +51,34 @@ fn settings_run_the_replications_they_name() {
     zero.replications = 0;
     assert!(Simulation::new(&model).settings(zero).run().is_err());
 }
+
+#[test]
+fn run_to_dir_writes_the_files_of_run_out_and_a_stopped_run_writes_none() {
+    use std::sync::atomic::AtomicBool;
+    let model = procsim::load_str(MM2, "mm2.yaml").unwrap();
+    let settings = RunSettings::from_model(&model);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    let stopped = AtomicBool::new(true);
+    let err = procsim::report::run_to_dir(&model, &settings, &dir, false, &stopped).unwrap_err();
+    assert!(err.to_string().contains("interrupted"), "{err}");
+    assert!(
+        !dir.join("summary.csv").exists(),
+        "a stopped run wrote files"
+    );
+    let run = procsim::report::run_to_dir(&model, &settings, &dir, true, &AtomicBool::new(false))
+        .unwrap();
+    for name in [
+        "summary.json",
+        "summary.csv",
+        "replications.csv",
+        "hourly.csv",
+        "cases.csv",
+        "events.csv",
+    ] {
+        assert!(dir.join(name).is_file(), "{name} missing");
+    }
+    // The files are the run's: summary.csv is its summary in long form.
+    let csv = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    assert_eq!(csv, procsim::report::csv::summary(&run.summary));
+}

@@ -58,6 +58,7 @@ fn four_shards_merged_equal_the_single_run() {
     .flat_map(|c| [format!("charts/{c}.svg"), format!("charts/{c}.png")]);
     let data = [
         "summary.json",
+        "summary.csv",
         "replications.csv",
         "hourly.csv",
         "cases.csv",

@@ -1,0 +1,5 @@
+"""``python -m procsim ...``: the ``procsim`` command."""
+
+from ._cli import main
+
+main()
