@@ -82,6 +82,7 @@ mod rng;
 pub mod scenario;
 mod schema;
 pub mod simulate;
+pub mod staff;
 pub mod stats;
 mod suggest;
 pub mod summary;

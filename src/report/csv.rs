@@ -2,8 +2,8 @@
 //! which pandas and R read as missing).
 
 use crate::engine::area;
-use crate::stats::ArrivalHour;
 use crate::simulate::Run;
+use crate::stats::ArrivalHour;
 use crate::summary::kpi_keys;
 
 fn cell(v: Option<f64>) -> String {
