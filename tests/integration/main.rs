@@ -28,5 +28,6 @@ mod report_browser;
 mod returns;
 mod schema;
 mod small_samples;
+mod staff;
 mod sweep;
 mod theory;
