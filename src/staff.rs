@@ -12,11 +12,12 @@
 //!    (waiting plus in service), is read ([`measure`]).
 //! 3. Each interval gets the smallest count s meeting the target under
 //!    that distribution: for a delay probability alpha, the smallest s
-//!    with P(N >= s) <= alpha (the paper's rule); for a mean wait w, the
-//!    smallest with E[(N - s)^+] / lambda <= w (Little's law on the
-//!    interval's arrival rate lambda); for a 90th-percentile wait w, the
-//!    smallest with P(N >= s + floor(w s / E[S])) <= 0.1 (a citizen who
-//!    finds n >= s present waits about (n - s + 1) E[S] / s).
+//!    with P(N >= s) <= alpha (the paper's rule); for wait targets, the
+//!    smallest s whose mean or 90th-percentile wait meets the target when
+//!    a citizen finding n >= s present waits for n - s + 1 exponential
+//!    completions at rate s / E[S], and no fewer than the median of N
+//!    (see `rule::servers`); for an abandonment share a, P(N >= s) <= a
+//!    (everyone who abandons waited first), refined by the local search.
 //! 4. Steps 2-3 repeat with the new staffing until no interval changes by
 //!    more than one server ([`Staffing::iterations`]).
 //! 5. For wait targets (whose rules are approximations), a local search
@@ -31,6 +32,7 @@
 //! on until every pool settles. The distribution is taken over every open
 //! day together: one staffing per interval serves every weekday.
 
+mod html;
 pub(crate) mod measure;
 mod table;
 mod yaml;
@@ -46,6 +48,7 @@ use serde::Serialize;
 use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
 
+pub use html::write_staffing;
 pub use table::staffing_table;
 pub use yaml::staffed_yaml;
 
@@ -202,6 +205,9 @@ pub struct IntervalRow {
     pub achieved: Option<Estimate>,
     /// Servers busy on average, as a share of those present.
     pub utilization: Option<f64>,
+    /// Offered load, in servers: arrivals per minute times the mean
+    /// service time (what an infinite pool would keep busy).
+    pub offered_load: f64,
 }
 
 /// One pool's staffing.
@@ -220,6 +226,8 @@ pub struct PoolStaffing {
     pub constant_servers: Option<u32>,
     /// Its server-hours per open day.
     pub constant_staff_hours_per_day: Option<f64>,
+    /// Mean service time at the pool's `serve` steps, minutes (as simulated).
+    pub mean_service_min: f64,
 }
 
 /// The outcome of `procsim staff`.
@@ -338,8 +346,9 @@ pub fn staff(
                 .collect()
         })
         .collect();
-    let mut changes = Vec::new();
+    let mut changes: Vec<u32> = Vec::new();
     let mut converged = false;
+    let mut damped = false;
     while changes.len() < MAX_ITERATIONS as usize {
         let measured = s.simulate(&plan, &format!("iteration {}", changes.len() + 1))?;
         let next = s.rule(&measured, &plan, target);
@@ -350,12 +359,17 @@ pub fn staff(
             .map(|(a, b)| a.unwrap_or(0).abs_diff(b.unwrap_or(0)))
             .max()
             .unwrap_or(0);
+        // A change that does not shrink is the iteration swinging between
+        // too few servers (a queue builds, N grows) and too many: from then
+        // on each step goes half way (rounded up), which ends the swing.
+        damped |= changes.len() >= 2 && changes.last().is_some_and(|&c| change >= c);
         changes.push(change);
-        plan = next;
         if change <= 1 {
+            plan = next;
             converged = true;
             break;
         }
+        plan = if damped { halfway(&plan, &next) } else { next };
     }
     let mut measured = s.simulate(&plan, "check")?;
     let mut rounds = 0;
@@ -386,6 +400,22 @@ pub fn staff(
         pools: out,
         simulations: s.simulations,
     })
+}
+
+/// Each interval half way from `from` to `to`, rounded up.
+fn halfway(from: &Plan, to: &Plan) -> Plan {
+    from.iter()
+        .zip(to)
+        .map(|(a, b)| {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| match (x, y) {
+                    (Some(x), Some(y)) => Some((x + y).div_ceil(2)),
+                    _ => *y,
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// `HH:MM` of a time of day.
@@ -472,15 +502,7 @@ impl Staffer<'_> {
                 p.iter()
                     .enumerate()
                     .map(|(k, s)| {
-                        s.map(|_| {
-                            let d = &m.pools[i][k];
-                            let rate = if d.open > 0.0 {
-                                d.arrivals as f64 / (d.open / MINUTE)
-                            } else {
-                                0.0
-                            };
-                            rule::servers(d, target, rate, m.mean_service[i] / MINUTE)
-                        })
+                        s.map(|_| rule::servers(&m.pools[i][k], target, m.mean_service[i] / MINUTE))
                     })
                     .collect()
             })
@@ -614,6 +636,12 @@ impl Staffer<'_> {
             let d = &m.pools[i][k];
             // Open interval-days observed, over every replication.
             let days = if open > 0.0 { d.open / open } else { 0.0 };
+            let arrivals = if days > 0.0 {
+                d.arrivals as f64 / days
+            } else {
+                0.0
+            };
+            let service = m.mean_service[i] / MINUTE;
             intervals.push(IntervalRow {
                 start: clock(k as f64 * self.grid.length),
                 open_min: open / MINUTE,
@@ -625,6 +653,11 @@ impl Staffer<'_> {
                 servers: s,
                 achieved: d.achieved(target.kpi.index()),
                 utilization: d.utilization(s),
+                offered_load: if open > 0.0 {
+                    arrivals / (open / MINUTE) * service
+                } else {
+                    0.0
+                },
             });
         }
         let open_day: f64 = (0..self.grid.count)
@@ -637,6 +670,7 @@ impl Staffer<'_> {
             staff_hours_per_day: staff_hours,
             constant_servers: constant,
             constant_staff_hours_per_day: constant.map(|c| f64::from(c) * open_day / HOUR),
+            mean_service_min: m.mean_service[i] / MINUTE,
         }
     }
 }
@@ -649,28 +683,75 @@ mod rule {
     /// Most servers a rule gives an interval.
     const MAX: usize = 100_000;
 
+    /// P(Erlang(k, rate) > w) = e^{-x} sum_{j<k} x^j / j!, x = rate w: the
+    /// chance that k exponential service completions at `rate` take longer than w.
+    fn erlang_tail(k: usize, x: f64) -> f64 {
+        let mut term = (-x).exp();
+        let mut sum = 0.0;
+        for j in 0..k {
+            if j > 0 {
+                term *= x / j as f64;
+            }
+            sum += term;
+            if term < 1e-15 && j as f64 > x {
+                break;
+            }
+        }
+        sum.min(1.0)
+    }
+
     /// The smallest s >= 1 meeting `target` under the distribution of N in
-    /// `d`; `rate` is arrivals per minute, `service` the mean service in minutes.
-    pub(super) fn servers(d: &IntervalData, target: StaffTarget, rate: f64, service: f64) -> u32 {
+    /// `d`; `service` is the mean service time in minutes.
+    ///
+    /// A citizen who finds n >= s present waits for n - s + 1 completions
+    /// at rate s / E[S] (exponential service assumed by the rule; the
+    /// simulation uses the scenario's): the wait rules follow from that.
+    /// From the first (nearly infinite) staffing they may give fewer
+    /// servers than the offered load; the queue that then builds shows in
+    /// the next iteration, and the damping of [`super::staff`] settles the
+    /// swing.
+    pub(super) fn servers(d: &IntervalData, target: StaffTarget, service: f64) -> u32 {
+        let p = |n: usize| d.present.get(n).copied().unwrap_or(0.0) / d.open;
         let ok = |s: usize| -> bool {
+            let Some(delayed) = d.tail(s) else {
+                return true;
+            };
+            let sf = s as f64;
             match target.kpi {
-                StaffKpi::DelayProbability | StaffKpi::AbandonmentShare => {
-                    d.tail(s).is_none_or(|p| p <= target.max)
-                }
+                StaffKpi::DelayProbability | StaffKpi::AbandonmentShare => delayed <= target.max,
                 StaffKpi::WaitMeanMin => {
-                    rate <= 0.0 || d.excess(s).is_none_or(|q| q / rate <= target.max)
+                    (s..d.present.len())
+                        .map(|n| p(n) * (n - s + 1) as f64 * service / sf)
+                        .sum::<f64>()
+                        <= target.max
                 }
                 StaffKpi::WaitP90Min => {
-                    let extra = if service > 0.0 {
-                        (target.max * s as f64 / service).floor() as usize
+                    let x = if service > 0.0 {
+                        sf / service * target.max
                     } else {
-                        0
+                        f64::INFINITY
                     };
-                    d.tail(s + extra).is_none_or(|p| p <= 0.1)
+                    (s..d.present.len())
+                        .map(|n| p(n) * erlang_tail(n - s + 1, x))
+                        .sum::<f64>()
+                        <= 0.1
                 }
             }
         };
         let top = d.present.len().clamp(1, MAX);
         (1..=top).find(|&s| ok(s)).unwrap_or(top) as u32
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::erlang_tail;
+
+        #[test]
+        fn erlang_tail_is_the_poisson_count_below_k() {
+            // One completion: P(Exp > w) = e^{-x}.
+            assert!((erlang_tail(1, 2.0) - (-2.0f64).exp()).abs() < 1e-15);
+            // Three: e^{-x}(1 + x + x^2/2) at x = 2: 5 e^{-2}.
+            assert!((erlang_tail(3, 2.0) - 5.0 * (-2.0f64).exp()).abs() < 1e-15);
+        }
     }
 }

@@ -73,8 +73,12 @@ pub(crate) fn staff(ctx: &Context, a: &StaffArgs, o: &Overrides) -> Result<i32, 
         let root = crate::scenario::parse(&text, &a.path.display().to_string())?;
         match staff::staffed_yaml(&text, &root, &sets) {
             Ok(yaml) => {
-                // The staffed file must load as its input did (same directory
-                // for `extends:`): checked on the merged tree, text by text.
+                // The staffed file must validate. One that `extends:` a base
+                // is checked through the same merged tree the staffing ran on
+                // (its base path stays relative to the input's folder).
+                if design.extends.is_none() {
+                    crate::scenario::load_str(&yaml, "staffed.yaml")?;
+                }
                 dir.write("staffed.yaml", yaml.as_bytes())
                     .map_err(|e| Failure::write("writing output", e))?;
             }
@@ -82,9 +86,7 @@ pub(crate) fn staff(ctx: &Context, a: &StaffArgs, o: &Overrides) -> Result<i32, 
                 "warning: staffed.yaml not written ({why}); the schedules are in staffing.json"
             )),
         }
-        let json = serde_json::to_string_pretty(&staffing).unwrap_or_default() + "\n";
-        dir.write("staffing.json", json.as_bytes())
-            .map_err(|e| Failure::write("writing output", e))?;
+        staff::write_staffing(dir, &staffing).map_err(|e| Failure::write("writing output", e))?;
     }
     if let Some(dir) = outdir {
         dir.commit()

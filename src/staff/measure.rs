@@ -146,19 +146,6 @@ impl IntervalData {
         (self.open > 0.0).then(|| self.present.iter().skip(s).sum::<f64>() / self.open)
     }
 
-    /// E[(N - s)^+], the mean number waiting with s servers.
-    pub fn excess(&self, s: usize) -> Option<f64> {
-        (self.open > 0.0).then(|| {
-            self.present
-                .iter()
-                .enumerate()
-                .skip(s)
-                .map(|(n, t)| (n - s) as f64 * t)
-                .sum::<f64>()
-                / self.open
-        })
-    }
-
     /// E[min(N, s)] / s: the share of `s` servers busy.
     pub fn utilization(&self, s: u32) -> Option<f64> {
         (self.open > 0.0 && s > 0).then(|| {
