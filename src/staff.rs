@@ -755,3 +755,48 @@ mod rule {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_and_intervals_parse_or_say_what_is_right() {
+        let t = parse_target("wait_p90_min <= 10").unwrap();
+        assert_eq!((t.kpi, t.max), (StaffKpi::WaitP90Min, 10.0));
+        assert_eq!(t.to_string(), "wait_p90_min<=10");
+        assert!(parse_target("delay_probability<0.2")
+            .unwrap_err()
+            .contains("KPI<=VALUE"));
+        assert!(parse_target("delay_probability<=1")
+            .unwrap_err()
+            .contains("between 0 and 1"));
+        assert!(parse_target("wait_min<=3")
+            .unwrap_err()
+            .contains("not a staffing KPI"));
+        assert!(parse_target("wait_mean_min<=x")
+            .unwrap_err()
+            .contains("not a number"));
+        assert_eq!(parse_interval("30min"), Ok(30));
+        assert_eq!(parse_interval("1h"), Ok(60));
+        assert!(parse_interval("7min").is_err());
+    }
+
+    #[test]
+    fn a_schedule_has_a_key_where_the_count_changes() {
+        let plan = [None, Some(3), Some(3), None, Some(5), Some(3)];
+        let s = schedule_of(&plan, 4.0 * HOUR);
+        let want: Vec<(String, u32)> = vec![
+            ("04:00".into(), 3),
+            ("16:00".into(), 5),
+            ("20:00".into(), 3),
+        ];
+        assert_eq!(s, want);
+        assert_eq!(
+            schedule_yaml(&s),
+            "{\"04:00\": 3, \"16:00\": 5, \"20:00\": 3}"
+        );
+        let halfway = halfway(&vec![vec![Some(4), None]], &vec![vec![Some(9), None]]);
+        assert_eq!(halfway, vec![vec![Some(7), None]]);
+    }
+}
