@@ -9,17 +9,18 @@
 //! 2. The scenario is simulated (every replication, the same seed each
 //!    time: common random numbers), and per interval of the day the
 //!    time-weighted distribution of N, the citizens present at the pool
-//!    (waiting plus in service), is read ([`measure`]).
+//!    (waiting plus in service), is read (`staff/measure.rs`).
 //! 3. Each interval gets the smallest count s meeting the target under
 //!    that distribution: for a delay probability alpha, the smallest s
 //!    with P(N >= s) <= alpha (the paper's rule); for wait targets, the
 //!    smallest s whose mean or 90th-percentile wait meets the target when
 //!    a citizen finding n >= s present waits for n - s + 1 exponential
-//!    completions at rate s / E[S], and no fewer than the median of N
-//!    (see `rule::servers`); for an abandonment share a, P(N >= s) <= a
-//!    (everyone who abandons waited first), refined by the local search.
+//!    completions at rate s / `E[S]` (see `rule::servers`); for an
+//!    abandonment share a, P(N >= s) <= a (everyone who abandons waited
+//!    first), refined by the local search.
 //! 4. Steps 2-3 repeat with the new staffing until no interval changes by
-//!    more than one server ([`Staffing::iterations`]).
+//!    more than one server ([`Staffing::iterations`]); once the largest
+//!    change stops shrinking, each step goes half way (damping).
 //! 5. For wait targets (whose rules are approximations), a local search
 //!    follows on the waits measured by interval of arrival: add a server
 //!    where the target fails, then try removing one where it holds,
