@@ -576,7 +576,8 @@ impl Staffer<'_> {
 
     /// The fewest constant servers of pool `i` meeting the target in
     /// every interval, the other pools keeping the plan, searched from the
-    /// plan's peak downwards (and upwards if the peak fails), at most 5 steps.
+    /// plan's peak downwards until it fails (or upwards, at most 5 steps,
+    /// if the peak fails).
     fn constant(
         &mut self,
         i: usize,
@@ -600,7 +601,7 @@ impl Staffer<'_> {
         let mut c = peak;
         if meets(self, c)? {
             best = Some(c);
-            while c > 1 && peak - c < 5 && meets(self, c - 1)? {
+            while c > 1 && meets(self, c - 1)? {
                 c -= 1;
                 best = Some(c);
             }

@@ -3,7 +3,7 @@
 //! with `--out` the staffed scenario and `staffing.json`.
 
 use super::failure::{emit, warn, Failure};
-use super::settings::{settings_for, warn_overload};
+use super::settings::settings_for;
 use super::{interrupted, stop_flag, Context, Overrides};
 use crate::engine::EngineError;
 use crate::report::files::OutDir;
@@ -38,8 +38,8 @@ pub(crate) fn staff(ctx: &Context, a: &StaffArgs, o: &Overrides) -> Result<i32, 
         staff::parse_interval(a.interval).map_err(|m| Failure::usage(format!("--interval {m}")))?;
     let design = resolve(a.path)?;
     let full = design.full()?;
+    // No overload warning: the input's servers are replaced anyway.
     let settings = settings_for(ctx, &full, o)?;
-    warn_overload(&full);
     let request = StaffRequest {
         pools: a.pools.to_vec(),
         target,
