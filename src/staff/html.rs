@@ -154,24 +154,35 @@ fn charts(s: &Staffing) -> Vec<(String, ChartSpec)> {
     let mut out = Vec::new();
     for (i, p) in s.pools.iter().enumerate() {
         let x = |r: &super::IntervalRow| middle(&r.start, s.interval_min);
+        let step = f64::from(s.interval_min) / 60.0;
+        // A closed stretch (lunch) breaks the lines: no line through it.
+        let line = |y: &dyn Fn(&super::IntervalRow) -> f64| {
+            let mut points: Vec<(f64, f64)> = Vec::new();
+            for r in &p.intervals {
+                if points
+                    .last()
+                    .is_some_and(|&(last, _)| x(r) - last > step * 1.5)
+                {
+                    points.push((x(r) - step, f64::NAN));
+                }
+                points.push((x(r), y(r)));
+            }
+            points
+        };
         let mut series = vec![
             Series {
                 name: "servers (schedule)".into(),
-                points: p
-                    .intervals
-                    .iter()
-                    .map(|r| (x(r), f64::from(r.servers)))
-                    .collect(),
+                points: line(&|r| f64::from(r.servers)),
             },
             Series {
                 name: "offered load (arrivals x mean service)".into(),
-                points: p.intervals.iter().map(|r| (x(r), r.offered_load)).collect(),
+                points: line(&|r| r.offered_load),
             },
         ];
         if let Some(c) = p.constant_servers {
             series.push(Series {
                 name: format!("constant staffing ({c})"),
-                points: p.intervals.iter().map(|r| (x(r), f64::from(c))).collect(),
+                points: line(&|_| f64::from(c)),
             });
         }
         out.push((
