@@ -867,6 +867,8 @@ impl<'m, O: Observer> Sim<'m, O> {
                 pr.wait_quantiles.add(wait_min);
             }
             if serve {
+                let hour = crate::calendar::floor_i64(tok.queued_at / crate::time::HOUR);
+                pr.by_arrival_hour[hour.rem_euclid(24) as usize].add(wait_min);
                 // Serve waits go to the pool's serve histogram only; the
                 // scenario's histogram is their merge, made once at the end.
                 if wait_min > 0.0 {

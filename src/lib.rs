@@ -84,6 +84,7 @@ pub mod scenario;
 mod schema;
 pub mod selection;
 pub mod simulate;
+pub mod staff;
 pub mod stats;
 mod suggest;
 pub mod summary;

@@ -16,7 +16,7 @@
 use crate::engine::area;
 use crate::model::{Model, Target};
 use crate::simulate::{Run, RunData, RunSettings};
-use crate::stats::Quantiles;
+use crate::stats::{ArrivalHour, Quantiles};
 use crate::summary::{kpi_keys, KpiValues, Summary};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -196,6 +196,10 @@ pub struct Partial {
     pub pools: Vec<String>,
     /// Per pool and hour: the level areas of [`area`] (summed over the shard).
     pub hourly: Vec<Vec<[i64; area::COUNT]>>,
+    /// Per pool and hour of joining a `serve` queue: services and waits
+    /// (absent from partials of older versions: then empty).
+    #[serde(default)]
+    pub by_arrival_hour: Vec<Vec<ArrivalHour>>,
     /// Per pool, whether citizens queue there in person (for the charts).
     pub hall: Vec<bool>,
     /// Serve waits in minutes (the shard's histogram, for the charts).
@@ -221,6 +225,7 @@ impl Partial {
         Partial {
             wait: Quantiles::new(),
             lead_wd: Quantiles::new(),
+            by_arrival_hour: Vec::new(),
             ..self
         }
     }
@@ -246,6 +251,7 @@ impl Partial {
             values: data.values.clone(),
             pools: model.pools.iter().map(|p| p.name.clone()).collect(),
             hourly: data.hourly.iter().map(|h| h.to_vec()).collect(),
+            by_arrival_hour: data.by_arrival_hour.iter().map(|h| h.to_vec()).collect(),
             hall: model.hall_pools(),
             wait: data.wait.clone(),
             lead_wd: data.lead_wd.clone(),
@@ -583,6 +589,11 @@ fn merge_parts(mut parts: Vec<(Partial, String)>) -> Result<Merged, MergeError> 
         // Saturating: a damaged count must not overflow (and abort).
         for (a, b) in data.visit_counts.iter_mut().zip(&p.visit_counts) {
             *a = a.saturating_add(*b);
+        }
+        for (acc, h) in data.by_arrival_hour.iter_mut().zip(&p.by_arrival_hour) {
+            for (a, b) in acc.iter_mut().zip(h) {
+                a.merge(b);
+            }
         }
         for (acc, h) in hourly.iter_mut().zip(&p.hourly) {
             for (a, b) in acc.iter_mut().zip(h) {

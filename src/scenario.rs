@@ -186,10 +186,19 @@ impl Design {
     /// The design (every lever applied) with `key` set to `value`, as
     /// [`load_str_with`] does; used by `procsim sweep`.
     pub fn model_with(&self, key: &str, value: &str) -> Result<Model, ScenarioErrors> {
+        self.model_with_each(&[(key.to_string(), value.to_string())])
+    }
+
+    /// The design with each `(key, value)` set in turn, as
+    /// [`Design::model_with`] sets one; used by `procsim staff`.
+    pub fn model_with_each(&self, sets: &[(String, String)]) -> Result<Model, ScenarioErrors> {
         let mut root = self.node(|_| true)?;
-        let new_value = parse(value, &format!("--set {key}"))?;
-        set_path(&mut root, key, new_value)
-            .map_err(|e| ScenarioErrors::whole_file(self.file(), format!("--set {key}: {e}")))?;
+        for (key, value) in sets {
+            let new_value = parse(value, &format!("--set {key}"))?;
+            set_path(&mut root, key, new_value).map_err(|e| {
+                ScenarioErrors::whole_file(self.file(), format!("--set {key}: {e}"))
+            })?;
+        }
         self.validate(&root)
     }
 }

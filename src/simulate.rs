@@ -9,7 +9,7 @@ use crate::engine::{self, area, EngineError, Limits, NoObserver, Observer, Repli
 use crate::model::Model;
 use crate::overload::{self, Overload};
 use crate::scenario::MAX_REPLICATIONS;
-use crate::stats::Quantiles;
+use crate::stats::{ArrivalHour, Quantiles};
 use crate::summary::{kpi_values, KpiValues, Summary};
 use rayon::prelude::*;
 use std::ops::Range;
@@ -223,6 +223,9 @@ pub struct RunData {
     /// In thousandths, as integers, so sums are exact in any order (and a
     /// merged sharded run equals a single run).
     pub hourly: Vec<[[i64; area::COUNT]; 24]>,
+    /// Per pool, per hour of day a citizen joined a `serve` queue: its
+    /// services and waits (`hourly.csv`'s service-level columns).
+    pub by_arrival_hour: Vec<[ArrivalHour; 24]>,
     /// Events processed.
     pub events: u64,
     /// Cases generated (including warm-up).
@@ -242,6 +245,7 @@ impl RunData {
             lead_wd: Quantiles::new(),
             visit_counts: [0; 21],
             hourly: vec![[[0; area::COUNT]; 24]; pools],
+            by_arrival_hour: vec![Default::default(); pools],
             events: 0,
             cases: 0,
             overload: None,
@@ -261,6 +265,11 @@ impl RunData {
                 for (b, a) in bins.iter_mut().zip(add) {
                     *b += (a * 1000.0).round() as i64;
                 }
+            }
+        }
+        for (acc, p) in self.by_arrival_hour.iter_mut().zip(&r.pools) {
+            for (a, b) in acc.iter_mut().zip(&p.by_arrival_hour) {
+                a.merge(b);
             }
         }
         self.events += r.events;

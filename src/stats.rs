@@ -192,6 +192,60 @@ impl Quantiles {
     }
 }
 
+/// Service at a pool's `serve` steps of the citizens who joined its queue
+/// in one hour of the day (the columns `delay_probability`, `wait_mean_min`
+/// and `wait_p90_min` of `hourly.csv`). Integer counts and waits in
+/// thousandths of a minute, so sums are exact in any order (a sharded run
+/// merges to the same bytes).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ArrivalHour {
+    /// Services started.
+    pub served: u64,
+    /// Of those, how many waited at all.
+    pub delayed: u64,
+    /// Their waits summed, in thousandths of a minute (each rounded).
+    pub wait_milli_min: i64,
+    /// The positive waits in minutes (the zeros are `served - delayed`).
+    pub waits: Quantiles,
+}
+
+impl ArrivalHour {
+    /// Adds one service start after a wait of `wait_min` minutes.
+    pub fn add(&mut self, wait_min: f64) {
+        self.served += 1;
+        self.wait_milli_min += (wait_min * 1000.0).round() as i64;
+        if wait_min > 0.0 {
+            self.delayed += 1;
+            self.waits.add(wait_min);
+        }
+    }
+
+    /// Adds another hour's services (saturating, as a damaged partial may hold anything).
+    pub fn merge(&mut self, other: &ArrivalHour) {
+        self.served = self.served.saturating_add(other.served);
+        self.delayed = self.delayed.saturating_add(other.delayed);
+        self.wait_milli_min = self.wait_milli_min.saturating_add(other.wait_milli_min);
+        self.waits.merge(&other.waits);
+    }
+
+    /// The share of services that started after a wait; `None` without services.
+    pub fn delay_probability(&self) -> Option<f64> {
+        (self.served > 0).then(|| self.delayed as f64 / self.served as f64)
+    }
+
+    /// The mean wait in minutes; `None` without services.
+    pub fn wait_mean_min(&self) -> Option<f64> {
+        (self.served > 0).then(|| self.wait_milli_min as f64 / 1000.0 / self.served as f64)
+    }
+
+    /// The q-quantile of the waits (zeros included); `None` without services.
+    pub fn wait_quantile(&self, q: f64) -> Option<f64> {
+        let mut all = self.waits.clone();
+        all.add_zeros(self.served.saturating_sub(self.waits.count()));
+        all.quantile(q)
+    }
+}
+
 fn unreachable_histogram() -> Histogram<u64> {
     // Histogram::new(3) only fails for sigfig > 5; keep a safe fallback anyway.
     Histogram::new_with_bounds(1, 2, 1).unwrap_or_else(|_| std::process::abort())

@@ -17,6 +17,7 @@ mod run;
 mod select;
 mod settings;
 mod snippet;
+mod staff;
 mod sweep;
 mod validate;
 
@@ -262,6 +263,31 @@ enum Command {
         #[command(flatten)]
         overrides: Overrides,
     },
+    /// The fewest servers per interval of the day that meet a service target.
+    #[command(
+        after_help = "Example:\n  procsim staff scenarios/textbook/mmc.yaml --pool window --target delay_probability<=0.2 --out staff/\n\nTargets: delay_probability, wait_mean_min, wait_p90_min, abandonment_share, each held by interval of arrival. With --out DIR: staffed.yaml (the scenario with the found schedules) and staffing.json."
+    )]
+    Staff {
+        /// Scenario file.
+        scenario: PathBuf,
+        /// A pool to staff (repeatable: several are staffed together).
+        #[arg(long, value_name = "POOL", required = true)]
+        pool: Vec<String>,
+        /// KPI<=VALUE, held in every interval.
+        #[arg(long, value_name = "KPI<=VALUE")]
+        target: String,
+        /// Interval length: 15min, 30min, 60min.
+        #[arg(long, value_name = "LENGTH", default_value = "60min")]
+        interval: String,
+        /// Write staffed.yaml and staffing.json here.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print the staffing JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
     /// Print the JSON Schema of the scenario format (for editors).
     #[command(
         after_help = "Example:\n  procsim schema > scenario.schema.json\n  # then first line of a scenario: # yaml-language-server: $schema=./scenario.schema.json\n  # (the repository keeps it as docs/scenario.schema.json)"
@@ -495,6 +521,26 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
                 out: out.as_deref(),
                 json,
                 shard: shard.as_deref(),
+            },
+            &overrides,
+        ),
+        Command::Staff {
+            scenario,
+            pool,
+            target,
+            interval,
+            out,
+            json,
+            overrides,
+        } => staff::staff(
+            &ctx,
+            &staff::StaffArgs {
+                path: &scenario,
+                pools: &pool,
+                target: &target,
+                interval: &interval,
+                out: out.as_deref(),
+                json,
             },
             &overrides,
         ),

@@ -5,7 +5,7 @@
 //! [warmup, horizon] per hour of day into [`PoolResult::hourly`]; every
 //! total is the sum of its hours ([`PoolResult::total`]), never stored twice.
 
-use crate::stats::{Mean, Quantiles};
+use crate::stats::{ArrivalHour, Mean, Quantiles};
 
 /// What the level integration sums per hour of day (seconds x level): the
 /// index of each area in [`PoolResult::hourly`].
@@ -42,6 +42,9 @@ pub struct PoolResult {
     pub served: u64,
     /// By hour of day: the level areas of [`area`].
     pub hourly: [HourAreas; 24],
+    /// By hour of day the citizen joined the queue of a `serve` step here
+    /// (counted cases): services started and their waits.
+    pub by_arrival_hour: [ArrivalHour; 24],
     /// Overtime: seconds from each closing in (warmup, horizon] to the end
     /// of the last service running past it (the pool's clock time past
     /// closing, however many servers stayed).

@@ -4,6 +4,7 @@
 use crate::engine::area;
 use crate::kpi::{self, Level};
 use crate::simulate::Run;
+use crate::stats::ArrivalHour;
 use crate::summary::{kpi_keys, Summary};
 
 fn cell(v: Option<f64>) -> String {
@@ -93,11 +94,15 @@ pub(crate) fn replications_from(
 /// while the pool is open (closed days and hours left out).
 pub fn hourly(run: &Run) -> String {
     let names: Vec<String> = run.model.pools.iter().map(|p| p.name.clone()).collect();
-    hourly_from(&names, &run.data.hourly)
+    hourly_from(&names, &run.data.hourly, &run.data.by_arrival_hour)
 }
 
 /// `hourly.csv` from pool names and summed areas (see [`area`]).
-pub(crate) fn hourly_from(pools: &[String], hourly: &[[[i64; area::COUNT]; 24]]) -> String {
+pub(crate) fn hourly_from(
+    pools: &[String],
+    hourly: &[[[i64; area::COUNT]; 24]],
+    by_arrival_hour: &[[ArrivalHour; 24]],
+) -> String {
     let mut rows = vec![vec![
         "pool".into(),
         "hour".into(),
@@ -106,11 +111,16 @@ pub(crate) fn hourly_from(pools: &[String], hourly: &[[[i64; area::COUNT]; 24]])
         "servers_mean".into(),
         "queue_mean_open".into(),
         "open_share".into(),
+        "delay_probability".into(),
+        "wait_mean_min".into(),
+        "wait_p90_min".into(),
     ]];
+    let none = ArrivalHour::default();
     let ratio = |a: f64, b: f64| (b > 0.0).then(|| a / b);
-    for (pool, bins) in pools.iter().zip(hourly) {
+    for (i, (pool, bins)) in pools.iter().zip(hourly).enumerate() {
         for (h, b) in bins.iter().enumerate() {
             let b = b.map(|x| x as f64);
+            let service = by_arrival_hour.get(i).map_or(&none, |s| &s[h]);
             rows.push(vec![
                 pool.clone(),
                 h.to_string(),
@@ -119,6 +129,9 @@ pub(crate) fn hourly_from(pools: &[String], hourly: &[[[i64; area::COUNT]; 24]])
                 cell(ratio(b[area::CAPACITY], b[area::TIME])),
                 cell(ratio(b[area::QUEUE_OPEN], b[area::TIME_OPEN])),
                 cell(ratio(b[area::TIME_OPEN], b[area::TIME])),
+                cell(service.delay_probability()),
+                cell(service.wait_mean_min()),
+                cell(service.wait_quantile(0.9)),
             ]);
         }
     }

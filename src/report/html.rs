@@ -31,7 +31,7 @@ pub(crate) struct PageChart {
     pub svg: String,
 }
 
-const CSS: &str = r#"
+pub(crate) const CSS: &str = r#"
 body { font-family: "procsim-sans", system-ui, "Noto Sans", "Helvetica Neue", Arial, sans-serif; color: #1d1d1f; max-width: 1040px; margin: 2em auto; padding: 0 1.2em; line-height: 1.45; }
 h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { margin-top: 1.8em; border-bottom: 2px solid #0072b2; padding-bottom: .2em; } h3 { margin-bottom: .3em; }
 h1, h2, h3 { break-after: avoid; page-break-after: avoid; }

@@ -183,7 +183,7 @@ pub(crate) fn write_merged_files(merged: &Merged, dir: &mut OutDir) -> io::Resul
     let replications =
         super::csv::replications_from(&merged.keys, &data.replications, &data.values);
     dir.write("replications.csv", replications.as_bytes())?;
-    let hourly = super::csv::hourly_from(&merged.pools, &data.hourly);
+    let hourly = super::csv::hourly_from(&merged.pools, &data.hourly, &data.by_arrival_hour);
     dir.write("hourly.csv", hourly.as_bytes())?;
     let chart_input = super::ChartInput {
         name: &merged.summary.scenario,

@@ -30,5 +30,6 @@ mod returns;
 mod schema;
 mod selection;
 mod small_samples;
+mod staff;
 mod sweep;
 mod theory;
