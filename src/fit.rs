@@ -8,13 +8,16 @@
 //! infers open days and hours; [`arrivals`] the daily volume, hour-of-day
 //! profile and process mix; [`pools`] the windows per pool; [`routes`] the
 //! pools each process visits; [`service`] fits service times; [`mod@write`]
-//! renders the outputs. Not fitted yet: patience (from `left` tickets),
-//! returns, window schedules by hour, and validation by simulation.
+//! renders the outputs; [`patience`] estimates patience from `left`
+//! tickets and [`returns`] the cases that come back another day. Not done
+//! yet: validation by simulation.
 
 pub mod arrivals;
 pub mod calendar;
+pub mod patience;
 pub mod pools;
 pub mod read;
+pub mod returns;
 pub mod routes;
 pub mod service;
 pub mod write;
@@ -50,6 +53,10 @@ pub struct Fit {
     pub routes: Vec<routes::Route>,
     /// Service times per process and pool.
     pub service: Vec<service::ServiceFit>,
+    /// Patience per process and pool, where citizens left.
+    pub patience: Vec<patience::Patience>,
+    /// Returns per process.
+    pub returns: Vec<returns::Returns>,
 }
 
 /// Fits `log` (read from the file named `file`).
@@ -57,6 +64,8 @@ pub fn fit(log: &read::Log, file: &str) -> Fit {
     let tickets = &log.tickets;
     let calendar = calendar::infer(tickets);
     let arrivals = arrivals::infer(tickets, &calendar);
+    let pools = pools::infer(tickets, log.has_window, &calendar);
+    let returns = returns::infer(tickets, &calendar);
     let mut times: BTreeMap<(&str, &str), Vec<f64>> = BTreeMap::new();
     for t in tickets {
         if let Some((a, b)) = t.service {
@@ -73,7 +82,9 @@ pub fn fit(log: &read::Log, file: &str) -> Fit {
         },
         calendar,
         arrivals,
-        pools: pools::infer(tickets, log.has_window),
+        pools,
+        patience: patience::infer(tickets),
+        returns,
         routes: routes::infer(tickets),
         service: times
             .iter()
