@@ -9,8 +9,8 @@
 //! profile and process mix; [`pools`] the windows per pool; [`routes`] the
 //! pools each process visits; [`service`] fits service times; [`mod@write`]
 //! renders the outputs; [`patience`] estimates patience from `left`
-//! tickets and [`returns`] the cases that come back another day. Not done
-//! yet: validation by simulation.
+//! tickets and [`returns`] the cases that come back another day;
+//! [`validate`] simulates the fitted scenario and sets it beside the log.
 
 pub mod arrivals;
 pub mod calendar;
@@ -20,6 +20,7 @@ pub mod read;
 pub mod returns;
 pub mod routes;
 pub mod service;
+pub mod validate;
 pub mod write;
 
 use serde::Serialize;
@@ -57,6 +58,9 @@ pub struct Fit {
     pub patience: Vec<patience::Patience>,
     /// Returns per process.
     pub returns: Vec<returns::Returns>,
+    /// The fitted scenario simulated beside the log (set by the caller
+    /// that simulates it, see [`validate::validate`]).
+    pub validation: Option<validate::Validation>,
 }
 
 /// Fits `log` (read from the file named `file`).
@@ -90,5 +94,6 @@ pub fn fit(log: &read::Log, file: &str) -> Fit {
             .iter()
             .filter_map(|((item, pool), x)| service::fit(item, pool, x))
             .collect(),
+        validation: None,
     }
 }

@@ -2,7 +2,7 @@
 //! `scenario.yaml` and `fit.json`, and print what was found.
 
 use super::failure::{emit, warn, Failure};
-use super::Context;
+use super::{stop_flag, Context};
 use crate::fit::{self, read};
 use crate::report::files::OutDir;
 use std::path::Path;
@@ -29,15 +29,25 @@ pub(crate) fn fit(
         || log_path.display().to_string(),
         |f| f.to_string_lossy().into_owned(),
     );
-    let fitted = fit::fit(&log, &file);
+    let mut fitted = fit::fit(&log, &file);
     let yaml = fit::write::scenario_yaml(&fitted);
     // The fitted file must load: a failure here is a bug of `fit`, reported
     // with the text so that it can be fixed.
-    if let Err(e) = crate::scenario::load_str(&yaml, "scenario.yaml") {
-        return Err(Failure::usage(format!(
+    let model = crate::scenario::load_str(&yaml, "scenario.yaml").map_err(|e| {
+        Failure::usage(format!(
             "the fitted scenario does not validate (a bug of procsim fit):\n{e}\n{yaml}"
-        )));
-    }
+        ))
+    })?;
+    let observed = fit::validate::measures(&log.tickets, &fitted.pools, &fitted.calendar);
+    let mut model = model;
+    model.file = out.join("scenario.yaml").display().to_string();
+    fitted.validation = Some(fit::validate::validate(
+        &model,
+        &observed,
+        &fitted.pools,
+        &fitted.calendar,
+        stop_flag(),
+    )?);
     let mut dir = OutDir::prepare_with_manifest(out)
         .map_err(|e| Failure::write(format!("cannot write to {}", out.display()), e))?;
     let write = |dir: &mut OutDir| -> std::io::Result<()> {
@@ -70,6 +80,22 @@ pub(crate) fn fit(
             s.mean_s / 60.0,
             b.family,
             b.ks
+        );
+    }
+    if let Some(v) = &fitted.validation {
+        let outside: Vec<&str> = v
+            .figures
+            .iter()
+            .filter(|f| f.outside)
+            .map(|f| f.name.as_str())
+            .collect();
+        text += &format!(
+            "validation: {} figures of the log against {} replications of the fitted scenario, {} outside their 95% prediction interval{}{}\n",
+            v.figures.len(),
+            v.replications,
+            outside.len(),
+            if outside.is_empty() { "" } else { ": " },
+            outside.join(", ")
         );
     }
     text += &format!(

@@ -23,7 +23,7 @@
 
 use super::tickets::TicketLog;
 pub(crate) use super::tickets::TICKETS_HEADER;
-use crate::engine::{CaseRecord, Observer, QueueEvent, QueueRecord, StepRecord};
+use crate::engine::{CaseRecord, Observer, QueueRecord, StepRecord};
 use crate::model::{Model, StepKind};
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -773,16 +773,8 @@ impl Observer for CsvObserver<'_> {
                 self.error.get_or_insert(e);
             }
         }
-        let serve = matches!(
-            self.model.routes[r.route].steps[r.position].kind,
-            StepKind::Serve { .. }
-        );
-        if let (Some((_, log)), Some(pool), true) = (&mut self.tickets, r.pool, serve) {
-            let issued = log
-                .issued
-                .remove(&(r.case, r.route, r.position))
-                .unwrap_or(r.start);
-            log.served(r.case, r.process, pool, issued, (r.start, r.end));
+        if let Some((_, log)) = &mut self.tickets {
+            log.step(self.model, r);
         }
     }
 
@@ -805,21 +797,8 @@ impl Observer for CsvObserver<'_> {
                 self.error.get_or_insert(e);
             }
         }
-        let Some((_, log)) = &mut self.tickets else {
-            return;
-        };
-        let key = (r.case, r.route, r.position);
-        match r.event {
-            // A citizen queued again (after a service cut short) keeps the
-            // ticket of the first join.
-            QueueEvent::Join => {
-                log.issued.entry(key).or_insert(r.time);
-            }
-            QueueEvent::Renege | QueueEvent::Balk => {
-                let issued = log.issued.remove(&key).unwrap_or(r.time);
-                log.left(r.case, r.process, r.pool, issued, r.time);
-            }
-            QueueEvent::Retry => {}
+        if let Some((_, log)) = &mut self.tickets {
+            log.queue(r);
         }
     }
 }

@@ -12,32 +12,65 @@
 //! `fit` reads back as the pool's schedule).
 
 use super::files::{csv_field, timestamp};
-use crate::model::Model;
+use crate::engine::{Observer, QueueEvent, QueueRecord, StepRecord};
+use crate::model::{Model, StepKind};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::io::{self, Write};
 
 /// One ticket, kept until the replication ends.
-struct Ticket {
-    case: u64,
-    process: usize,
-    pool: usize,
-    issued: f64,
+#[derive(Debug, Clone)]
+pub struct Ticket {
+    /// Case number in the replication.
+    pub case: u64,
+    /// Process index.
+    pub process: usize,
+    /// Pool index.
+    pub pool: usize,
+    /// When the citizen joined the queue (seconds).
+    pub issued: f64,
     /// Service start and end if served, else the time the citizen left.
-    end: End,
+    pub end: End,
+    /// The window that served it (1-based, 0 until assigned or when not served).
+    pub window: u32,
 }
 
-enum End {
+/// How a ticket ended.
+#[derive(Debug, Clone, Copy)]
+pub enum End {
+    /// Served from `.0` to `.1` (seconds).
     Served(f64, f64),
+    /// Left at this time (seconds).
     Left(f64),
 }
 
-/// The tickets of one replication, written when it ends.
+/// The tickets of one replication, kept from the engine's step and queue
+/// records (an [`Observer`] alone with [`TicketObserver`]).
 #[derive(Default)]
-pub(crate) struct TicketLog {
+pub struct TicketLog {
     /// Queue joins not yet served or left, by (case, route, position).
-    pub issued: HashMap<(u64, usize, usize), f64>,
+    issued: HashMap<(u64, usize, usize), f64>,
     tickets: Vec<Ticket>,
+}
+
+/// An observer keeping only the ticket log (for `fit`'s validation).
+pub struct TicketObserver<'m> {
+    /// The model simulated.
+    pub model: &'m Model,
+    /// Its tickets.
+    pub log: TicketLog,
+}
+
+impl Observer for TicketObserver<'_> {
+    fn wants_steps(&self) -> bool {
+        true
+    }
+    fn step(&mut self, r: &StepRecord) {
+        self.log.step(self.model, r);
+    }
+    fn queue(&mut self, r: &QueueRecord) {
+        self.log.queue(r);
+    }
 }
 
 /// A time as an orderable key (times are finite and not negative).
@@ -76,39 +109,52 @@ pub(crate) fn assign_windows(spans: &[(f64, f64)]) -> Vec<u32> {
 }
 
 impl TicketLog {
-    /// Records a served ticket.
-    pub fn served(
-        &mut self,
-        case: u64,
-        process: usize,
-        pool: usize,
-        issued: f64,
-        span: (f64, f64),
-    ) {
+    /// A step ended: a `serve` step's service is a served ticket.
+    pub fn step(&mut self, model: &Model, r: &StepRecord) {
+        let serve = matches!(
+            model.routes[r.route].steps[r.position].kind,
+            StepKind::Serve { .. }
+        );
+        if let (Some(pool), true) = (r.pool, serve) {
+            let issued = self
+                .issued
+                .remove(&(r.case, r.route, r.position))
+                .unwrap_or(r.start);
+            self.push(r.case, r.process, pool, issued, End::Served(r.start, r.end));
+        }
+    }
+
+    /// A citizen joined or left a queue.
+    pub fn queue(&mut self, r: &QueueRecord) {
+        let key = (r.case, r.route, r.position);
+        match r.event {
+            // A citizen queued again (after a service cut short) keeps the
+            // ticket of the first join.
+            QueueEvent::Join => {
+                self.issued.entry(key).or_insert(r.time);
+            }
+            QueueEvent::Renege | QueueEvent::Balk => {
+                let issued = self.issued.remove(&key).unwrap_or(r.time);
+                self.push(r.case, r.process, r.pool, issued, End::Left(r.time));
+            }
+            QueueEvent::Retry => {}
+        }
+    }
+
+    fn push(&mut self, case: u64, process: usize, pool: usize, issued: f64, end: End) {
         self.tickets.push(Ticket {
             case,
             process,
             pool,
             issued,
-            end: End::Served(span.0, span.1),
+            end,
+            window: 0,
         });
     }
 
-    /// Records a ticket whose citizen left at `left`.
-    pub fn left(&mut self, case: u64, process: usize, pool: usize, issued: f64, left: f64) {
-        self.tickets.push(Ticket {
-            case,
-            process,
-            pool,
-            issued,
-            end: End::Left(left),
-        });
-    }
-
-    /// Writes the rows of replication `rep` to `out`, in the order the
-    /// tickets ended, and empties the log.
-    pub fn write(&mut self, model: &Model, rep: u32, out: &mut impl Write) -> io::Result<()> {
-        let mut window = vec![0u32; self.tickets.len()];
+    /// The tickets, in the order they ended, with their windows, leaving
+    /// the log empty.
+    pub fn take(&mut self, model: &Model) -> Vec<Ticket> {
         for pool in 0..model.pools.len() {
             let mut served: Vec<(usize, (f64, f64))> = self
                 .tickets
@@ -123,15 +169,22 @@ impl TicketLog {
             served.sort_by(|a, b| a.1 .0.total_cmp(&b.1 .0));
             let spans: Vec<(f64, f64)> = served.iter().map(|s| s.1).collect();
             for ((i, _), w) in served.iter().zip(assign_windows(&spans)) {
-                window[*i] = w;
+                self.tickets[*i].window = w;
             }
         }
+        self.issued.clear();
+        std::mem::take(&mut self.tickets)
+    }
+
+    /// Writes the rows of replication `rep` to `out`, in the order the
+    /// tickets ended, and empties the log.
+    pub fn write(&mut self, model: &Model, rep: u32, out: &mut impl Write) -> io::Result<()> {
         let start = model.calendar.days().start;
-        for (n, (t, w)) in self.tickets.iter().zip(window).enumerate() {
+        for (n, t) in self.take(model).iter().enumerate() {
             let pool = &model.pools[t.pool].name;
             let (win, called, ended, outcome) = match t.end {
                 End::Served(s, e) => (
-                    csv_field(&format!("{pool}-{w}")),
+                    csv_field(&format!("{pool}-{}", t.window)),
                     timestamp(start, s),
                     timestamp(start, e),
                     "served",
@@ -148,8 +201,6 @@ impl TicketLog {
                 case = t.case,
             )?;
         }
-        self.tickets.clear();
-        self.issued.clear();
         Ok(())
     }
 }

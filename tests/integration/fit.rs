@@ -219,6 +219,30 @@ fn a_ticket_log_is_fitted_back_to_its_scenario() {
         }
     }
 
+    // Validation: the fitted scenario, simulated, reproduces the log. Each
+    // of the ~26 figures lies outside its 95% prediction interval with
+    // chance about 0.05 if the fit is right: more than 4 of 26 has chance
+    // about 0.04 for independent figures, while a wrong fit (a wrong
+    // schedule or volume) puts the hourly waits and queues of whole
+    // mornings outside.
+    let v = &fit["validation"];
+    assert_eq!(v["replications"], 10);
+    let figures = v["figures"].as_array().unwrap();
+    assert!(figures.len() >= 20, "{v}");
+    let outside: Vec<&Value> = figures.iter().filter(|f| f["outside"] == true).collect();
+    assert!(outside.len() <= 4, "{outside:?}");
+    for name in [
+        "daily",
+        "utilization desk",
+        "utilization front",
+        "abandonment",
+        "visits_per_case",
+        "queue 10h",
+    ] {
+        assert!(figures.iter().any(|f| f["name"] == name), "no {name}: {v}");
+    }
+    assert!(o.stdout.contains("validation: "), "{}", o.stdout);
+
     // The fitted scenario validates and runs.
     let scenario = fitted.join("scenario.yaml");
     let o = procsim(&["validate", s(&scenario)]);
