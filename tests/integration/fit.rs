@@ -422,3 +422,37 @@ fn patience_is_time_at_risk_over_those_who_left() {
         "{yaml}"
     );
 }
+
+#[test]
+fn the_shipped_example_log_is_its_scenarios_and_fits_back() {
+    // scenarios/fit-example/tickets.csv is exactly what its scenario
+    // writes (so the README's example can be regenerated), and its fit
+    // finds the counter's schedule.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fit-example");
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("sim");
+    let o = procsim(&[
+        "run",
+        s(&root.join("hall.yaml")),
+        "--out",
+        s(&sim),
+        "--log",
+        "tickets",
+        "-q",
+    ]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let shipped = std::fs::read_to_string(root.join("tickets.csv")).unwrap();
+    assert!(
+        std::fs::read_to_string(sim.join("tickets.csv")).unwrap() == shipped,
+        "regenerate scenarios/fit-example/tickets.csv with procsim run scenarios/fit-example/hall.yaml --out DIR --log tickets"
+    );
+    assert!(shipped.len() < 1_000_000);
+    let fitted = dir.path().join("fitted");
+    let o = procsim(&["fit", s(&root.join("tickets.csv")), "--out", s(&fitted)]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let yaml = std::fs::read_to_string(fitted.join("scenario.yaml")).unwrap();
+    assert!(
+        yaml.contains(r#""counter": {servers: {"09:00": 4, "10:00": 6, "13:30": 5, "16:00": 3}}"#),
+        "{yaml}"
+    );
+}
