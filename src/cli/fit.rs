@@ -12,6 +12,7 @@ pub(crate) fn fit(
     log_path: &Path,
     out: &Path,
     columns: &[String],
+    validate: bool,
 ) -> Result<i32, Failure> {
     let mut names = read::Columns::default();
     for c in columns {
@@ -38,16 +39,16 @@ pub(crate) fn fit(
             "the fitted scenario does not validate (a bug of procsim fit):\n{e}\n{yaml}"
         ))
     })?;
-    let observed = fit::validate::measures(&log.tickets, &fitted.pools, &fitted.calendar);
-    let mut model = model;
-    model.file = out.join("scenario.yaml").display().to_string();
-    fitted.validation = Some(fit::validate::validate(
-        &model,
-        &observed,
-        &fitted.pools,
-        &fitted.calendar,
-        stop_flag(),
-    )?);
+    if validate {
+        let observed = fit::validate::measures(&log.tickets, &fitted.pools, &fitted.calendar);
+        fitted.validation = Some(fit::validate::validate(
+            &model,
+            &observed,
+            &fitted.pools,
+            &fitted.calendar,
+            stop_flag(),
+        )?);
+    }
     let mut dir = OutDir::prepare_with_manifest(out)
         .map_err(|e| Failure::write(format!("cannot write to {}", out.display()), e))?;
     let write = |dir: &mut OutDir| -> std::io::Result<()> {
