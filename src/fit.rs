@@ -63,13 +63,8 @@ pub struct Fit {
     pub validation: Option<validate::Validation>,
 }
 
-/// Fits `log` (read from the file named `file`).
-pub fn fit(log: &read::Log, file: &str) -> Fit {
-    let tickets = &log.tickets;
-    let calendar = calendar::infer(tickets);
-    let arrivals = arrivals::infer(tickets, &calendar);
-    let pools = pools::infer(tickets, log.has_window, &calendar);
-    let returns = returns::infer(tickets, &calendar);
+/// Service times in seconds by (process, pool), in log order.
+pub fn service_times(tickets: &[read::Ticket]) -> BTreeMap<(&str, &str), Vec<f64>> {
     let mut times: BTreeMap<(&str, &str), Vec<f64>> = BTreeMap::new();
     for t in tickets {
         if let Some((a, b)) = t.service {
@@ -77,6 +72,17 @@ pub fn fit(log: &read::Log, file: &str) -> Fit {
             times.entry((&t.item, &t.pool)).or_default().push(secs);
         }
     }
+    times
+}
+
+/// Fits `log` (read from the file named `file`).
+pub fn fit(log: &read::Log, file: &str) -> Fit {
+    let tickets = &log.tickets;
+    let calendar = calendar::infer(tickets);
+    let arrivals = arrivals::infer(tickets, &calendar);
+    let pools = pools::infer(tickets, log.has_window, &calendar);
+    let returns = returns::infer(tickets, &calendar);
+    let times = service_times(tickets);
     Fit {
         log: LogSummary {
             file: file.to_string(),

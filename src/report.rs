@@ -7,6 +7,7 @@ pub mod check;
 pub mod csv;
 pub mod explain;
 pub mod files;
+pub(crate) mod fit_page;
 pub(crate) mod run_files;
 pub mod sweep;
 pub mod table;

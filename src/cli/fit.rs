@@ -5,6 +5,7 @@ use super::failure::{emit, warn, Failure};
 use super::{stop_flag, Context};
 use crate::fit::{self, read};
 use crate::report::files::OutDir;
+use crate::report::{fit_page, write_charts};
 use std::path::Path;
 
 pub(crate) fn fit(
@@ -51,9 +52,15 @@ pub(crate) fn fit(
     }
     let mut dir = OutDir::prepare_with_manifest(out)
         .map_err(|e| Failure::write(format!("cannot write to {}", out.display()), e))?;
+    let times = fit::service_times(&log.tickets);
     let write = |dir: &mut OutDir| -> std::io::Result<()> {
         dir.write("scenario.yaml", yaml.as_bytes())?;
-        dir.write("fit.json", fit::write::fit_json(&fitted).as_bytes())
+        dir.write("fit.json", fit::write::fit_json(&fitted).as_bytes())?;
+        let charts = write_charts(dir, fit_page::charts(&fitted, &times))?;
+        dir.write(
+            "fit-report.html",
+            fit_page::page(&fitted, &charts).as_bytes(),
+        )
     };
     write(&mut dir).map_err(|e| Failure::write("writing output", e))?;
     dir.commit()
@@ -100,8 +107,7 @@ pub(crate) fn fit(
         );
     }
     text += &format!(
-        "written: {}/scenario.yaml, {}/fit.json\n",
-        out.display(),
+        "written: {0}/scenario.yaml, {0}/fit.json, {0}/fit-report.html, {0}/charts/\n",
         out.display()
     );
     emit(&text);
