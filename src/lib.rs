@@ -86,6 +86,7 @@ pub mod stats;
 mod suggest;
 pub mod summary;
 pub mod sweep;
+pub mod tickets;
 pub mod time;
 
 pub use compare::{compare, Comparison};

@@ -12,7 +12,7 @@ pub(crate) mod run_files;
 pub mod sweep;
 pub mod table;
 pub(crate) mod text;
-pub mod tickets;
+pub(crate) mod tickets;
 
 /// An interval's half-width for people: "± 0.9", or "(CI n/a)" when there
 /// is none (fewer than two replications: printing "± 0" would claim

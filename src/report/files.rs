@@ -21,10 +21,10 @@
 //!   their sizes) the files an earlier commit wrote and this one does not are
 //!   removed, so stale outputs cannot be mistaken for this run's.
 
-use super::tickets::TicketLog;
 pub(crate) use super::tickets::TICKETS_HEADER;
 use crate::engine::{CaseRecord, Observer, QueueRecord, StepRecord};
 use crate::model::{Model, StepKind};
+use crate::tickets::TicketLog;
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -707,7 +707,7 @@ impl<'m> CsvObserver<'m> {
             w.flush()?;
         }
         if let Some((out, log)) = &mut self.tickets {
-            log.write(self.model, self.replication, out)?;
+            super::tickets::write(log, self.model, self.replication, out)?;
             out.flush()?;
         }
         self.cases = None;
