@@ -8,15 +8,19 @@
 //! infers open days and hours; [`arrivals`] the daily volume, hour-of-day
 //! profile and process mix; [`pools`] the windows per pool; [`routes`] the
 //! pools each process visits; [`service`] fits service times; [`mod@write`]
-//! renders the outputs. Not fitted yet: patience (from `left` tickets),
-//! returns, window schedules by hour, and validation by simulation.
+//! renders the outputs; [`patience`] estimates patience from `left`
+//! tickets and [`returns`] the cases that come back another day;
+//! [`validate`] simulates the fitted scenario and sets it beside the log.
 
 pub mod arrivals;
 pub mod calendar;
+pub mod patience;
 pub mod pools;
 pub mod read;
+pub mod returns;
 pub mod routes;
 pub mod service;
+pub mod validate;
 pub mod write;
 
 use serde::Serialize;
@@ -50,13 +54,17 @@ pub struct Fit {
     pub routes: Vec<routes::Route>,
     /// Service times per process and pool.
     pub service: Vec<service::ServiceFit>,
+    /// Patience per process and pool, where citizens left.
+    pub patience: Vec<patience::Patience>,
+    /// Returns per process.
+    pub returns: Vec<returns::Returns>,
+    /// The fitted scenario simulated beside the log (set by the caller
+    /// that simulates it, see [`validate::validate`]).
+    pub validation: Option<validate::Validation>,
 }
 
-/// Fits `log` (read from the file named `file`).
-pub fn fit(log: &read::Log, file: &str) -> Fit {
-    let tickets = &log.tickets;
-    let calendar = calendar::infer(tickets);
-    let arrivals = arrivals::infer(tickets, &calendar);
+/// Service times in seconds by (process, pool), in log order.
+pub fn service_times(tickets: &[read::Ticket]) -> BTreeMap<(&str, &str), Vec<f64>> {
     let mut times: BTreeMap<(&str, &str), Vec<f64>> = BTreeMap::new();
     for t in tickets {
         if let Some((a, b)) = t.service {
@@ -64,6 +72,17 @@ pub fn fit(log: &read::Log, file: &str) -> Fit {
             times.entry((&t.item, &t.pool)).or_default().push(secs);
         }
     }
+    times
+}
+
+/// Fits `log` (read from the file named `file`).
+pub fn fit(log: &read::Log, file: &str) -> Fit {
+    let tickets = &log.tickets;
+    let calendar = calendar::infer(tickets);
+    let arrivals = arrivals::infer(tickets, &calendar);
+    let pools = pools::infer(tickets, log.has_window, &calendar);
+    let returns = returns::infer(tickets, &calendar);
+    let times = service_times(tickets);
     Fit {
         log: LogSummary {
             file: file.to_string(),
@@ -73,11 +92,14 @@ pub fn fit(log: &read::Log, file: &str) -> Fit {
         },
         calendar,
         arrivals,
-        pools: pools::infer(tickets, log.has_window),
+        pools,
+        patience: patience::infer(tickets),
+        returns,
         routes: routes::infer(tickets),
         service: times
             .iter()
             .filter_map(|((item, pool), x)| service::fit(item, pool, x))
             .collect(),
+        validation: None,
     }
 }

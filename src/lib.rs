@@ -30,6 +30,9 @@
 //!   contributions (a design written as `extends:` a base plus `levers:`,
 //!   [`scenario::Design`]).
 //! - [`report`] renders tables, CSV, JSON, charts and the HTML report.
+//! - [`fit`] goes the other way: from a hall's queue-ticket log to a
+//!   scenario, validated by simulating it; [`tickets`] keeps the ticket log
+//!   of a replication (what `run --log tickets` writes and `fit` measures).
 //!
 //! # Example
 //!
@@ -89,6 +92,7 @@ pub mod stats;
 mod suggest;
 pub mod summary;
 pub mod sweep;
+pub mod tickets;
 pub mod time;
 
 pub use compare::{compare, Comparison};

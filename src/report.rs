@@ -7,11 +7,13 @@ pub mod check;
 pub mod csv;
 pub mod explain;
 pub mod files;
+pub(crate) mod fit_page;
 pub(crate) mod run_files;
 pub use run_files::{run_to_dir, RunFilesError};
 pub mod sweep;
 pub mod table;
 pub(crate) mod text;
+pub(crate) mod tickets;
 
 /// An interval's half-width for people: "± 0.9", or "(CI n/a)" when there
 /// is none (fewer than two replications: printing "± 0" would claim

@@ -2,9 +2,10 @@
 //! `scenario.yaml` and `fit.json`, and print what was found.
 
 use super::failure::{emit, warn, Failure};
-use super::Context;
+use super::{stop_flag, Context};
 use crate::fit::{self, read};
 use crate::report::files::OutDir;
+use crate::report::{fit_page, write_charts};
 use std::path::Path;
 
 pub(crate) fn fit(
@@ -12,6 +13,7 @@ pub(crate) fn fit(
     log_path: &Path,
     out: &Path,
     columns: &[String],
+    validate: bool,
 ) -> Result<i32, Failure> {
     let mut names = read::Columns::default();
     for c in columns {
@@ -29,20 +31,36 @@ pub(crate) fn fit(
         || log_path.display().to_string(),
         |f| f.to_string_lossy().into_owned(),
     );
-    let fitted = fit::fit(&log, &file);
+    let mut fitted = fit::fit(&log, &file);
     let yaml = fit::write::scenario_yaml(&fitted);
     // The fitted file must load: a failure here is a bug of `fit`, reported
     // with the text so that it can be fixed.
-    if let Err(e) = crate::scenario::load_str(&yaml, "scenario.yaml") {
-        return Err(Failure::usage(format!(
+    let model = crate::scenario::load_str(&yaml, "scenario.yaml").map_err(|e| {
+        Failure::usage(format!(
             "the fitted scenario does not validate (a bug of procsim fit):\n{e}\n{yaml}"
-        )));
+        ))
+    })?;
+    if validate {
+        let observed = fit::validate::measures(&log.tickets, &fitted.pools, &fitted.calendar);
+        fitted.validation = Some(fit::validate::validate(
+            &model,
+            &observed,
+            &fitted.pools,
+            &fitted.calendar,
+            stop_flag(),
+        )?);
     }
     let mut dir = OutDir::prepare_with_manifest(out)
         .map_err(|e| Failure::write(format!("cannot write to {}", out.display()), e))?;
+    let times = fit::service_times(&log.tickets);
     let write = |dir: &mut OutDir| -> std::io::Result<()> {
         dir.write("scenario.yaml", yaml.as_bytes())?;
-        dir.write("fit.json", fit::write::fit_json(&fitted).as_bytes())
+        dir.write("fit.json", fit::write::fit_json(&fitted).as_bytes())?;
+        let charts = write_charts(dir, fit_page::charts(&fitted, &times))?;
+        dir.write(
+            "fit-report.html",
+            fit_page::page(&fitted, &charts).as_bytes(),
+        )
     };
     write(&mut dir).map_err(|e| Failure::write("writing output", e))?;
     dir.commit()
@@ -72,9 +90,24 @@ pub(crate) fn fit(
             b.ks
         );
     }
+    if let Some(v) = &fitted.validation {
+        let outside: Vec<&str> = v
+            .figures
+            .iter()
+            .filter(|f| f.outside)
+            .map(|f| f.name.as_str())
+            .collect();
+        text += &format!(
+            "validation: {} figures of the log against {} replications of the fitted scenario, {} outside their 95% prediction interval{}{}\n",
+            v.figures.len(),
+            v.replications,
+            outside.len(),
+            if outside.is_empty() { "" } else { ": " },
+            outside.join(", ")
+        );
+    }
     text += &format!(
-        "written: {}/scenario.yaml, {}/fit.json\n",
-        out.display(),
+        "written: {0}/scenario.yaml, {0}/fit.json, {0}/fit-report.html, {0}/charts/\n",
         out.display()
     );
     emit(&text);

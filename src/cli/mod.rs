@@ -321,6 +321,9 @@ enum Command {
         /// Header name of a column, e.g. `issued=TakeTime` (repeatable).
         #[arg(long, value_name = "NAME=HEADER", num_args = 1..)]
         columns: Vec<String>,
+        /// Skip the validation by simulation (no `validation` in fit.json).
+        #[arg(long)]
+        no_validate: bool,
     },
     /// Print the KPI glossary (every KPI key, its unit, direction and definition) as Markdown.
     #[command(after_help = "Example:\n  procsim kpis > docs/kpis.md")]
@@ -567,7 +570,12 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             &overrides,
         ),
         Command::Merge { parts, out, json } => merge::merge(&parts, &out, json),
-        Command::Fit { log, out, columns } => fit::fit(&ctx, &log, &out, &columns),
+        Command::Fit {
+            log,
+            out,
+            columns,
+            no_validate,
+        } => fit::fit(&ctx, &log, &out, &columns, !no_validate),
     }
 }
 

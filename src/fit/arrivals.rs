@@ -3,7 +3,7 @@
 //! (later tickets of the same case are further visits, not new work); its
 //! item is the case's process.
 
-use super::calendar::{clock, minute_of_day, Calendar};
+use super::calendar::{clock, minute_of_day, weekday_name, Calendar};
 use super::read::{first_tickets, Ticket};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -19,6 +19,22 @@ pub struct Arrivals {
     pub profile: Vec<ProfileEntry>,
     /// The process mix, by name.
     pub mix: Vec<MixEntry>,
+    /// New cases per open day by weekday (the format has one `daily` for
+    /// all days: this is evidence, written as a comment).
+    pub by_weekday: Vec<WeekdayVolume>,
+}
+
+/// New cases on one weekday.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeekdayVolume {
+    /// `mon` ... `sun`.
+    pub day: &'static str,
+    /// Dates of it with arrivals.
+    pub dates: usize,
+    /// New cases on them.
+    pub cases: usize,
+    /// New cases per such date.
+    pub daily: f64,
 }
 
 /// One hour of the profile.
@@ -53,28 +69,17 @@ pub fn infer(tickets: &[Ticket], calendar: &Calendar) -> Arrivals {
     let cases = first.len();
     let mut by_hour = [0usize; 24];
     let mut by_item: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_date: BTreeMap<jiff::civil::Date, usize> = BTreeMap::new();
     for t in first.values() {
+        *by_date.entry(t.issued.date()).or_default() += 1;
         by_hour[(minute_of_day(t.issued) / 60) as usize] += 1;
         *by_item.entry(&t.item).or_default() += 1;
     }
-    let open_in = |h: u32| -> (u32, Option<u32>) {
-        let (a, b) = (h * 60, h * 60 + 60);
-        let mut minutes = 0;
-        let mut from = None;
-        for &(p, q) in &calendar.periods {
-            let (s, e) = (p.max(a), q.min(b));
-            if s < e {
-                minutes += e - s;
-                from = from.or(Some(s));
-            }
-        }
-        (minutes, from)
-    };
     let open_total: u32 = calendar.periods.iter().map(|(a, b)| b - a).sum();
     let mean_rate = cases as f64 / f64::from(open_total.max(1));
     let profile = (0..24u32)
         .filter_map(|h| {
-            let (open_min, from) = open_in(h);
+            let (open_min, from) = calendar.open_in_hour(h);
             let from = from?;
             let n = by_hour[h as usize];
             Some(ProfileEntry {
@@ -86,7 +91,28 @@ pub fn infer(tickets: &[Ticket], calendar: &Calendar) -> Arrivals {
             })
         })
         .collect();
+    let mut by_weekday: Vec<WeekdayVolume> = Vec::new();
+    for w in 0..7 {
+        let on: Vec<usize> = by_date
+            .iter()
+            .filter(|(d, _)| d.weekday().to_monday_zero_offset() == w)
+            .map(|(_, n)| *n)
+            .collect();
+        if let Some(d) = by_date
+            .keys()
+            .find(|d| d.weekday().to_monday_zero_offset() == w)
+        {
+            let n: usize = on.iter().sum();
+            by_weekday.push(WeekdayVolume {
+                day: weekday_name(d.weekday()),
+                dates: on.len(),
+                cases: n,
+                daily: n as f64 / on.len() as f64,
+            });
+        }
+    }
     Arrivals {
+        by_weekday,
         cases,
         daily: cases as f64 / calendar.open_days.max(1) as f64,
         profile,

@@ -64,6 +64,52 @@ const WEEKDAYS: [(Weekday, &str); 7] = [
     (Weekday::Sunday, "sun"),
 ];
 
+impl Calendar {
+    /// Open minutes in hour `h` of the day and the first of them.
+    pub fn open_in_hour(&self, h: u32) -> (u32, Option<u32>) {
+        let (a, b) = (h * 60, h * 60 + 60);
+        let mut minutes = 0;
+        let mut from = None;
+        for &(p, q) in &self.periods {
+            let (s, e) = (p.max(a), q.min(b));
+            if s < e {
+                minutes += e - s;
+                from = from.or(Some(s));
+            }
+        }
+        (minutes, from)
+    }
+
+    /// Whether the hall is open on `d`.
+    pub fn is_open(&self, d: Date) -> bool {
+        let name = weekday_name(d.weekday());
+        (self.days.contains(&name) && !self.holidays.contains(&d))
+            || self.extra_workdays.contains(&d)
+    }
+
+    /// Open days after `a` up to and including `b` (working days from `a` to `b`).
+    pub fn open_days_between(&self, a: Date, b: Date) -> u32 {
+        let mut n = 0;
+        let mut d = a;
+        while d < b {
+            match d.tomorrow() {
+                Ok(next) => d = next,
+                Err(_) => break,
+            }
+            n += u32::from(self.is_open(d));
+        }
+        n
+    }
+}
+
+/// The three-letter name of a weekday (`mon` ... `sun`).
+pub fn weekday_name(w: Weekday) -> &'static str {
+    WEEKDAYS
+        .iter()
+        .find(|(x, _)| *x == w)
+        .map_or("", |(_, n)| *n)
+}
+
 /// Minute of the day of a time.
 pub fn minute_of_day(t: jiff::civil::DateTime) -> u32 {
     t.hour() as u32 * 60 + t.minute() as u32

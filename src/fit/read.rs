@@ -98,6 +98,9 @@ pub struct Ticket {
     pub issued: DateTime,
     /// Service start and end, for served tickets.
     pub service: Option<(DateTime, DateTime)>,
+    /// When the citizen left, for `left` tickets whose log says (`ended`,
+    /// else `called`).
+    pub left_at: Option<DateTime>,
     /// How it ended.
     pub outcome: TicketOutcome,
 }
@@ -279,6 +282,11 @@ pub fn read_bytes(bytes: &[u8], file: &str, columns: &Columns) -> Result<Log, Re
                 return Err(bad(ended, "ended before it was called"));
             }
         }
+        if let Some(e) = t_ended {
+            if e < t_issued {
+                return Err(bad(ended, "ended before it was issued"));
+            }
+        }
         let service = match (out, t_called, t_ended) {
             (TicketOutcome::Served, Some(c), Some(e)) => Some((c, e)),
             (TicketOutcome::Served, _, _) => {
@@ -308,6 +316,10 @@ pub fn read_bytes(bytes: &[u8], file: &str, columns: &Columns) -> Result<Log, Re
             window: text(window).filter(|w| !w.is_empty()),
             issued: t_issued,
             service,
+            left_at: match out {
+                TicketOutcome::Left => t_ended.or(t_called),
+                _ => None,
+            },
             outcome: out,
         });
     }

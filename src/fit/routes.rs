@@ -1,6 +1,7 @@
-//! Each process's route: the sequence of pools its cases visit, taken as
+//! Each process's route: the sequence of pools its cases visit on their
+//! first day (later days are returns, see [`super::returns`]), taken as
 //! the most common sequence among the cases of the process whose every
-//! ticket was served (ties go to the first in name order). Without case
+//! ticket of that day was served (ties go to the first in name order). Without case
 //! ids every ticket is its own case, so a route is one visit.
 
 use super::read::{first_tickets, Ticket, TicketOutcome};
@@ -31,10 +32,12 @@ pub fn infer(tickets: &[Ticket]) -> Vec<Route> {
     for (case, mut ts) in visits {
         let process = first[case].item.as_str();
         let entry = counts.entry(process).or_default();
+        ts.sort_by_key(|t| t.issued);
+        let day = ts[0].issued.date();
+        ts.retain(|t| t.issued.date() == day);
         if ts.iter().any(|t| t.outcome != TicketOutcome::Served) {
             continue;
         }
-        ts.sort_by_key(|t| t.issued);
         let seq: Vec<&str> = ts.iter().map(|t| t.pool.as_str()).collect();
         *entry.entry(seq).or_default() += 1;
     }

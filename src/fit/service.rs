@@ -30,6 +30,48 @@ pub struct Candidate {
     pub ks: f64,
 }
 
+/// A function of one number (a density or a quantile function).
+pub type Function = Box<dyn Fn(f64) -> f64>;
+
+impl Candidate {
+    fn param(&self, name: &str) -> f64 {
+        self.params
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(f64::NAN, |(_, v)| *v)
+    }
+
+    /// The density and quantile function of the fitted distribution (in
+    /// seconds), or `None` when its parameters do not make one.
+    pub fn functions(&self) -> Option<(Function, Function)> {
+        fn pair<D: Continuous<f64, f64> + ContinuousCDF<f64, f64> + Clone + 'static>(
+            d: D,
+        ) -> (Function, Function) {
+            let e = d.clone();
+            (
+                Box::new(move |x| d.pdf(x)),
+                Box::new(move |p| e.inverse_cdf(p)),
+            )
+        }
+        let (m, sd) = (self.param("mean"), self.param("sd"));
+        match self.family {
+            "exp" => Exp::new(1.0 / m).ok().map(pair),
+            "lognormal" => {
+                let s2 = (1.0 + (sd / m).powi(2)).ln();
+                LogNormal::new(m.ln() - s2 / 2.0, s2.sqrt()).ok().map(pair)
+            }
+            "gamma" => {
+                let k = (m / sd).powi(2);
+                Gamma::new(k, k / m).ok().map(pair)
+            }
+            "weibull" => Weibull::new(self.param("shape"), self.param("scale"))
+                .ok()
+                .map(pair),
+            _ => None,
+        }
+    }
+}
+
 /// The service times of one process at one pool.
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceFit {
@@ -198,6 +240,30 @@ fn weibull(x: &[f64]) -> Option<Candidate> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn fitted_functions_are_the_families_own() {
+        // Exponential of mean 60 s: median 60 ln 2, density 1/60 at 0.
+        let c = super::Candidate {
+            family: "exp",
+            params: vec![("mean", 60.0)],
+            aic: 0.0,
+            ks: 0.0,
+        };
+        let (pdf, q) = c.functions().unwrap();
+        assert!((q(0.5) - 60.0 * 2f64.ln()).abs() < 1e-6);
+        assert!((pdf(0.0) - 1.0 / 60.0).abs() < 1e-12);
+        // Lognormal by mean and sd: its median is mean / sqrt(1 + cv²).
+        let c = super::Candidate {
+            family: "lognormal",
+            params: vec![("mean", 600.0), ("sd", 240.0)],
+            aic: 0.0,
+            ks: 0.0,
+        };
+        let (_, q) = c.functions().unwrap();
+        let median = 600.0 / (1.0f64 + 0.16).sqrt();
+        assert!((q(0.5) - median).abs() < 1e-6 * median);
+    }
+
     use super::*;
 
     #[test]

@@ -75,6 +75,29 @@ fn millionths(counts: &[usize]) -> Vec<u64> {
     v
 }
 
+/// Twenty delays whose frequencies are those of `counts` (delay -> number
+/// of returns) rounded to twentieths by largest remainder.
+fn twentieths(counts: &std::collections::BTreeMap<u32, usize>) -> Vec<u32> {
+    let total: usize = counts.values().sum::<usize>().max(1);
+    let mut parts: Vec<(u32, usize, f64)> = counts
+        .iter()
+        .map(|(&d, &n)| {
+            let x = n as f64 * 20.0 / total as f64;
+            (d, x.floor() as usize, x - x.floor())
+        })
+        .collect();
+    let short = 20 - parts.iter().map(|p| p.1).sum::<usize>();
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|&a, &b| parts[b].2.total_cmp(&parts[a].2).then(a.cmp(&b)));
+    for &i in order.iter().take(short) {
+        parts[i].1 += 1;
+    }
+    parts
+        .iter()
+        .flat_map(|&(d, n, _)| std::iter::repeat_n(d, n))
+        .collect()
+}
+
 /// The fitted scenario as YAML text.
 pub fn scenario_yaml(fit: &Fit) -> String {
     let mut y = String::new();
@@ -137,9 +160,19 @@ pub fn scenario_yaml(fit: &Fit) -> String {
     }
     let _ = writeln!(y, "pools:");
     for p in &fit.pools {
+        let servers = match p.schedule.as_slice() {
+            [(_, n)] => n.to_string(),
+            s => format!(
+                "{{{}}}",
+                s.iter()
+                    .map(|(at, n)| format!("{}: {n}", quoted(at)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
         let _ = writeln!(
             y,
-            "  {}: {{servers: {}}}   # {}, {} served",
+            "  {}: {{servers: {servers}}}   # {} windows ({}), {} served; by hour: most windows starting services on one day",
             quoted(&p.name),
             p.windows,
             p.method,
@@ -156,7 +189,11 @@ pub fn scenario_yaml(fit: &Fit) -> String {
             r.of
         );
         let _ = writeln!(y, "    steps:");
-        for pool in &r.pools {
+        let back = fit
+            .returns
+            .iter()
+            .find(|b| b.process == r.process && b.returns > 0);
+        for (i, pool) in r.pools.iter().enumerate() {
             let f = fit
                 .service
                 .iter()
@@ -168,19 +205,57 @@ pub fn scenario_yaml(fit: &Fit) -> String {
                     "no served ticket: a placeholder".to_string(),
                 ),
             };
+            let id = match (i, back) {
+                (0, Some(_)) => "id: first, ",
+                _ => "",
+            };
+            let (patience, why) = match fit
+                .patience
+                .iter()
+                .find(|p| p.process == r.process && &p.pool == pool)
+            {
+                Some(p) => (
+                    format!(", patience: {{exp: {:.4}min}}", p.mean_min),
+                    format!(
+                        "; patience: {} left over {:.0} min of waiting ({} called), 95% {:.1}-{:.1} min",
+                        p.left, p.at_risk_min, p.served, p.ci95_min.0, p.ci95_min.1
+                    ),
+                ),
+                None => (String::new(), String::new()),
+            };
             let _ = writeln!(
                 y,
-                "      - {{serve: {}, time: {time}}}   # {note}",
+                "      - {{{id}serve: {}, time: {time}{patience}}}   # {note}{why}",
                 quoted(pool)
+            );
+        }
+        if let Some(b) = back {
+            let delays = twentieths(&b.delay_wd)
+                .iter()
+                .map(|d| format!("{d}wd"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let _ = writeln!(
+                y,
+                "      - {{rework: {{p: {:.4}, after: {{empirical: [{delays}]}}, to: first}}}}   # {} returns of {} cases ({} came back, share {:.4}); delays in working days, in twentieths, mean {:.2}",
+                b.p, b.returns, b.cases, b.returning, b.share, b.mean_delay_wd
             );
         }
     }
     let _ = writeln!(y, "arrivals:");
     let _ = writeln!(y, "  - name: tickets");
+    let weekdays: Vec<String> = a
+        .by_weekday
+        .iter()
+        .map(|w| format!("{} {:.1}", w.day, w.daily))
+        .collect();
     let _ = writeln!(
         y,
-        "    daily: {:.3}   # {} new cases over {} open days",
-        a.daily, a.cases, c.open_days
+        "    daily: {:.3}   # {} new cases over {} open days; by weekday {}",
+        a.daily,
+        a.cases,
+        c.open_days,
+        weekdays.join(", ")
     );
     let profile: Vec<String> = a
         .profile

@@ -21,8 +21,10 @@
 //!   their sizes) the files an earlier commit wrote and this one does not are
 //!   removed, so stale outputs cannot be mistaken for this run's.
 
-use crate::engine::{CaseRecord, Observer, QueueEvent, QueueRecord, StepRecord};
+pub(crate) use super::tickets::TICKETS_HEADER;
+use crate::engine::{CaseRecord, Observer, QueueRecord, StepRecord};
 use crate::model::{Model, StepKind};
+use crate::tickets::TicketLog;
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -596,24 +598,11 @@ pub(crate) struct CsvObserver<'m> {
     replication: u32,
     cases: Option<BufWriter<File>>,
     events: Option<BufWriter<File>>,
-    tickets: Option<TicketLog>,
+    tickets: Option<(BufWriter<File>, TicketLog)>,
     /// Part files written (cases, events, tickets).
     pub parts: (Option<PathBuf>, Option<PathBuf>, Option<PathBuf>),
     /// First write error, if any.
     pub error: Option<io::Error>,
-}
-
-/// The queue-ticket log of one replication (`tickets.csv`): a ticket per
-/// visit to a `serve` step, issued when the citizen joins the queue and
-/// written when it is served or the citizen leaves. Built from the same
-/// join, step and leave records as `events.csv`; the engine keeps no
-/// server identities, so there is no window column.
-struct TicketLog {
-    out: BufWriter<File>,
-    /// Queue joins not yet served or left, by (case, route, position).
-    issued: std::collections::HashMap<(u64, usize, usize), f64>,
-    /// Tickets written so far in the replication.
-    next: u64,
 }
 
 /// Which files a [`CsvObserver`] streams.
@@ -698,49 +687,12 @@ impl<'m> CsvObserver<'m> {
             match open(format!("tickets.part{replication}")) {
                 Ok((p, out)) => {
                     o.parts.2 = Some(p);
-                    o.tickets = Some(TicketLog {
-                        out,
-                        issued: Default::default(),
-                        next: 0,
-                    });
+                    o.tickets = Some((out, TicketLog::default()));
                 }
                 Err(e) => o.error = Some(e),
             }
         }
         o
-    }
-
-    /// Writes one ticket of `case`: issued at `issued` for a `serve` step
-    /// of `pool`, with its service span if served.
-    fn ticket(
-        &mut self,
-        case: u64,
-        process: usize,
-        pool: usize,
-        issued: f64,
-        service: Option<(f64, f64)>,
-    ) {
-        let start = self.model.calendar.days().start;
-        let Some(log) = &mut self.tickets else {
-            return;
-        };
-        log.next += 1;
-        let (called, ended, outcome) = match service {
-            Some((s, e)) => (timestamp(start, s), timestamp(start, e), "served"),
-            None => (String::new(), String::new(), "left"),
-        };
-        let res = writeln!(
-            log.out,
-            "{rep}-{n},{rep}-{case},{},{},{},{called},{ended},{outcome}",
-            csv_field(&self.model.processes[process].name),
-            csv_field(&self.model.pools[pool].name),
-            timestamp(start, issued),
-            rep = self.replication,
-            n = log.next,
-        );
-        if let Err(e) = res {
-            self.error.get_or_insert(e);
-        }
     }
 
     /// Flushes the part files.
@@ -754,8 +706,9 @@ impl<'m> CsvObserver<'m> {
         if let Some(w) = &mut self.events {
             w.flush()?;
         }
-        if let Some(t) = &mut self.tickets {
-            t.out.flush()?;
+        if let Some((out, log)) = &mut self.tickets {
+            super::tickets::write(log, self.model, self.replication, out)?;
+            out.flush()?;
         }
         self.cases = None;
         self.events = None;
@@ -764,7 +717,7 @@ impl<'m> CsvObserver<'m> {
     }
 }
 
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -820,16 +773,8 @@ impl Observer for CsvObserver<'_> {
                 self.error.get_or_insert(e);
             }
         }
-        let serve = matches!(
-            self.model.routes[r.route].steps[r.position].kind,
-            StepKind::Serve { .. }
-        );
-        if let (Some(log), Some(pool), true) = (&mut self.tickets, r.pool, serve) {
-            let issued = log
-                .issued
-                .remove(&(r.case, r.route, r.position))
-                .unwrap_or(r.start);
-            self.ticket(r.case, r.process, pool, issued, Some((r.start, r.end)));
+        if let Some((_, log)) = &mut self.tickets {
+            log.step(self.model, r);
         }
     }
 
@@ -852,21 +797,8 @@ impl Observer for CsvObserver<'_> {
                 self.error.get_or_insert(e);
             }
         }
-        let Some(log) = &mut self.tickets else {
-            return;
-        };
-        let key = (r.case, r.route, r.position);
-        match r.event {
-            // A citizen queued again (after a service cut short) keeps the
-            // ticket of the first join.
-            QueueEvent::Join => {
-                log.issued.entry(key).or_insert(r.time);
-            }
-            QueueEvent::Renege | QueueEvent::Balk => {
-                let issued = log.issued.remove(&key).unwrap_or(r.time);
-                self.ticket(r.case, r.process, r.pool, issued, None);
-            }
-            QueueEvent::Retry => {}
+        if let Some((_, log)) = &mut self.tickets {
+            log.queue(r);
         }
     }
 }
@@ -879,11 +811,6 @@ pub(crate) const CASES_HEADER: &str =
 /// `case` are the two parts of `case:concept:name`; `event` is `step`,
 /// `join`, `renege` or `balk`).
 pub(crate) const EVENTS_HEADER: &str = "case:concept:name,replication,case,concept:name,lifecycle:transition,event,org:resource,start_timestamp,time:timestamp,process\n";
-
-/// Header of `tickets.csv`: one row per visit to a `serve` step
-/// (`case` is `replication-case`; times as in `events.csv`; `outcome`
-/// `served` or `left`).
-pub(crate) const TICKETS_HEADER: &str = "ticket,case,item,pool,issued,called,ended,outcome\n";
 
 /// Appends a part file to an open writer and removes it.
 pub(crate) fn append_part(into: &mut BufWriter<File>, part: &Path) -> io::Result<()> {

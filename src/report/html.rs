@@ -31,6 +31,7 @@ pub(crate) struct PageChart {
     pub svg: String,
 }
 
+/// The pages' style sheet.
 pub(crate) const CSS: &str = r#"
 body { font-family: "procsim-sans", system-ui, "Noto Sans", "Helvetica Neue", Arial, sans-serif; color: #1d1d1f; max-width: 1040px; margin: 2em auto; padding: 0 1.2em; line-height: 1.45; }
 h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { margin-top: 1.8em; border-bottom: 2px solid #0072b2; padding-bottom: .2em; } h3 { margin-bottom: .3em; }
@@ -519,13 +520,7 @@ pub(crate) fn report(
     }
     h.push_str("</dl>\n<h2>Charts</h2>\n");
     for ch in charts {
-        h.push_str(&format!(
-            "<figure id=\"{}\">{}<figcaption>{} (charts/{}.svg, .png)</figcaption></figure>\n",
-            escape(&ch.stem),
-            strip_xml_header(&ch.svg),
-            escape(&ch.title),
-            escape(&ch.stem)
-        ));
+        h.push_str(&figure(ch));
     }
     h.push_str("<h2>Pools</h2>\n<p class=\"note\">Every pool of any design; a blank cell: the design has no such pool.</p>\n");
     h.push_str(&level_tables(c, kpi::Level::Pool, &POOL_KPIS));
@@ -557,6 +552,17 @@ pub(crate) fn report(
     h.push_str(&all_keys_table(c));
     h.push_str("</body></html>\n");
     h
+}
+
+/// A chart as a figure of a page, captioned with its title and files.
+pub(crate) fn figure(ch: &PageChart) -> String {
+    format!(
+        "<figure id=\"{}\">{}<figcaption>{} (charts/{}.svg, .png)</figcaption></figure>\n",
+        escape(&ch.stem),
+        strip_xml_header(&ch.svg),
+        escape(&ch.title),
+        escape(&ch.stem)
+    )
 }
 
 fn strip_xml_header(svg: &str) -> &str {

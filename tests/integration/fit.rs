@@ -36,7 +36,7 @@ fn a_ticket_log_is_fitted_back_to_its_scenario() {
     ]);
     assert_eq!(o.code, Some(0), "{}", o.stderr);
     let log = std::fs::read_to_string(sim.join("tickets.csv")).unwrap();
-    assert!(log.starts_with("ticket,case,item,pool,issued,called,ended,outcome\n"));
+    assert!(log.starts_with("ticket,case,item,pool,window,issued,called,ended,outcome\n"));
     assert!(
         log.contains(",left\n"),
         "renewal's patience makes some leave"
@@ -100,11 +100,78 @@ fn a_ticket_log_is_fitted_back_to_its_scenario() {
         assert!((m["share"].as_f64().unwrap() - want).abs() < 0.01, "{m}");
     }
 
-    // Windows: each pool is full at the morning peak (load 1.2 at the
-    // profile's 1.5), so the most services at once is the servers.
+    // Windows: the front is full at the morning peak (load 1.2 at the
+    // profile's 1.5), so all its 25 windows serve; the desk's most is 12.
+    // By hour, the desk's schedule comes back exactly: in every hour some
+    // day has all its windows busy (the desk's load is above 0.6 of its
+    // servers in every hour, and 59 days give many chances), and a window
+    // n starts a service only when windows 1..n are busy.
     for p in fit["pools"].as_array().unwrap() {
-        let want = if p["name"] == "front" { 25 } else { 10 };
-        assert_eq!(p["windows"], want, "{p}");
+        let (windows, schedule) = if p["name"] == "front" {
+            (25, serde_json::json!([["09:00", 25]]))
+        } else {
+            (
+                12,
+                serde_json::json!([["09:00", 8], ["11:00", 12], ["13:30", 10], ["16:00", 6]]),
+            )
+        };
+        assert_eq!(p["windows"], windows, "{p}");
+        assert_eq!(p["schedule"], schedule, "{p}");
+    }
+    let yaml = std::fs::read_to_string(fitted.join("scenario.yaml")).unwrap();
+    assert!(
+        yaml.contains(r#""desk": {servers: {"09:00": 8, "11:00": 12, "13:30": 10, "16:00": 6}}"#),
+        "{yaml}"
+    );
+
+    // Patience: renewal's exp(120 min). The estimate's relative sd is
+    // 1/sqrt(left); with several hundred who left it is below 5%, so 10%
+    // is two sd or more (the test asserts that many left).
+    let patience = fit["patience"].as_array().unwrap();
+    assert_eq!(patience.len(), 1, "only renewal has patience: {patience:?}");
+    let p = &patience[0];
+    assert_eq!(
+        (&p["process"], &p["pool"]),
+        (&"renewal".into(), &"front".into())
+    );
+    let left = p["left"].as_u64().unwrap();
+    assert!(left > 400, "{p}");
+    let mean = p["mean_min"].as_f64().unwrap();
+    assert!((mean / 120.0 - 1.0).abs() < 0.1, "patience {mean}");
+    eprintln!("patience: {left} left, mean {mean:.1} min (scenario 120)");
+
+    // Returns: permit's rework p 0.1 from ~29,500 cases: sd of the share
+    // sqrt(0.09/29,500) = 0.0017, so 0.02 is many sd. A uniform 1-3 day
+    // delay comes back 1 to 3 working days later (a weekend or the holiday
+    // in between does not count). license's next-day front visits (desk
+    // served after closing) are not returns: they do not restart the route.
+    let returns = fit["returns"].as_array().unwrap();
+    let by = |name: &str| returns.iter().find(|r| r["process"] == name).unwrap();
+    let permit = by("permit");
+    let share = permit["share"].as_f64().unwrap();
+    let p = permit["p"].as_f64().unwrap();
+    eprintln!("permit returns: share {share:.4}, p {p:.4} (scenario 0.1)");
+    assert!(
+        (share - 0.1).abs() < 0.02 && (p - 0.1).abs() < 0.02,
+        "{permit}"
+    );
+    let delays: Vec<u64> = permit["delay_wd"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.parse().unwrap())
+        .collect();
+    assert!(delays.iter().all(|d| (1..=3).contains(d)), "{permit}");
+    for other in ["license", "renewal"] {
+        assert_eq!(by(other)["returns"], 0, "{}", by(other));
+    }
+    assert!(yaml.contains("{rework: {p: 0.1"), "{yaml}");
+
+    // Daily volume by weekday: 11 or 12 dates of each; the sd of a
+    // weekday's mean is sqrt(1000/11) = 9.5, 1%; 5% is five sd.
+    for w in fit["arrivals"]["by_weekday"].as_array().unwrap() {
+        let daily = w["daily"].as_f64().unwrap();
+        assert!((daily / 1000.0 - 1.0).abs() < 0.05, "{w}");
     }
 
     // Routes: license visits the desk, then the front.
@@ -152,6 +219,36 @@ fn a_ticket_log_is_fitted_back_to_its_scenario() {
         }
     }
 
+    // Validation: the fitted scenario, simulated, reproduces the log. Each
+    // of the ~26 figures lies outside its 95% prediction interval with
+    // chance about 0.05 if the fit is right: more than 4 of 26 has chance
+    // about 0.04 for independent figures, while a wrong fit (a wrong
+    // schedule or volume) puts the hourly waits and queues of whole
+    // mornings outside.
+    let v = &fit["validation"];
+    assert_eq!(v["replications"], 10);
+    let figures = v["figures"].as_array().unwrap();
+    assert!(figures.len() >= 20, "{v}");
+    let outside: Vec<&Value> = figures.iter().filter(|f| f["outside"] == true).collect();
+    assert!(outside.len() <= 4, "{outside:?}");
+    for name in [
+        "daily",
+        "utilization desk",
+        "utilization front",
+        "abandonment",
+        "visits_per_case",
+        "queue 10h",
+    ] {
+        assert!(figures.iter().any(|f| f["name"] == name), "no {name}: {v}");
+    }
+    assert!(o.stdout.contains("validation: "), "{}", o.stdout);
+    // The page: the validation table, three by-hour charts and a histogram
+    // and a Q-Q plot per service fit (four), inline.
+    let page = std::fs::read_to_string(fitted.join("fit-report.html")).unwrap();
+    assert!(page.contains("<h2>Validation</h2>"), "{page}");
+    assert_eq!(page.matches("<svg").count(), 3 + 2 * 4);
+    assert!(fitted.join("charts/fit_qq_permit_front.png").is_file());
+
     // The fitted scenario validates and runs.
     let scenario = fitted.join("scenario.yaml");
     let o = procsim(&["validate", s(&scenario)]);
@@ -190,30 +287,31 @@ fn tickets_csv_rows_follow_by_hand() {
         .skip(1)
         .map(|l| l.split(',').collect())
         .collect();
-    rows.sort_by_key(|r| r[4]);
+    rows.sort_by_key(|r| r[5]);
     let at = |hm: &str| format!("2019-01-07T{hm}:00.000");
     let expected = [
-        ("00:10", Some(("00:10", "00:25"))),
-        ("00:20", None),
-        ("00:30", Some(("00:30", "00:45"))),
-        ("00:40", None),
-        ("00:50", Some(("00:50", "01:05"))),
+        ("00:10", Ok(("00:10", "00:25"))),
+        ("00:20", Err("00:23")),
+        ("00:30", Ok(("00:30", "00:45"))),
+        ("00:40", Err("00:43")),
+        ("00:50", Ok(("00:50", "01:05"))),
     ];
     assert_eq!(rows.len(), expected.len(), "{text}");
     let mut tickets = std::collections::BTreeSet::new();
     for (row, (issued, service)) in rows.iter().zip(expected) {
         assert!(tickets.insert(row[0]), "ticket ids are unique: {text}");
-        assert_eq!(
-            &row[2..5],
-            ["visit", "window", at(issued).as_str()],
-            "{text}"
-        );
-        let (called, ended, outcome) = match service {
-            Some((c, e)) => (at(c), at(e), "served"),
-            None => (String::new(), String::new(), "left"),
+        // The one window is window-1 for every served ticket.
+        let (window, called, ended, outcome) = match service {
+            Ok((c, e)) => ("window-1", at(c), at(e), "served"),
+            Err(left) => ("", String::new(), at(left), "left"),
         };
         assert_eq!(
-            &row[5..],
+            &row[2..6],
+            ["visit", "window", window, at(issued).as_str()],
+            "{text}"
+        );
+        assert_eq!(
+            &row[6..],
             [called.as_str(), ended.as_str(), outcome],
             "{text}"
         );
@@ -298,4 +396,69 @@ fn renamed_columns_are_read() {
     let yaml = std::fs::read_to_string(out.join("scenario.yaml")).unwrap();
     // One ticket: a 4-minute service, exponential only (too few to choose).
     assert!(yaml.contains("{exp: 4.0000min}"), "{yaml}");
+}
+
+#[test]
+fn patience_is_time_at_risk_over_those_who_left() {
+    // By hand: waits of 10 and 20 min to a call (censored), 30 and 20 min
+    // to leaving: 80 min at risk, 2 left, an exponential mean of 40 min.
+    let t = |hm: &str| format!("2019-01-07T{hm}:00");
+    let rows = [
+        ("09:00", t("09:10"), t("09:15"), "served"),
+        ("09:00", String::new(), t("09:30"), "left"),
+        ("09:05", t("09:25"), t("09:31"), "served"),
+        ("09:20", String::new(), t("09:40"), "left"),
+    ];
+    let mut text = HEADER.to_string();
+    for (i, (issued, called, ended, outcome)) in rows.iter().enumerate() {
+        text += &format!(
+            "{i},c{i},permit,front,{},{called},{ended},{outcome}\n",
+            t(issued)
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "log.csv", &text);
+    let out = dir.path().join("out");
+    let o = procsim(&["fit", s(&log), "--out", s(&out)]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let yaml = std::fs::read_to_string(out.join("scenario.yaml")).unwrap();
+    assert!(yaml.contains("patience: {exp: 40.0000min}"), "{yaml}");
+    assert!(
+        yaml.contains("2 left over 80 min of waiting (2 called)"),
+        "{yaml}"
+    );
+}
+
+#[test]
+fn the_shipped_example_log_is_its_scenarios_and_fits_back() {
+    // scenarios/fit-example/tickets.csv is exactly what its scenario
+    // writes (so the README's example can be regenerated), and its fit
+    // finds the counter's schedule.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fit-example");
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("sim");
+    let o = procsim(&[
+        "run",
+        s(&root.join("hall.yaml")),
+        "--out",
+        s(&sim),
+        "--log",
+        "tickets",
+        "-q",
+    ]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let shipped = std::fs::read_to_string(root.join("tickets.csv")).unwrap();
+    assert!(
+        std::fs::read_to_string(sim.join("tickets.csv")).unwrap() == shipped,
+        "regenerate scenarios/fit-example/tickets.csv with procsim run scenarios/fit-example/hall.yaml --out DIR --log tickets"
+    );
+    assert!(shipped.len() < 1_000_000);
+    let fitted = dir.path().join("fitted");
+    let o = procsim(&["fit", s(&root.join("tickets.csv")), "--out", s(&fitted)]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let yaml = std::fs::read_to_string(fitted.join("scenario.yaml")).unwrap();
+    assert!(
+        yaml.contains(r#""counter": {servers: {"09:00": 4, "10:00": 6, "13:30": 5, "16:00": 3}}"#),
+        "{yaml}"
+    );
 }
