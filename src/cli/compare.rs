@@ -129,7 +129,7 @@ pub(crate) fn compare(ctx: &Context, args: CompareArgs, o: &Overrides) -> Result
     } else {
         emit(&crate::report::table::comparison_table(
             &comparison,
-            use_color(),
+            use_color(ctx.color),
             terminal_width(),
         ));
         let note = crate::report::text::wrap_columns(&markers_note(multiplicity), terminal_width());

@@ -65,6 +65,9 @@ pub(crate) struct Cli {
     /// No progress bar or progress lines on stderr.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Colour in tables: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    color: progress::ColorChoice,
 }
 
 /// Run-time overrides shared by commands that simulate.
@@ -353,6 +356,8 @@ pub(crate) struct Context {
     pub(crate) threads: usize,
     /// No progress output.
     pub(crate) quiet: bool,
+    /// `--color`.
+    pub(crate) color: progress::ColorChoice,
 }
 
 /// Entry point of the `procsim` binary: runs the command line and returns the exit code.
@@ -415,6 +420,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
     let ctx = Context {
         threads: cli.threads.unwrap_or(0),
         quiet: cli.quiet,
+        color: cli.color,
     };
     match cli.command {
         Command::Validate { scenarios, json } => Ok(validate::validate(&scenarios, json)),

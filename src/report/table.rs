@@ -140,6 +140,11 @@ fn design_table(d: &crate::compare::DesignComparison, color: bool, difference: b
     }
     header.extend(["change", ""]);
     let mut t = new_table(&header);
+    if color {
+        // Colour was decided by the caller (--color): not comfy-table's
+        // own check of whether stdout is a terminal.
+        t.enforce_styling();
+    }
     for (key, diff) in &d.vs_baseline {
         let (mark, col) = match diff.verdict(key) {
             Verdict::Better => ("▲ better", Some(Color::Green)),

@@ -763,3 +763,34 @@ fn the_citation_gives_the_crate_version() {
         "CITATION.cff does not say `{version}` (Cargo.toml's version)"
     );
 }
+
+/// `--color always` colours the comparison table even into a pipe; `auto`
+/// (the default) does not colour a pipe, and `never` never colours.
+#[test]
+fn color_always_auto_and_never() {
+    let dir = tempfile::tempdir().unwrap();
+    let mm1 = |service: &str| {
+        format!(
+            "name: s{service}\nhorizon: 2000min\npools: {{desk: {{servers: 1}}}}\nprocesses: {{p: {{steps: [{{serve: desk, time: {{exp: {service}min}}}}]}}}}\narrivals: [{{name: a, rate: 0.5/min, process: p}}]\n"
+        )
+    };
+    let a = crate::common::write(dir.path(), "a.yaml", &mm1("1"));
+    let b = crate::common::write(dir.path(), "b.yaml", &mm1("0.8"));
+    let table = |color: &str| {
+        let out = crate::common::procsim(&[
+            "compare",
+            crate::common::s(&a),
+            crate::common::s(&b),
+            "-q",
+            "--color",
+            color,
+        ]);
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+        out.stdout
+    };
+    assert!(table("always").contains("\u{1b}["));
+    assert!(!table("auto").contains("\u{1b}["));
+    assert!(!table("never").contains("\u{1b}["));
+    let bad = crate::common::procsim(&["validate", crate::common::s(&a), "--color", "sometimes"]);
+    assert_eq!(bad.code, Some(2));
+}
