@@ -14,6 +14,7 @@
 
 pub mod arrivals;
 pub mod calendar;
+pub mod events;
 pub mod patience;
 pub mod pools;
 pub mod read;

@@ -183,7 +183,8 @@ pub fn read(path: &Path, columns: &Columns) -> Result<Log, ReadError> {
     read_bytes(&text, &file, columns)
 }
 
-/// Reads a log from its bytes (`file` names it in errors).
+/// Reads a log from its bytes (`file` names it in errors): a ticket log,
+/// or procsim's own `events.csv` (recognised by its columns).
 pub fn read_bytes(bytes: &[u8], file: &str, columns: &Columns) -> Result<Log, ReadError> {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
     let io = |e: csv::Error| ReadError::Io {
@@ -196,6 +197,9 @@ pub fn read_bytes(bytes: &[u8], file: &str, columns: &Columns) -> Result<Log, Re
             file: file.to_string(),
             what: "header",
         });
+    }
+    if super::events::is_event_log(&header) {
+        return super::events::read_events(bytes, file);
     }
     let find = |h: &str| header.iter().position(|x| x.trim() == h);
     let need = |h: &String, name: &'static str| {

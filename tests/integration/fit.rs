@@ -462,3 +462,63 @@ fn the_shipped_example_log_is_its_scenarios_and_fits_back() {
         "{yaml}"
     );
 }
+
+/// procsim's own event log fits as its ticket log does: run one scenario
+/// with `--events` (two replications: only the first is a history to fit)
+/// and with `--log tickets` (one), fit both, and the arrivals, services,
+/// patience and returns found are the same.
+#[test]
+fn an_event_log_fits_as_the_ticket_log_of_the_same_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = crate::common::write(
+        dir.path(),
+        "hall.yaml",
+        "name: ev
+horizon: 5d
+calendar: {hours: [\"09:00-17:00\"]}
+pools: {desk: {servers: 2}, back: {servers: 4}}
+processes:
+  p:
+    steps:
+      - {id: intake, serve: desk, time: {exp: 5min}, patience: {exp: 10min}}
+      - {work: back, time: {exp: 10min}}
+arrivals: [{name: a, daily: 150, process: p}]
+",
+    );
+    let run = |args: &[&str], out: &str| {
+        let out_dir = dir.path().join(out);
+        let mut all = vec!["run", crate::common::s(&scenario), "-q", "--out"];
+        all.push(crate::common::s(&out_dir));
+        all.extend(args);
+        let o = crate::common::procsim(&all);
+        assert_eq!(o.code, Some(0), "{}", o.stderr);
+        out_dir
+    };
+    let events = run(&["--events", "--reps", "2"], "events").join("events.csv");
+    let tickets = run(&["--log", "tickets", "--reps", "1"], "tickets").join("tickets.csv");
+    let fit = |log: &std::path::Path, out: &str| {
+        let out_dir = dir.path().join(out);
+        let o = crate::common::procsim(&[
+            "fit",
+            crate::common::s(log),
+            "--out",
+            crate::common::s(&out_dir),
+            "--no-validate",
+        ]);
+        assert_eq!(o.code, Some(0), "{}", o.stderr);
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out_dir.join("fit.json")).unwrap()).unwrap();
+        (json, format!("{}{}", o.stdout, o.stderr))
+    };
+    let (from_events, printed) = fit(&events, "fit-events");
+    let (from_tickets, _) = fit(&tickets, "fit-tickets");
+    for section in ["arrivals", "service", "patience", "returns", "calendar"] {
+        assert_eq!(from_events[section], from_tickets[section], "{section}");
+    }
+    assert!(from_events["patience"][0]["left"].as_u64().unwrap() > 0);
+    // The second replication's rows are skipped, and said to be.
+    assert!(
+        printed.contains("rows of replications other than 0"),
+        "{printed}"
+    );
+}

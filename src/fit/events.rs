@@ -1,0 +1,185 @@
+//! procsim's own event log (`events.csv`, the process-mining columns) read
+//! as a ticket log: every visit to a hall queue becomes a ticket.
+//!
+//! A `join` row opens a ticket at its pool (`org:resource`) for its case;
+//! the case's next `step` row at that pool is the service (its
+//! `start_timestamp` the call, its `time:timestamp` the end); a `renege`
+//! row ends the ticket unserved, and a `balk` row is a ticket that left at
+//! once. `work`, `wait` and `rework` rows (no queue joined in the hall)
+//! are not tickets. The log is one history: rows of any replication but the
+//! first are skipped, and counted.
+
+use super::read::{parse_time, Log, ReadError, Ticket, TicketOutcome};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+/// The columns that mark a file as procsim's event log.
+pub const EVENT_COLUMNS: [&str; 6] = [
+    "case:concept:name",
+    "replication",
+    "event",
+    "org:resource",
+    "start_timestamp",
+    "time:timestamp",
+];
+
+/// Whether `header` is that of an event log.
+pub fn is_event_log(header: &csv::StringRecord) -> bool {
+    EVENT_COLUMNS
+        .iter()
+        .all(|c| header.iter().any(|h| h.trim() == *c))
+}
+
+/// Reads an event log's rows into tickets (`file` names it in errors).
+pub fn read_events(bytes: &[u8], file: &str) -> Result<Log, ReadError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+    let header = reader
+        .headers()
+        .map_err(|e| ReadError::Io {
+            file: file.to_string(),
+            source: std::io::Error::other(e.to_string()),
+        })?
+        .clone();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim() == name)
+            .ok_or_else(|| ReadError::MissingColumn {
+                file: file.to_string(),
+                column: name.to_string(),
+                name: "events.csv",
+                found: header
+                    .iter()
+                    .map(|x| format!("`{x}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    };
+    let case = column("case:concept:name")?;
+    let replication = column("replication")?;
+    let event = column("event")?;
+    let pool = column("org:resource")?;
+    let start = column("start_timestamp")?;
+    let end = column("time:timestamp")?;
+    let process = column("process")?;
+    let mut log = Log {
+        rows: 0,
+        tickets: Vec::new(),
+        skipped: BTreeMap::new(),
+        has_case: true,
+        has_window: false,
+    };
+    // Open tickets (their index in `log.tickets`) per case and pool, in
+    // the order joined.
+    let mut open: HashMap<(String, String), VecDeque<usize>> = HashMap::new();
+    let mut first_replication: Option<String> = None;
+    for (i, record) in reader.records().enumerate() {
+        let row = i + 1;
+        let record = record.map_err(|e| ReadError::BadValue {
+            file: file.to_string(),
+            row,
+            column: "-".into(),
+            value: String::new(),
+            why: format!("not a CSV row of {} fields: {e}", header.len()),
+        })?;
+        log.rows += 1;
+        let bad = |col: usize, why: &str| ReadError::BadValue {
+            file: file.to_string(),
+            row,
+            column: header[col].to_string(),
+            value: record[col].to_string(),
+            why: why.to_string(),
+        };
+        let this_replication = record[replication].trim();
+        let first = first_replication.get_or_insert_with(|| this_replication.to_string());
+        if this_replication != first {
+            *log.skipped
+                .entry(format!(
+                    "rows of replications other than {first} (a log is one history)"
+                ))
+                .or_default() += 1;
+            continue;
+        }
+        let time = |col: usize| {
+            parse_time(&record[col]).ok_or_else(|| {
+                bad(
+                    col,
+                    "not an ISO 8601 date and time, e.g. 2019-01-07T09:03:12",
+                )
+            })
+        };
+        let key = (
+            record[case].trim().to_string(),
+            record[pool].trim().to_string(),
+        );
+        match record[event].trim() {
+            "join" | "balk" => {
+                let at = time(end)?;
+                let balked = record[event].trim() == "balk";
+                log.tickets.push(Ticket {
+                    row,
+                    case: key.0.clone(),
+                    item: record[process].trim().to_string(),
+                    pool: key.1.clone(),
+                    window: None,
+                    issued: at,
+                    service: None,
+                    left_at: balked.then_some(at),
+                    outcome: if balked {
+                        TicketOutcome::Left
+                    } else {
+                        TicketOutcome::Served
+                    },
+                });
+                if !balked {
+                    open.entry(key)
+                        .or_default()
+                        .push_back(log.tickets.len() - 1);
+                }
+            }
+            "step" | "renege" => {
+                let Some(index) = open.get_mut(&key).and_then(VecDeque::pop_front) else {
+                    // A step without a queue joined: back office, a wait.
+                    continue;
+                };
+                let ticket = &mut log.tickets[index];
+                if record[event].trim() == "renege" {
+                    ticket.outcome = TicketOutcome::Left;
+                    ticket.left_at = Some(time(end)?);
+                } else {
+                    let (called, ended) = (time(start)?, time(end)?);
+                    if called < ticket.issued || ended < called {
+                        return Err(bad(end, "a service that ends before it starts, or starts before its queue was joined"));
+                    }
+                    ticket.service = Some((called, ended));
+                }
+            }
+            "retry" => {}
+            other => return Err(bad(
+                event,
+                &format!(
+                    "unknown event `{other}`; events.csv has step, join, renege, balk and retry"
+                ),
+            )),
+        }
+    }
+    // Tickets still open when the log ends were never served in it.
+    let unfinished: Vec<usize> = open.into_values().flatten().collect();
+    if !unfinished.is_empty() {
+        *log.skipped
+            .entry("joined a queue but not served or gone when the log ends".into())
+            .or_default() += unfinished.len();
+        let mut drop = vec![false; log.tickets.len()];
+        for i in unfinished {
+            drop[i] = true;
+        }
+        let mut keep = drop.iter().map(|d| !d);
+        log.tickets.retain(|_| keep.next().unwrap_or(true));
+    }
+    if log.rows == 0 {
+        return Err(ReadError::Empty {
+            file: file.to_string(),
+            what: "data rows",
+        });
+    }
+    Ok(log)
+}
