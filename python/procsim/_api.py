@@ -214,7 +214,7 @@ class Comparison:
       dotted KPI key), level, name, kpi, unit, before, after, diff,
       diff_ci95, change_pct, p_value, p_adjusted, significant, paired,
       verdict (``better``, ``worse``, ``changed``, ``same``); the columns
-      of ``comparison.csv`` plus the key split and the p-values;
+      of ``comparison.csv`` plus the key split;
     - ``summary``: every scenario's summary (as :attr:`Result.summary`),
       baseline first;
     - ``json``: the whole comparison as ``procsim compare --json`` prints it.
@@ -224,14 +224,11 @@ class Comparison:
         self.json = doc
         table = _read_csv(io.StringIO(csv)).rename(columns={"kpi": "key"})
         table = _split_column(table, "key").rename(columns={"kpi_": "kpi"})
-        p = [(k, d.get("p_value"), d.get("p_adjusted"))
-             for design in doc["designs"] for k, d in design["vs_baseline"].items()]
-        if [k for k, _, _ in p] != list(table["key"]):
+        keys = [k for design in doc["designs"] for k in design["vs_baseline"]]
+        if keys != list(table["key"]):
             raise RuntimeError("comparison.csv and the comparison JSON disagree on their rows")
-        at = table.columns.get_loc("significant")
-        table.insert(at, "p_value", pd.Series([x for _, x, _ in p], dtype=float))
-        table.insert(at + 1, "p_adjusted", pd.Series([x for _, _, x in p], dtype=float))
-        self.table = table
+        # comparison.csv carries both p-values (empty where there is none).
+        self.table = table.astype({"p_value": float, "p_adjusted": float})
         summaries = [doc["baseline"]] + [d["summary"] for d in doc["designs"]]
         self.summary = pd.concat([_summary_frame(s) for s in summaries], ignore_index=True)
 

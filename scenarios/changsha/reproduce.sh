@@ -125,6 +125,10 @@ prices low 40 20 30min 4
 prices central 60 40 60min 10
 prices high 100 80 120min 40
 
+# 4i. Staffing by hour: the fewest comprehensive windows per half hour of S3
+# that keep the 90th-percentile wait at 15 minutes (procsim staff).
+"$P" staff s3-after.yaml -q --pool comprehensive --target "wait_p90_min<=15" --interval 30min --out "$OUT/staff-s3" > "$OUT/staff-s3.txt"
+
 # 5. Paste the generated tables into the README between the markers.
 {
   echo "### Every stage against S0 (10 replications, paired 95% intervals of the change)"
@@ -156,6 +160,11 @@ prices high 100 80 120min 40
   for f in sweep-daily-s0-before sweep-daily-s3-after sweep-windows sweep-windows-generalist; do
     echo; echo "**$f**:"; echo; echo '```'; cat "$OUT/$f.txt"; echo '```'
   done
+  echo
+  echo "### Staffing the comprehensive windows by hour"
+  echo
+  echo "S3 keeps 36 comprehensive windows open all day. \`procsim staff\` (the iterative staffing algorithm) finds the fewest windows per half hour that keep each half hour's 90th-percentile wait at 15 minutes, and the constant staffing that meets the same target ([staffing page](results/staff-s3/staffing.html), [staffed scenario](results/staff-s3/staffed.yaml)):"
+  echo; echo '```'; cat "$OUT/staff-s3.txt"; echo '```'
   echo
   echo "Full report of the comparison: [results/compare/report.html](results/compare/report.html)."
 } > "$TMP/results.md"

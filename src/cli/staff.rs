@@ -74,11 +74,16 @@ pub(crate) fn staff(ctx: &Context, a: &StaffArgs, o: &Overrides) -> Result<i32, 
         match staff::staffed_yaml(&text, &root, &sets) {
             Ok(yaml) => {
                 // The staffed file must validate. One that `extends:` a base
-                // is checked through the same merged tree the staffing ran on
-                // (its base path stays relative to the input's folder).
+                // is checked through the same merged tree the staffing ran on;
+                // its base path (and the editor's schema path) are rewritten
+                // to hold from the output folder.
                 if design.extends.is_none() {
                     crate::scenario::load_str(&yaml, "staffed.yaml")?;
                 }
+                let from = a.path.parent().unwrap_or(Path::new("."));
+                let yaml = a
+                    .out
+                    .map_or(yaml.clone(), |to| rebase_relative_paths(&yaml, from, to));
                 dir.write("staffed.yaml", yaml.as_bytes())
                     .map_err(|e| Failure::write("writing output", e))?;
             }
@@ -101,4 +106,74 @@ pub(crate) fn staff(ctx: &Context, a: &StaffArgs, o: &Overrides) -> Result<i32, 
         emit(&staff::staffing_table(&staffing));
     }
     Ok(0)
+}
+
+/// `text` with the top-level `extends:` path and the first line's
+/// `yaml-language-server` schema path, written relative to `from`, made
+/// relative to `to` instead (so that the staffed file works where it is
+/// written). A path that cannot be resolved is left as it was.
+fn rebase_relative_paths(text: &str, from: &Path, to: &Path) -> String {
+    const SCHEMA: &str = "# yaml-language-server: $schema=";
+    let rebase = |rel: &str| -> Option<String> {
+        let target = std::fs::canonicalize(from.join(rel.trim().trim_matches('"'))).ok()?;
+        let base = std::fs::canonicalize(to).ok()?;
+        Some(relative_path(&base, &target).to_string_lossy().into_owned())
+    };
+    let mut out: Vec<String> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let rewritten = if let Some(rel) = line.strip_prefix("extends: ") {
+            rebase(rel).map(|p| format!("extends: {p}"))
+        } else if let Some(rel) = line.strip_prefix(SCHEMA).filter(|_| i == 0) {
+            rebase(rel).map(|p| format!("{SCHEMA}{p}"))
+        } else {
+            None
+        };
+        out.push(rewritten.unwrap_or_else(|| line.to_string()));
+    }
+    let mut joined = out.join("\n");
+    if text.ends_with('\n') {
+        joined.push('\n');
+    }
+    joined
+}
+
+/// The path of `target` relative to the directory `base` (both absolute).
+fn relative_path(base: &Path, target: &Path) -> std::path::PathBuf {
+    let (b, t): (Vec<_>, Vec<_>) = (base.components().collect(), target.components().collect());
+    let common = b.iter().zip(&t).take_while(|(x, y)| x == y).count();
+    let mut rel = std::path::PathBuf::new();
+    for _ in common..b.len() {
+        rel.push("..");
+    }
+    for c in &t[common..] {
+        rel.push(c);
+    }
+    rel
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_made_relative_to_the_output_folder() {
+        assert_eq!(
+            relative_path(Path::new("/a/b/results/x"), Path::new("/a/b/base.yaml")),
+            Path::new("../../base.yaml")
+        );
+        assert_eq!(
+            relative_path(Path::new("/a"), Path::new("/a/c/d.yaml")),
+            Path::new("c/d.yaml")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let scenarios = dir.path().join("s");
+        let out = scenarios.join("results/staff");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(scenarios.join("base.yaml"), "").unwrap();
+        let text = "# yaml-language-server: $schema=base.yaml\nextends: base.yaml\nname: x\n";
+        assert_eq!(
+            rebase_relative_paths(text, &scenarios, &out),
+            "# yaml-language-server: $schema=../../base.yaml\nextends: ../../base.yaml\nname: x\n"
+        );
+    }
 }

@@ -154,12 +154,14 @@ pub fn read_events(bytes: &[u8], file: &str) -> Result<Log, ReadError> {
                 }
             }
             "retry" => {}
-            other => return Err(bad(
-                event,
-                &format!(
+            other => {
+                return Err(bad(
+                    event,
+                    &format!(
                     "unknown event `{other}`; events.csv has step, join, renege, balk and retry"
                 ),
-            )),
+                ))
+            }
         }
     }
     // Tickets still open when the log ends were never served in it.
