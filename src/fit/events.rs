@@ -9,7 +9,9 @@
 //! are not tickets. The log is one history: rows of any replication but the
 //! first are skipped, and counted.
 
-use super::read::{parse_time, Log, ReadError, Ticket, TicketOutcome};
+use super::read::{
+    bad_value, header_names, parse_time, row_error, Log, ReadError, Ticket, TicketOutcome,
+};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 /// The columns that mark a file as procsim's event log.
@@ -47,11 +49,7 @@ pub fn read_events(bytes: &[u8], file: &str) -> Result<Log, ReadError> {
                 file: file.to_string(),
                 column: name.to_string(),
                 name: "events.csv",
-                found: header
-                    .iter()
-                    .map(|x| format!("`{x}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                found: header_names(&header),
             })
     };
     let case = column("case:concept:name")?;
@@ -74,21 +72,9 @@ pub fn read_events(bytes: &[u8], file: &str) -> Result<Log, ReadError> {
     let mut first_replication: Option<String> = None;
     for (i, record) in reader.records().enumerate() {
         let row = i + 1;
-        let record = record.map_err(|e| ReadError::BadValue {
-            file: file.to_string(),
-            row,
-            column: "-".into(),
-            value: String::new(),
-            why: format!("not a CSV row of {} fields: {e}", header.len()),
-        })?;
+        let record = record.map_err(|e| row_error(file, row, &header, &e))?;
         log.rows += 1;
-        let bad = |col: usize, why: &str| ReadError::BadValue {
-            file: file.to_string(),
-            row,
-            column: header[col].to_string(),
-            value: record[col].to_string(),
-            why: why.to_string(),
-        };
+        let bad = |col: usize, why: &str| bad_value(file, row, &header, &record, col, why);
         let this_replication = record[replication].trim();
         let first = first_replication.get_or_insert_with(|| this_replication.to_string());
         if this_replication != first {

@@ -207,11 +207,7 @@ pub fn read_bytes(bytes: &[u8], file: &str, columns: &Columns) -> Result<Log, Re
             file: file.to_string(),
             column: h.clone(),
             name,
-            found: header
-                .iter()
-                .map(|x| format!("`{x}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
+            found: header_names(&header),
         })
     };
     let item = need(&columns.item, "item")?;
@@ -232,21 +228,9 @@ pub fn read_bytes(bytes: &[u8], file: &str, columns: &Columns) -> Result<Log, Re
     };
     for (i, record) in reader.records().enumerate() {
         let row = i + 1;
-        let record = record.map_err(|e| ReadError::BadValue {
-            file: file.to_string(),
-            row,
-            column: "-".into(),
-            value: String::new(),
-            why: format!("not a CSV row of {} fields: {e}", header.len()),
-        })?;
+        let record = record.map_err(|e| row_error(file, row, &header, &e))?;
         log.rows += 1;
-        let bad = |col: usize, why: &str| ReadError::BadValue {
-            file: file.to_string(),
-            row,
-            column: header[col].to_string(),
-            value: record[col].to_string(),
-            why: why.to_string(),
-        };
+        let bad = |col: usize, why: &str| bad_value(file, row, &header, &record, col, why);
         let time = |col: usize| -> Result<Option<DateTime>, ReadError> {
             match record[col].trim() {
                 "" => Ok(None),
@@ -334,6 +318,49 @@ pub fn read_bytes(bytes: &[u8], file: &str, columns: &Columns) -> Result<Log, Re
         });
     }
     Ok(log)
+}
+
+/// A row the CSV reader could not split into the header's fields.
+pub(super) fn row_error(
+    file: &str,
+    row: usize,
+    header: &csv::StringRecord,
+    e: &csv::Error,
+) -> ReadError {
+    ReadError::BadValue {
+        file: file.to_string(),
+        row,
+        column: "-".into(),
+        value: String::new(),
+        why: format!("not a CSV row of {} fields: {e}", header.len()),
+    }
+}
+
+/// A bad value in column `col` of a data row.
+pub(super) fn bad_value(
+    file: &str,
+    row: usize,
+    header: &csv::StringRecord,
+    record: &csv::StringRecord,
+    col: usize,
+    why: &str,
+) -> ReadError {
+    ReadError::BadValue {
+        file: file.to_string(),
+        row,
+        column: header[col].to_string(),
+        value: record[col].to_string(),
+        why: why.to_string(),
+    }
+}
+
+/// The header's names, quoted, for a missing-column message.
+pub(super) fn header_names(header: &csv::StringRecord) -> String {
+    header
+        .iter()
+        .map(|x| format!("`{x}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The first ticket of each case (its arrival), by case id.
