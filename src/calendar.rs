@@ -113,7 +113,16 @@ impl OpenDays {
 
     /// Whether day `day`'s weekday is open (holidays and make-up days aside).
     fn weekday_open(&self, day: i64) -> bool {
-        let weekday = (self.start_weekday as i64 + day).rem_euclid(7) as usize;
+        self.weekdays[self.weekday(day)]
+    }
+
+    /// The weekday of day number `day` (since the start date), Monday 0.
+    pub fn weekday(&self, day: i64) -> usize {
+        (self.start_weekday as i64 + day).rem_euclid(7) as usize
+    }
+
+    /// Whether weekday `weekday` (Monday 0) is an open weekday.
+    pub fn weekday_is_open(&self, weekday: usize) -> bool {
         self.weekdays[weekday]
     }
 

@@ -301,6 +301,9 @@ pub enum ArrivalPattern {
     Poisson {
         /// Daily segments of constant rate.
         segments: Vec<(Seconds, Seconds, f64)>,
+        /// A factor on every rate by weekday, Monday first (`daily` given
+        /// per weekday); `None` is 1 on every day.
+        weekday_factor: Option<[f64; 7]>,
     },
     /// Renewal process: gaps drawn from this distribution (in open time for the hall).
     Interarrival(Dist),

@@ -50,23 +50,35 @@ impl StreamState {
     ) -> Option<Seconds> {
         let online = arrival.channel == Channel::Online;
         let t = match &arrival.pattern {
-            ArrivalPattern::Poisson { segments }
-                if segments.len() == 1
-                    && segments[0].0 == 0.0
-                    && segments[0].1 == DAY
-                    && (online || hall.is_always_open()) =>
+            ArrivalPattern::Poisson {
+                segments,
+                weekday_factor: None,
+            } if segments.len() == 1
+                && segments[0].0 == 0.0
+                && segments[0].1 == DAY
+                && (online || hall.is_always_open()) =>
             {
                 // Open around the clock at one rate: a homogeneous Poisson process.
                 let e: f64 = self.rng.sample(Exp1);
                 self.last + e / segments[0].2
             }
-            ArrivalPattern::Poisson { segments } => {
+            ArrivalPattern::Poisson {
+                segments,
+                weekday_factor,
+            } => {
                 let e: f64 = self.rng.sample(Exp1);
+                let days = hall.days();
                 poisson_next(
                     self.last,
                     e,
                     segments,
-                    |day| online || hall.days().is_open(day),
+                    |day| {
+                        if online || days.is_open(day) {
+                            weekday_factor.map_or(1.0, |f| f[days.weekday(day)])
+                        } else {
+                            0.0
+                        }
+                    },
                     horizon,
                 )?
             }
@@ -143,12 +155,13 @@ impl StreamState {
     }
 }
 
-/// The time at which the integrated rate from `from` reaches `e`.
+/// The time at which the integrated rate from `from` reaches `e`; the
+/// rates of day `d` are `segments` times `day_factor(d)` (0 when closed).
 fn poisson_next(
     from: Seconds,
     mut e: f64,
     segments: &[(Seconds, Seconds, f64)],
-    open_day: impl Fn(i64) -> bool,
+    day_factor: impl Fn(i64) -> f64,
     horizon: Seconds,
 ) -> Option<Seconds> {
     let mut day = crate::calendar::floor_i64(from / DAY);
@@ -157,8 +170,10 @@ fn poisson_next(
         if day as f64 * DAY >= horizon {
             return None;
         }
-        if open_day(day) {
+        let factor = day_factor(day);
+        if factor > 0.0 {
             for &(a, b, rate) in segments {
+                let rate = rate * factor;
                 if tod >= b {
                     continue;
                 }

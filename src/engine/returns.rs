@@ -27,7 +27,7 @@ pub(super) fn return_windows(model: &Model) -> Vec<Vec<Windows>> {
         .iter()
         .map(|arrival| {
             let profile = match &arrival.pattern {
-                ArrivalPattern::Poisson { segments } => Some(segments.as_slice()),
+                ArrivalPattern::Poisson { segments, .. } => Some(segments.as_slice()),
                 ArrivalPattern::Interarrival(_) | ArrivalPattern::Appointments { .. } => None,
             };
             model

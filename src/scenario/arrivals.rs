@@ -3,9 +3,10 @@
 //! `appointments`), a `process` or a `mix` of processes, and a channel.
 //! Also estimates each stream's mean rate, for load warnings.
 
+use super::calendar::{WEEKDAYS, WEEKDAYS_FULL};
 use super::checker::{did_you_mean_hint, join, round6, Checker};
 use super::node::{Node, Value};
-use crate::calendar::Calendar;
+use crate::calendar::{Calendar, OpenDays};
 use crate::model::{Arrival, ArrivalPattern, Channel, ProcessId};
 use crate::rng::name_hash;
 use crate::time::{self, Seconds, DAY};
@@ -151,6 +152,7 @@ pub(super) fn arrivals(
                     Ok(r) => Some((
                         ArrivalPattern::Poisson {
                             segments: hours.iter().map(|&(a, b)| (a, b, r)).collect(),
+                            weekday_factor: None,
                         },
                         r * open_per_day / DAY * day_share,
                     )),
@@ -169,22 +171,21 @@ pub(super) fn arrivals(
                 }
             },
             "daily" => {
-                let daily = c.number(kn, &kp).filter(|&d| {
-                    if d <= 0.0 {
-                        c.err(
-                            kn,
-                            &kp,
-                            "expected arrivals per open day must be greater than 0",
-                        );
-                    }
-                    d > 0.0
-                });
+                let online = channel == Some(Channel::Online);
+                let volume = daily_volume(
+                    c,
+                    kn,
+                    &kp,
+                    (hall.days(), online, horizon_days),
+                    day_share,
+                );
                 let profile = match f.get("profile") {
                     Some(pn) => profile(c, pn, &join(&path, "profile")),
                     None => Some(vec![(0.0, 1.0)]),
                 };
-                match (daily, profile) {
-                    (Some(daily), Some(profile)) => {
+                match (volume, profile) {
+                    (Some(volume), Some(profile)) => {
+                        let daily = volume.reference;
                         let segments = daily_segments(&hours, &profile, daily);
                         let max_rate = segments.iter().map(|s| s.2).fold(0.0, f64::max);
                         if segments.is_empty() {
@@ -194,13 +195,16 @@ pub(super) fn arrivals(
                                 "the profile gives no weight inside the opening hours",
                             );
                             None
-                        } else if max_rate > MAX_RATE_PER_SECOND {
+                        } else if max_rate * volume.max_factor() > MAX_RATE_PER_SECOND {
                             c.err(kn, &kp, format!("{daily} a day gives a peak rate of {max_rate:.0}/s, over the limit of {MAX_RATE_PER_SECOND}/s"));
                             None
                         } else {
                             Some((
-                                ArrivalPattern::Poisson { segments },
-                                daily / DAY * day_share,
+                                ArrivalPattern::Poisson {
+                                    segments,
+                                    weekday_factor: volume.weekday_factor,
+                                },
+                                volume.mean_rate,
                             ))
                         }
                     }
@@ -319,6 +323,139 @@ fn mix(
         last.0 = 1.0;
     }
     ok.then_some(out)
+}
+
+/// A stream's `daily`: one number for every day, or one per weekday.
+struct DailyVolume {
+    /// The volume the day's rates are scaled to: the number, or the mean
+    /// over the open weekdays (all seven online).
+    reference: f64,
+    /// Each weekday's volume over `reference`, when given per weekday.
+    weekday_factor: Option<[f64; 7]>,
+    /// The long-run arrival rate per second over the horizon.
+    mean_rate: f64,
+}
+
+impl DailyVolume {
+    fn max_factor(&self) -> f64 {
+        self.weekday_factor
+            .map_or(1.0, |f| f.iter().copied().fold(0.0, f64::max))
+    }
+}
+
+/// `daily:` a number above 0, or a mapping of weekdays to numbers of 0 or
+/// more naming every weekday the stream arrives on (every open weekday of
+/// the hall; all seven online). A make-up working day whose weekday is not
+/// named gets the mean. `day_share` is the share of the horizon's days the
+/// stream arrives on.
+fn daily_volume(
+    c: &mut Checker,
+    node: &Node,
+    path: &str,
+    (days, online, horizon_days): (&OpenDays, bool, i64),
+    day_share: f64,
+) -> Option<DailyVolume> {
+    let horizon_days = horizon_days.max(1);
+    let arrives = |day: i64| online || days.is_open(day);
+    if !matches!(node.value, Value::Map(_)) {
+        let daily = c.number(node, path)?;
+        if daily <= 0.0 {
+            c.err(
+                node,
+                path,
+                "expected arrivals per open day must be greater than 0",
+            );
+            return None;
+        }
+        return Some(DailyVolume {
+            reference: daily,
+            weekday_factor: None,
+            mean_rate: daily / DAY * day_share,
+        });
+    }
+    let f = c.map(node, path, &[])?;
+    let mut given: [Option<f64>; 7] = [None; 7];
+    let mut ok = true;
+    for (k, v) in &f.entries {
+        let p = join(path, k);
+        let lower = k.to_ascii_lowercase();
+        let Some(w) = WEEKDAYS
+            .iter()
+            .zip(WEEKDAYS_FULL)
+            .position(|(s, full)| *s == lower || full == lower)
+        else {
+            c.err(
+                v,
+                &p,
+                format!("`{k}` is not a weekday; use mon, tue, wed, thu, fri, sat, sun"),
+            );
+            ok = false;
+            continue;
+        };
+        match c.number(v, &p) {
+            Some(x) if x < 0.0 => {
+                c.err(v, &p, "a weekday's volume must be 0 or more");
+                ok = false;
+            }
+            Some(_) if given[w].is_some() => {
+                c.err(v, &p, format!("{} is named twice", WEEKDAYS[w]));
+                ok = false;
+            }
+            Some(x) => given[w] = Some(x),
+            None => ok = false,
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let needed: Vec<usize> = (0..7)
+        .filter(|&w| online || days.weekday_is_open(w))
+        .collect();
+    let missing: Vec<&str> = needed
+        .iter()
+        .filter(|&&w| given[w].is_none())
+        .map(|&w| WEEKDAYS[w])
+        .collect();
+    if !missing.is_empty() {
+        c.err(
+            node,
+            path,
+            format!(
+                "no volume for {}; name every weekday the stream arrives on ({})",
+                missing.join(", "),
+                if online {
+                    "all seven online"
+                } else {
+                    "the calendar's open days"
+                }
+            ),
+        );
+        return None;
+    }
+    let named: Vec<f64> = if needed.is_empty() {
+        given.iter().flatten().copied().collect()
+    } else {
+        needed.iter().filter_map(|&w| given[w]).collect()
+    };
+    let reference = named.iter().sum::<f64>() / named.len().max(1) as f64;
+    if reference <= 0.0 {
+        c.err(
+            node,
+            path,
+            "every weekday's volume is 0; give at least one above 0",
+        );
+        return None;
+    }
+    let factor: [f64; 7] = std::array::from_fn(|w| given[w].map_or(1.0, |x| x / reference));
+    let total: f64 = (0..horizon_days)
+        .filter(|&d| arrives(d))
+        .map(|d| reference * factor[days.weekday(d)])
+        .sum();
+    Some(DailyVolume {
+        reference,
+        weekday_factor: Some(factor),
+        mean_rate: total / horizon_days as f64 / DAY,
+    })
 }
 
 /// `profile:`, weights by time of day `{"09:00": 1.4, ...}`, sorted by time.

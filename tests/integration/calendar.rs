@@ -156,6 +156,97 @@ fn daily_arrivals_follow_the_profile_on_open_days_only() {
 }
 
 #[test]
+fn daily_by_weekday_sets_each_weekday_volume() {
+    // Open Monday to Saturday, 8 weeks from Monday 2019-01-07, with one
+    // holiday (Wednesday 2019-01-09) and one make-up Sunday (2019-01-13).
+    // Monday 200, Tuesday to Friday 100, Saturday 50: the mean over the six
+    // open weekdays is 650/6 = 108.33, which the make-up Sunday gets (its
+    // weekday is not named). Expected counts over 10 replications: 8 dates
+    // of each weekday except 7 Wednesdays, 1 Sunday.
+    let yaml = "name: weekdays\nseed: 5\nreplications: 10\nhorizon: 56d\ncalendar:\n  start: 2019-01-07\n  hours: [\"09:00-17:00\"]\n  days: [mon, tue, wed, thu, fri, sat]\n  holidays: [2019-01-09]\n  extra_workdays: [2019-01-13]\npools:\n  w: {servers: 50}\nprocesses:\n  p:\n    steps: [{serve: w, time: 1min}]\narrivals:\n  - daily: {mon: 200, tue: 100, wed: 100, thursday: 100, Fri: 100, sat: 50}\n    profile: {\"09:00\": 3, \"12:00\": 1}\n    process: p\n";
+    let model = procsim::scenario::load_str(yaml, "weekdays.yaml").unwrap();
+    let settings = RunSettings::from_model(&model);
+    let stop = AtomicBool::new(false);
+    let mut all = Vec::new();
+    simulate_observed(
+        &model,
+        &settings,
+        |_| Arrivals(Vec::new()),
+        |_, a| {
+            all.extend(a.0);
+            Ok(())
+        },
+        &|_| {},
+        &stop,
+    )
+    .unwrap();
+    let day = 86_400.0;
+    let mut by_weekday = [0f64; 7];
+    for &t in &all {
+        let d = (t / day).floor() as i64;
+        assert!(d != 2, "an arrival on the holiday");
+        by_weekday[d.rem_euclid(7) as usize] += 1.0; // day 0 is a Monday
+    }
+    let reps: f64 = 10.0;
+    let mean = 650.0 / 6.0;
+    let expected = [
+        200.0 * 8.0,
+        100.0 * 8.0,
+        100.0 * 7.0,
+        100.0 * 8.0,
+        100.0 * 8.0,
+        50.0 * 8.0,
+        mean,
+    ];
+    for (w, (&got, want)) in by_weekday.iter().zip(expected).enumerate() {
+        // Poisson counts: sd sqrt(reps·want); allow 4 sd.
+        let sd = (reps * want).sqrt();
+        assert!(
+            (got - reps * want).abs() < 4.0 * sd,
+            "weekday {w}: {got} arrivals, expected {}",
+            reps * want
+        );
+    }
+}
+
+#[test]
+fn daily_by_weekday_must_name_every_open_weekday() {
+    let text = |daily: &str| {
+        format!("name: weekdays\nhorizon: 7d\ncalendar:\n  days: [mon, tue, wed, thu, fri]\npools:\n  w: {{servers: 5}}\nprocesses:\n  p:\n    steps: [{{serve: w, time: 1min}}]\narrivals:\n  - daily: {daily}\n    process: p\n")
+    };
+    let err = |daily: &str| {
+        procsim::scenario::load_str(&text(daily), "weekdays.yaml")
+            .unwrap_err()
+            .to_string()
+    };
+    let e = err("{mon: 200, tue: 100, wed: 100}");
+    assert!(
+        e.contains("weekdays.yaml:11:12:")
+            && e.contains("arrivals[0].daily")
+            && e.contains("no volume for thu, fri"),
+        "{e}"
+    );
+    let e = err("{mon: 200, tue: 100, wed: 100, thu: 1, fri: 1, funday: 3}");
+    assert!(
+        e.contains("arrivals[0].daily.funday") && e.contains("not a weekday"),
+        "{e}"
+    );
+    let e = err("{mon: -1, tue: 100, wed: 100, thu: 1, fri: 1}");
+    assert!(
+        e.contains("arrivals[0].daily.mon") && e.contains("0 or more"),
+        "{e}"
+    );
+    let e = err("{mon: 0, tue: 0, wed: 0, thu: 0, fri: 0}");
+    assert!(e.contains("every weekday's volume is 0"), "{e}");
+    // A closed Saturday may be named (for make-up Saturdays).
+    assert!(procsim::scenario::load_str(
+        &text("{mon: 1, tue: 1, wed: 1, thu: 1, fri: 1, sat: 2}"),
+        "w.yaml"
+    )
+    .is_ok());
+}
+
+#[test]
 fn send_home_returns_queued_citizens_next_day_and_finish_serves_overtime() {
     // 20 citizens booked at 16:00 on a one-window pool closing at 17:00,
     // 10 min each: 6 are served before closing. With `finish` the other 14
