@@ -19,9 +19,68 @@ pub struct Arrivals {
     pub profile: Vec<ProfileEntry>,
     /// The process mix, by name.
     pub mix: Vec<MixEntry>,
-    /// New cases per open day by weekday (the format has one `daily` for
-    /// all days: this is evidence, written as a comment).
+    /// New cases per open day by weekday.
     pub by_weekday: Vec<WeekdayVolume>,
+    /// Whether the open weekdays' volumes differ beyond day-to-day noise;
+    /// `None` when the log cannot tell (fewer than two open weekdays, or
+    /// no weekday seen twice).
+    pub weekday_test: Option<WeekdayTest>,
+}
+
+/// One-way analysis of variance of the daily new cases, grouped by open
+/// weekday: do the weekdays differ more than days of one weekday do?
+/// When they do (p below [`WEEKDAY_ALPHA`]) the fitted scenario gives
+/// `daily` per weekday, else one number.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeekdayTest {
+    /// The F statistic: variance between weekdays over variance within.
+    pub f: f64,
+    /// Its degrees of freedom (weekdays − 1, dates − weekdays).
+    pub df: (usize, usize),
+    /// The chance of an F this large if every weekday had the same volume.
+    pub p_value: f64,
+    /// Whether `daily` is given per weekday.
+    pub by_weekday: bool,
+}
+
+/// The level below which weekday volumes are taken to differ.
+pub const WEEKDAY_ALPHA: f64 = 0.01;
+
+/// The test of [`WeekdayTest`] on the daily counts of each group.
+pub fn weekday_test(groups: &[Vec<f64>]) -> Option<WeekdayTest> {
+    let k = groups.len();
+    let n: usize = groups.iter().map(Vec::len).sum();
+    if k < 2 || n <= k {
+        return None;
+    }
+    let grand = groups.iter().flatten().sum::<f64>() / n as f64;
+    let mut between = 0.0;
+    let mut within = 0.0;
+    for g in groups {
+        let mean = g.iter().sum::<f64>() / g.len() as f64;
+        between += g.len() as f64 * (mean - grand).powi(2);
+        within += g.iter().map(|x| (x - mean).powi(2)).sum::<f64>();
+    }
+    let df = (k - 1, n - k);
+    let f = (between / df.0 as f64) / (within / df.1 as f64);
+    let p_value = if within == 0.0 {
+        if between > 0.0 {
+            0.0
+        } else {
+            1.0
+        }
+    } else {
+        use statrs::distribution::{ContinuousCDF, FisherSnedecor};
+        FisherSnedecor::new(df.0 as f64, df.1 as f64)
+            .map(|d| d.sf(f))
+            .unwrap_or(1.0)
+    };
+    Some(WeekdayTest {
+        f: if f.is_finite() { f } else { f64::MAX },
+        df,
+        p_value,
+        by_weekday: p_value < WEEKDAY_ALPHA,
+    })
 }
 
 /// New cases on one weekday.
@@ -92,6 +151,7 @@ pub fn infer(tickets: &[Ticket], calendar: &Calendar) -> Arrivals {
         })
         .collect();
     let mut by_weekday: Vec<WeekdayVolume> = Vec::new();
+    let mut open_groups: Vec<Vec<f64>> = Vec::new();
     for w in 0..7 {
         let on: Vec<usize> = by_date
             .iter()
@@ -103,8 +163,12 @@ pub fn infer(tickets: &[Ticket], calendar: &Calendar) -> Arrivals {
             .find(|d| d.weekday().to_monday_zero_offset() == w)
         {
             let n: usize = on.iter().sum();
+            let day = weekday_name(d.weekday());
+            if calendar.days.contains(&day) {
+                open_groups.push(on.iter().map(|&x| x as f64).collect());
+            }
             by_weekday.push(WeekdayVolume {
-                day: weekday_name(d.weekday()),
+                day,
                 dates: on.len(),
                 cases: n,
                 daily: n as f64 / on.len() as f64,
@@ -113,6 +177,7 @@ pub fn infer(tickets: &[Ticket], calendar: &Calendar) -> Arrivals {
     }
     Arrivals {
         by_weekday,
+        weekday_test: weekday_test(&open_groups),
         cases,
         daily: cases as f64 / calendar.open_days.max(1) as f64,
         profile,
@@ -124,5 +189,30 @@ pub fn infer(tickets: &[Ticket], calendar: &Calendar) -> Arrivals {
                 share: n as f64 / cases.max(1) as f64,
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_weekday_test_is_a_one_way_anova() {
+        // By hand: groups {10, 12}, {20, 22}: means 11 and 21, grand mean
+        // 16; between 2·25 + 2·25 = 100 on 1 df; within 2 + 2 = 4 on 2 df;
+        // F = 100 / (4/2) = 50. F(1, 2) is the square of a t with 2 df,
+        // whose two-sided tail beyond sqrt(F) is 1 − sqrt(F / (F + 2)):
+        // 1 − sqrt(50/52) = 0.0194.
+        let t = weekday_test(&[vec![10.0, 12.0], vec![20.0, 22.0]]).unwrap();
+        assert!((t.f - 50.0).abs() < 1e-9, "{t:?}");
+        assert_eq!(t.df, (1, 2));
+        assert!(
+            (t.p_value - (1.0 - (50.0f64 / 52.0).sqrt())).abs() < 1e-9,
+            "{t:?}"
+        );
+        assert!(!t.by_weekday, "p 0.0194 is above 0.01");
+        // One date per weekday cannot tell.
+        assert!(weekday_test(&[vec![10.0], vec![20.0]]).is_none());
+        assert!(weekday_test(&[vec![10.0, 11.0]]).is_none());
     }
 }

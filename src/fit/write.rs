@@ -249,14 +249,46 @@ pub fn scenario_yaml(fit: &Fit) -> String {
         .iter()
         .map(|w| format!("{} {:.1}", w.day, w.daily))
         .collect();
-    let _ = writeln!(
-        y,
-        "    daily: {:.3}   # {} new cases over {} open days; by weekday {}",
-        a.daily,
-        a.cases,
-        c.open_days,
-        weekdays.join(", ")
-    );
+    match &a.weekday_test {
+        Some(test) if test.by_weekday => {
+            let open: Vec<String> = a
+                .by_weekday
+                .iter()
+                .filter(|w| c.days.contains(&w.day))
+                .map(|w| format!("{}: {:.3}", w.day, w.daily))
+                .collect();
+            let _ = writeln!(
+                y,
+                "    daily: {{{}}}   # new cases per date of each open weekday; they differ (F {:.1} on {} and {} df, p {:.2e}); {} new cases over {} open days",
+                open.join(", "),
+                test.f,
+                test.df.0,
+                test.df.1,
+                test.p_value,
+                a.cases,
+                c.open_days
+            );
+        }
+        test => {
+            let why = test.as_ref().map_or_else(
+                || "too few dates to compare weekdays".to_string(),
+                |t| {
+                    format!(
+                        "weekdays do not differ beyond day-to-day noise (F {:.2}, p {:.2})",
+                        t.f, t.p_value
+                    )
+                },
+            );
+            let _ = writeln!(
+                y,
+                "    daily: {:.3}   # {} new cases over {} open days; by weekday {}; {why}",
+                a.daily,
+                a.cases,
+                c.open_days,
+                weekdays.join(", ")
+            );
+        }
+    }
     let profile: Vec<String> = a
         .profile
         .iter()

@@ -7,7 +7,8 @@
 //! fitted one's means over its 10 replications (fit.json's `simulated`)
 //! are set as the "observed" figures beside 10 fresh replications of the
 //! original, whose 95% prediction interval of one history each figure must
-//! lie in.
+//! lie in. And a log whose weekdays differ in volume is fitted with
+//! `daily` per weekday.
 
 use super::common::{procsim, s};
 use serde_json::Value;
@@ -96,5 +97,89 @@ fn the_fitted_scenario_waits_and_queues_like_the_original() {
     assert!(
         outside.is_empty(),
         "fitted outside the original's intervals: {outside:?}"
+    );
+}
+
+#[test]
+fn weekday_volumes_are_fitted_when_they_differ() {
+    // Mondays 300, other weekdays 200, 12 weeks: the weekday test finds
+    // the difference (between-weekday variance against Poisson noise of
+    // sd 14-17 a day) and the fitted scenario gives daily per weekday. A
+    // weekday's mean over 12 dates has sd sqrt(300/12) = 5 (1.7%) or
+    // sqrt(200/12) = 4.1 (2%): 8% is 4 sd or more.
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = "name: weekdays\nseed: 3\nreplications: 1\nhorizon: 84d\ncalendar:\n  start: 2019-01-07\n  hours: [\"09:00-17:00\"]\npools:\n  w: {servers: 20}\nprocesses:\n  p:\n    steps: [{serve: w, time: {exp: 5min}}]\narrivals:\n  - name: a\n    daily: {mon: 300, tue: 200, wed: 200, thu: 200, fri: 200}\n    process: p\n";
+    let original = super::common::write(dir.path(), "weekdays.yaml", yaml);
+    let sim = dir.path().join("sim");
+    let o = procsim(&[
+        "run",
+        s(&original),
+        "--out",
+        s(&sim),
+        "--log",
+        "tickets",
+        "-q",
+    ]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let fitted = dir.path().join("fitted");
+    let o = procsim(&[
+        "fit",
+        s(&sim.join("tickets.csv")),
+        "--out",
+        s(&fitted),
+        "--no-validate",
+        "-q",
+    ]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let fit: Value =
+        serde_json::from_str(&std::fs::read_to_string(fitted.join("fit.json")).unwrap()).unwrap();
+    let test = &fit["arrivals"]["weekday_test"];
+    assert_eq!(test["by_weekday"], true, "{test}");
+    assert_eq!(test["df"], serde_json::json!([4, 55]), "{test}");
+    let model = procsim::load(&fitted.join("scenario.yaml")).unwrap();
+    let procsim::model::ArrivalPattern::Poisson {
+        weekday_factor: Some(factor),
+        ..
+    } = &model.arrivals[0].pattern
+    else {
+        panic!("daily is not per weekday: {:?}", model.arrivals[0].pattern);
+    };
+    // The factors are each weekday's volume over the mean (1100/5 = 220).
+    for (w, want) in [300.0, 200.0, 200.0, 200.0, 200.0].iter().enumerate() {
+        let got = factor[w] * 220.0;
+        assert!((got / want - 1.0).abs() < 0.08, "weekday {w}: {got}");
+    }
+
+    // Equal weekdays: the test does not find a difference (at the 1% level
+    // it wrongly would with chance 0.01; this seed is one draw), and daily
+    // is one number.
+    let flat = super::common::write(
+        dir.path(),
+        "flat.yaml",
+        &yaml.replace("{mon: 300, tue: 200, wed: 200, thu: 200, fri: 200}", "220"),
+    );
+    let sim = dir.path().join("sim-flat");
+    let o = procsim(&["run", s(&flat), "--out", s(&sim), "--log", "tickets", "-q"]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let fitted = dir.path().join("fitted-flat");
+    let o = procsim(&[
+        "fit",
+        s(&sim.join("tickets.csv")),
+        "--out",
+        s(&fitted),
+        "--no-validate",
+        "-q",
+    ]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let fit: Value =
+        serde_json::from_str(&std::fs::read_to_string(fitted.join("fit.json")).unwrap()).unwrap();
+    assert_eq!(
+        fit["arrivals"]["weekday_test"]["by_weekday"], false,
+        "{fit}"
+    );
+    let yaml = std::fs::read_to_string(fitted.join("scenario.yaml")).unwrap();
+    assert!(
+        yaml.contains("do not differ beyond day-to-day noise"),
+        "{yaml}"
     );
 }
