@@ -69,6 +69,15 @@ pub(crate) fn fit(
         for (why, n) in &fitted.log.skipped {
             warn(&format!("skipped {n} rows: {why}"));
         }
+        for w in &fitted.calendar.short_weekdays {
+            warn(&format!(
+                "{}: tickets only {}, but a scenario's open days all have the same hours: the fitted calendar opens {} for {}",
+                w.day,
+                w.hours.join(", "),
+                w.day,
+                fitted.calendar.hours.join(", ")
+            ));
+        }
     }
     let a = &fitted.arrivals;
     let mut text = format!(

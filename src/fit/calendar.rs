@@ -44,7 +44,27 @@ pub struct Calendar {
     pub extra_workdays: Vec<Date>,
     /// Dates with arrivals.
     pub open_days: usize,
+    /// Open weekdays whose tickets cover much less of the day than
+    /// `hours` (under [`SHORT_DAY`] of its open time, e.g. a Saturday
+    /// morning): the format gives every open day the same hours, so these
+    /// are simulated open all day; their own hours are evidence.
+    pub short_weekdays: Vec<WeekdayHours>,
 }
+
+/// The hours of one weekday, from its own tickets.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeekdayHours {
+    /// `mon` ... `sun`.
+    pub day: &'static str,
+    /// Its opening hours, `HH:MM-HH:MM`.
+    pub hours: Vec<String>,
+    /// Their open minutes over those of the calendar's hours.
+    pub share: f64,
+}
+
+/// A weekday whose own hours hold less than this share of the calendar's
+/// open time is reported as short.
+pub const SHORT_DAY: f64 = 0.8;
 
 fn date<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(d)
@@ -158,10 +178,52 @@ pub fn infer(tickets: &[Ticket]) -> Calendar {
         .copied()
         .collect();
 
+    let periods = slot_runs(tickets.iter().map(|t| t.issued));
+    let open_min = |p: &[(u32, u32)]| p.iter().map(|(a, b)| b - a).sum::<u32>();
+    let short_weekdays = WEEKDAYS
+        .iter()
+        .filter(|(_, name)| days.contains(name))
+        .filter_map(|&(w, day)| {
+            let own = slot_runs(
+                tickets
+                    .iter()
+                    .map(|t| t.issued)
+                    .filter(|at| at.date().weekday() == w),
+            );
+            let share = f64::from(open_min(&own)) / f64::from(open_min(&periods).max(1));
+            (share < SHORT_DAY).then(|| WeekdayHours {
+                day,
+                hours: own
+                    .iter()
+                    .map(|&(a, b)| format!("{}-{}", clock(a), clock(b)))
+                    .collect(),
+                share,
+            })
+        })
+        .collect();
+    Calendar {
+        start,
+        end,
+        days,
+        hours: periods
+            .iter()
+            .map(|&(a, b)| format!("{}-{}", clock(a), clock(b)))
+            .collect(),
+        periods,
+        holidays,
+        extra_workdays,
+        open_days: active.len(),
+        short_weekdays,
+    }
+}
+
+/// The runs of [`SLOT`]-minute slots of the day in which any of `times`
+/// falls, as `[from, to)` minutes of the day.
+fn slot_runs(times: impl Iterator<Item = jiff::civil::DateTime>) -> Vec<(u32, u32)> {
     let slots = (24 * 60 / SLOT) as usize;
     let mut used = vec![false; slots];
-    for t in tickets {
-        used[(minute_of_day(t.issued) / SLOT) as usize] = true;
+    for t in times {
+        used[(minute_of_day(t) / SLOT) as usize] = true;
     }
     let mut periods = Vec::new();
     let mut i = 0;
@@ -176,17 +238,5 @@ pub fn infer(tickets: &[Ticket]) -> Calendar {
             i += 1;
         }
     }
-    Calendar {
-        start,
-        end,
-        days,
-        hours: periods
-            .iter()
-            .map(|&(a, b)| format!("{}-{}", clock(a), clock(b)))
-            .collect(),
-        periods,
-        holidays,
-        extra_workdays,
-        open_days: active.len(),
-    }
+    periods
 }

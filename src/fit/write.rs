@@ -138,6 +138,16 @@ pub fn scenario_yaml(fit: &Fit) -> String {
         "  days: [{}]   # weekdays with arrivals on more than half their dates",
         c.days.join(", ")
     );
+    for w in &c.short_weekdays {
+        let _ = writeln!(
+            y,
+            "  # {}: tickets only {} ({:.0}% of the hours above); every open day has the same hours here, so {} is simulated open all day",
+            w.day,
+            w.hours.join(", "),
+            100.0 * w.share,
+            w.day
+        );
+    }
     let dates = |d: &[jiff::civil::Date]| {
         d.iter()
             .map(ToString::to_string)

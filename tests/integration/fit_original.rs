@@ -183,3 +183,54 @@ fn weekday_volumes_are_fitted_when_they_differ() {
         "{yaml}"
     );
 }
+
+#[test]
+fn a_short_weekday_is_reported() {
+    // Two weeks by hand: Monday to Friday a ticket every 15 minutes from
+    // 09:00 to 16:45, Saturday 09:00 to 11:45 only. The calendar's hours are
+    // 09:00-17:00 (32 slots); Saturday's own are 09:00-12:00, 12 of 32
+    // slots: 0.375 of the day, under the 0.8 that marks a short day.
+    let mut csv = String::from("ticket,item,issued,called,ended,outcome\n");
+    let mut n = 0;
+    for day in 7..=19 {
+        let weekday = (day - 7) % 7; // 2019-01-07 is a Monday
+        let last_slot = match weekday {
+            0..=4 => 32,
+            5 => 12,
+            _ => continue,
+        };
+        for slot in 0..last_slot {
+            let (h, m) = (9 + slot / 4, (slot % 4) * 15);
+            n += 1;
+            csv += &format!(
+                "{n},p,2019-01-{day:02}T{h:02}:{m:02}:00,2019-01-{day:02}T{h:02}:{m:02}:30,2019-01-{day:02}T{h:02}:{:02}:00,served\n",
+                m + 5
+            );
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = super::common::write(dir.path(), "tickets.csv", &csv);
+    let out = dir.path().join("fitted");
+    let o = procsim(&["fit", s(&log), "--out", s(&out), "--no-validate"]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    assert!(
+        o.stderr.contains(
+            "sat: tickets only 09:00-12:00, but a scenario's open days all have the same hours"
+        ),
+        "{}",
+        o.stderr
+    );
+    let fit: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("fit.json")).unwrap()).unwrap();
+    let cal = &fit["calendar"];
+    assert_eq!(cal["hours"], serde_json::json!(["09:00-17:00"]));
+    assert_eq!(
+        cal["short_weekdays"],
+        serde_json::json!([{"day": "sat", "hours": ["09:00-12:00"], "share": 0.375}])
+    );
+    let yaml = std::fs::read_to_string(out.join("scenario.yaml")).unwrap();
+    assert!(
+        yaml.contains("# sat: tickets only 09:00-12:00 (38% of the hours above)"),
+        "{yaml}"
+    );
+}
