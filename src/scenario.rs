@@ -68,6 +68,9 @@ pub fn parse(text: &str, file: &str) -> Result<Node, ScenarioErrors> {
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
     options.with_snippet = false;
+    // YAML 1.2 booleans only: `on`, `off`, `yes`, `no`, `y`, `n` stay text
+    // (a pool named `on` is a name; the format has no true/false keys).
+    options.strict_booleans = true;
     let spanned: Result<serde_saphyr::Spanned<Value>, _> =
         serde_saphyr::from_str_with_options(text, options);
     match spanned {

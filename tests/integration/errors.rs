@@ -898,3 +898,16 @@ fn validate_reads_standard_input() {
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(stderr.starts_with("error: -:1:10: extends: "), "{stderr}");
 }
+
+#[test]
+fn yaml_1_1_words_are_names_not_booleans() {
+    // YAML 1.1 reads `on`, `yes`, `no` as true/false; the format has no
+    // true/false keys, so they are read as the names they are meant to be.
+    let yaml = "name: words\nhorizon: 1d\npools:\n  on: {servers: 2}\n  off: {servers: 1}\nprocesses:\n  yes:\n    steps: [{serve: on, time: 1min}, {serve: off, time: 1min}]\n  no:\n    steps: [{serve: on, time: 1min}]\narrivals:\n  - {name: y, rate: 1/min, mix: {yes: 0.5, no: 0.5}}\n";
+    let model = procsim::scenario::load_str(yaml, "words.yaml").unwrap();
+    let pools: Vec<&str> = model.pools.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(pools, ["on", "off"]);
+    let processes: Vec<&str> = model.processes.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(processes, ["yes", "no"]);
+    assert_eq!(model.arrivals[0].name, "y");
+}
