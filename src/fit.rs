@@ -14,6 +14,7 @@
 
 pub mod arrivals;
 pub mod calendar;
+pub mod distance;
 pub mod events;
 pub mod patience;
 pub mod pools;
