@@ -26,7 +26,7 @@ pub fn infer(tickets: &[Ticket]) -> Vec<Route> {
     let first = first_tickets(tickets);
     let mut counts: BTreeMap<&str, BTreeMap<Vec<&str>, usize>> = BTreeMap::new();
     for ts in by_case(tickets).chunk_by(|a, b| a.case == b.case) {
-        let process = &*first[ts[0].case].item;
+        let process = first[ts[0].case].item.as_str();
         let entry = counts.entry(process).or_default();
         // The tickets of the case's first day (they come first, by time).
         let day = ts[0].issued.date();
@@ -38,7 +38,7 @@ pub fn infer(tickets: &[Ticket]) -> Vec<Route> {
         if ts.iter().any(|t| t.outcome != TicketOutcome::Served) {
             continue;
         }
-        let seq: Vec<&str> = ts.iter().map(|t| &*t.pool).collect();
+        let seq: Vec<&str> = ts.iter().map(|t| t.pool.as_str()).collect();
         *entry.entry(seq).or_default() += 1;
     }
     counts
@@ -58,7 +58,7 @@ pub fn infer(tickets: &[Ticket]) -> Vec<Route> {
                 None => (
                     vec![first
                         .values()
-                        .find(|t| &*t.item == process)
+                        .find(|t| t.item.as_str() == process)
                         .map_or_else(String::new, |t| t.pool.to_string())],
                     0,
                 ),
