@@ -2,6 +2,10 @@
 //! `fit`. Columns are found by their header names ([`Columns`]); every bad
 //! row is an error that names its row, column and value, and rows that are
 //! well formed but of no use to the fit are skipped and counted by reason.
+//!
+//! A year of a big hall is millions of rows, so the file is read row by
+//! row and a ticket is small: its names are shared ([`Name`]) and its
+//! case is a number ([`Case`]), the ids' order kept.
 
 use jiff::civil::DateTime;
 use std::collections::{BTreeMap, HashMap};
@@ -327,6 +331,7 @@ pub fn read_from<R: Read>(input: R, file: &str, columns: &Columns) -> Result<Log
             continue;
         }
         let text = |col: Option<usize>| col.map(|c| record[c].trim());
+        // Every ticket pushed pushes its case id ([`CaseIds::assign`]).
         match text(case) {
             Some(id) => case_ids.push(id),
             None => case_ids.push(&format!("row {row}")),
@@ -395,6 +400,11 @@ impl CaseIds {
     /// Sets each of `tickets` (those pushed, in order) to its case,
     /// numbered in the ids' sort order.
     pub(super) fn assign(self, tickets: &mut [Ticket]) {
+        assert_eq!(
+            self.ends.len(),
+            tickets.len(),
+            "a case id for every ticket (a bug of the reader)"
+        );
         // Sorted by the first eight bytes, then the whole id: most
         // comparisons stay inside the array being sorted.
         let prefix = |id: &str| {
