@@ -10,9 +10,11 @@
 //! first are skipped, and counted.
 
 use super::read::{
-    bad_value, header_names, parse_time, row_error, Log, ReadError, Ticket, TicketOutcome,
+    bad_value, header_names, parse_time, row_error, Case, CaseIds, Log, Names, ReadError, Ticket,
+    TicketOutcome,
 };
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::io::Read;
 
 /// The columns that mark a file as procsim's event log.
 pub const EVENT_COLUMNS: [&str; 6] = [
@@ -31,16 +33,13 @@ pub fn is_event_log(header: &csv::StringRecord) -> bool {
         .all(|c| header.iter().any(|h| h.trim() == *c))
 }
 
-/// Reads an event log's rows into tickets (`file` names it in errors).
-pub fn read_events(bytes: &[u8], file: &str) -> Result<Log, ReadError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
-    let header = reader
-        .headers()
-        .map_err(|e| ReadError::Io {
-            file: file.to_string(),
-            source: std::io::Error::other(e.to_string()),
-        })?
-        .clone();
+/// Reads an event log's rows into tickets: `reader` is past the
+/// `header` (`file` names it in errors).
+pub fn read_events<R: Read>(
+    mut reader: csv::Reader<R>,
+    header: &csv::StringRecord,
+    file: &str,
+) -> Result<Log, ReadError> {
     let column = |name: &str| {
         header
             .iter()
@@ -49,7 +48,7 @@ pub fn read_events(bytes: &[u8], file: &str) -> Result<Log, ReadError> {
                 file: file.to_string(),
                 column: name.to_string(),
                 name: "events.csv",
-                found: header_names(&header),
+                found: header_names(header),
             })
     };
     let case = column("case:concept:name")?;
@@ -70,11 +69,18 @@ pub fn read_events(bytes: &[u8], file: &str) -> Result<Log, ReadError> {
     // the order joined.
     let mut open: HashMap<(String, String), VecDeque<usize>> = HashMap::new();
     let mut first_replication: Option<String> = None;
-    for (i, record) in reader.records().enumerate() {
-        let row = i + 1;
-        let record = record.map_err(|e| row_error(file, row, &header, &e))?;
+    let mut names = Names::default();
+    let mut case_ids = CaseIds::default();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let row = log.rows + 1;
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(row_error(file, row, header, &e)),
+        }
         log.rows += 1;
-        let bad = |col: usize, why: &str| bad_value(file, row, &header, &record, col, why);
+        let bad = |col: usize, why: &str| bad_value(file, row, header, &record, col, why);
         let this_replication = record[replication].trim();
         let first = first_replication.get_or_insert_with(|| this_replication.to_string());
         if this_replication != first {
@@ -101,11 +107,12 @@ pub fn read_events(bytes: &[u8], file: &str) -> Result<Log, ReadError> {
             "join" | "balk" => {
                 let at = time(end)?;
                 let balked = record[event].trim() == "balk";
+                case_ids.push(&key.0);
                 log.tickets.push(Ticket {
                     row,
-                    case: key.0.clone(),
-                    item: record[process].trim().to_string(),
-                    pool: key.1.clone(),
+                    case: Case::default(),
+                    item: names.get(record[process].trim()),
+                    pool: names.get(&key.1),
                     window: None,
                     issued: at,
                     service: None,
@@ -150,6 +157,7 @@ pub fn read_events(bytes: &[u8], file: &str) -> Result<Log, ReadError> {
             }
         }
     }
+    case_ids.assign(&mut log.tickets);
     // Tickets still open when the log ends were never served in it.
     let unfinished: Vec<usize> = open.into_values().flatten().collect();
     if !unfinished.is_empty() {

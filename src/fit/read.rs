@@ -2,10 +2,16 @@
 //! `fit`. Columns are found by their header names ([`Columns`]); every bad
 //! row is an error that names its row, column and value, and rows that are
 //! well formed but of no use to the fit are skipped and counted by reason.
+//!
+//! A year of a big hall is millions of rows, so the file is read row by
+//! row and a ticket is small: its names are shared ([`Name`]) and its
+//! case is a number ([`Case`]), the ids' order kept.
 
 use jiff::civil::DateTime;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 /// The header names of the log's columns (`fit --columns name=header`).
 #[derive(Debug, Clone)]
@@ -81,19 +87,39 @@ pub enum TicketOutcome {
     NoShow,
 }
 
+/// An item, pool or window name, shared by every ticket that has it (a
+/// log of millions of tickets has a few dozen distinct names). An
+/// `Arc<String>` rather than an `Arc<str>`: a thin pointer, 8 bytes a
+/// field instead of 16.
+pub type Name = Arc<String>;
+
+/// A case, numbered in the sort order of the log's case ids: maps keyed by
+/// it iterate in the order maps keyed by the ids themselves would, and
+/// per-case tables are vectors (a log has about one case per ticket, so
+/// the ids themselves would be most of its memory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Case(pub u32);
+
+impl Case {
+    /// The case's index in per-case tables.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// One row of the log.
 #[derive(Debug, Clone)]
 pub struct Ticket {
     /// Data row number (1 = the first row after the header).
     pub row: usize,
-    /// Case id (the ticket's own row number when the log has none).
-    pub case: String,
+    /// Case (the ticket's own row, `row N`, when the log has no case ids).
+    pub case: Case,
     /// Item (process name).
-    pub item: String,
+    pub item: Name,
     /// Pool.
-    pub pool: String,
+    pub pool: Name,
     /// Window, if the log has them.
-    pub window: Option<String>,
+    pub window: Option<Name>,
     /// Joined the queue.
     pub issued: DateTime,
     /// Service start and end, for served tickets.
@@ -173,20 +199,24 @@ pub fn parse_time(s: &str) -> Option<DateTime> {
     s.trim().parse::<DateTime>().ok()
 }
 
-/// Reads the log at `path`.
+/// Reads the log at `path`, row by row: the file is never held whole.
 pub fn read(path: &Path, columns: &Columns) -> Result<Log, ReadError> {
     let file = path.display().to_string();
-    let text = std::fs::read(path).map_err(|source| ReadError::Io {
+    let input = std::fs::File::open(path).map_err(|source| ReadError::Io {
         file: file.clone(),
         source,
     })?;
-    read_bytes(&text, &file, columns)
+    read_from(input, &file, columns)
 }
 
-/// Reads a log from its bytes (`file` names it in errors): a ticket log,
+/// Reads a log from `input` (`file` names it in errors): a ticket log,
 /// or procsim's own `events.csv` (recognised by its columns).
-pub fn read_bytes(bytes: &[u8], file: &str, columns: &Columns) -> Result<Log, ReadError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+pub fn read_from<R: Read>(input: R, file: &str, columns: &Columns) -> Result<Log, ReadError> {
+    // The CSV reader buffers its input itself.
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .buffer_capacity(1 << 16)
+        .from_reader(input);
     let io = |e: csv::Error| ReadError::Io {
         file: file.to_string(),
         source: std::io::Error::other(e.to_string()),
@@ -199,7 +229,7 @@ pub fn read_bytes(bytes: &[u8], file: &str, columns: &Columns) -> Result<Log, Re
         });
     }
     if super::events::is_event_log(&header) {
-        return super::events::read_events(bytes, file);
+        return super::events::read_events(reader, &header, file);
     }
     let find = |h: &str| header.iter().position(|x| x.trim() == h);
     let need = |h: &String, name: &'static str| {
@@ -226,9 +256,16 @@ pub fn read_bytes(bytes: &[u8], file: &str, columns: &Columns) -> Result<Log, Re
         has_case: case.is_some(),
         has_window: window.is_some(),
     };
-    for (i, record) in reader.records().enumerate() {
-        let row = i + 1;
-        let record = record.map_err(|e| row_error(file, row, &header, &e))?;
+    let mut names = Names::default();
+    let mut case_ids = CaseIds::default();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let row = log.rows + 1;
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(row_error(file, row, &header, &e)),
+        }
         log.rows += 1;
         let bad = |col: usize, why: &str| bad_value(file, row, &header, &record, col, why);
         let time = |col: usize| -> Result<Option<DateTime>, ReadError> {
@@ -293,15 +330,18 @@ pub fn read_bytes(bytes: &[u8], file: &str, columns: &Columns) -> Result<Log, Re
                 .or_default() += 1;
             continue;
         }
-        let text = |col: Option<usize>| col.map(|c| record[c].trim().to_string());
+        let text = |col: Option<usize>| col.map(|c| record[c].trim());
+        // Every ticket pushed pushes its case id ([`CaseIds::assign`]).
+        match text(case) {
+            Some(id) => case_ids.push(id),
+            None => case_ids.push(&format!("row {row}")),
+        }
         log.tickets.push(Ticket {
             row,
-            case: text(case).unwrap_or_else(|| format!("row {row}")),
-            item: name.to_string(),
-            pool: text(pool)
-                .filter(|p| !p.is_empty())
-                .unwrap_or_else(|| "hall".into()),
-            window: text(window).filter(|w| !w.is_empty()),
+            case: Case::default(),
+            item: names.get(name),
+            pool: names.get(text(pool).filter(|p| !p.is_empty()).unwrap_or("hall")),
+            window: text(window).filter(|w| !w.is_empty()).map(|w| names.get(w)),
             issued: t_issued,
             service,
             left_at: match out {
@@ -317,7 +357,77 @@ pub fn read_bytes(bytes: &[u8], file: &str, columns: &Columns) -> Result<Log, Re
             what: "data rows",
         });
     }
+    case_ids.assign(&mut log.tickets);
     Ok(log)
+}
+
+/// Interns names: each distinct one is stored once and shared.
+#[derive(Default)]
+pub(super) struct Names(HashMap<String, Name>);
+
+impl Names {
+    /// The shared copy of `name`.
+    pub(super) fn get(&mut self, name: &str) -> Name {
+        if let Some(n) = self.0.get(name) {
+            return n.clone();
+        }
+        let n = Name::new(name.to_string());
+        self.0.insert(name.to_string(), n.clone());
+        n
+    }
+}
+
+/// The case ids of the tickets as read, one per ticket in one buffer,
+/// until they are numbered into [`Case`]s.
+#[derive(Default)]
+pub(super) struct CaseIds {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl CaseIds {
+    /// The next ticket's case id.
+    pub(super) fn push(&mut self, id: &str) {
+        self.text.push_str(id);
+        self.ends.push(self.text.len());
+    }
+
+    fn id(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    /// Sets each of `tickets` (those pushed, in order) to its case,
+    /// numbered in the ids' sort order.
+    pub(super) fn assign(self, tickets: &mut [Ticket]) {
+        assert_eq!(
+            self.ends.len(),
+            tickets.len(),
+            "a case id for every ticket (a bug of the reader)"
+        );
+        // Sorted by the first eight bytes, then the whole id: most
+        // comparisons stay inside the array being sorted.
+        let prefix = |id: &str| {
+            let mut b = [0u8; 8];
+            let n = id.len().min(8);
+            b[..n].copy_from_slice(&id.as_bytes()[..n]);
+            u64::from_be_bytes(b)
+        };
+        let mut order: Vec<(u64, u32)> = (0..self.ends.len())
+            .map(|i| (prefix(self.id(i)), i as u32))
+            .collect();
+        order.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| self.id(a.1 as usize).cmp(self.id(b.1 as usize)))
+        });
+        let mut n = 0u32;
+        for (k, &(_, i)) in order.iter().enumerate() {
+            if k > 0 && self.id(i as usize) != self.id(order[k - 1].1 as usize) {
+                n += 1;
+            }
+            tickets[i as usize].case = Case(n);
+        }
+    }
 }
 
 /// A row the CSV reader could not split into the header's fields.
@@ -363,18 +473,114 @@ pub(super) fn header_names(header: &csv::StringRecord) -> String {
         .join(", ")
 }
 
-/// The first ticket of each case (its arrival), by case id.
-pub fn first_tickets(tickets: &[Ticket]) -> BTreeMap<&str, &Ticket> {
-    let mut first: BTreeMap<&str, &Ticket> = BTreeMap::new();
+/// The first ticket of each case (its arrival), by case.
+pub struct FirstTickets<'a> {
+    first: Vec<Option<&'a Ticket>>,
+    cases: usize,
+}
+
+/// The first ticket of each case of `tickets` (the first in the log of
+/// those issued earliest).
+pub fn first_tickets(tickets: &[Ticket]) -> FirstTickets<'_> {
+    let slots = tickets
+        .iter()
+        .map(|t| t.case.index() + 1)
+        .max()
+        .unwrap_or(0);
+    let mut first: Vec<Option<&Ticket>> = vec![None; slots];
     for t in tickets {
-        first
-            .entry(&t.case)
-            .and_modify(|f| {
-                if t.issued < f.issued {
-                    *f = t;
-                }
-            })
-            .or_insert(t);
+        let f = &mut first[t.case.index()];
+        if f.is_none_or(|f| t.issued < f.issued) {
+            *f = Some(t);
+        }
     }
-    first
+    let cases = first.iter().flatten().count();
+    FirstTickets { first, cases }
+}
+
+impl<'a> FirstTickets<'a> {
+    /// Cases.
+    pub fn len(&self) -> usize {
+        self.cases
+    }
+
+    /// Whether there are no cases.
+    pub fn is_empty(&self) -> bool {
+        self.cases == 0
+    }
+
+    /// The first tickets, by case.
+    pub fn values(&self) -> impl Iterator<Item = &'a Ticket> + '_ {
+        self.first.iter().flatten().copied()
+    }
+
+    /// The first ticket of `case`, if it has tickets.
+    pub fn get(&self, case: Case) -> Option<&'a Ticket> {
+        self.first.get(case.index()).copied().flatten()
+    }
+}
+
+impl std::ops::Index<Case> for FirstTickets<'_> {
+    type Output = Ticket;
+
+    /// The first ticket of `case`, which must be a case of the tickets.
+    fn index(&self, case: Case) -> &Ticket {
+        match self.get(case) {
+            Some(t) => t,
+            None => panic!("case {} has no tickets", case.0),
+        }
+    }
+}
+
+/// The tickets by case, each case's by time of issue and then in log order.
+pub fn by_case(tickets: &[Ticket]) -> Vec<&Ticket> {
+    let mut order: Vec<&Ticket> = tickets.iter().collect();
+    // Stable: tickets issued at once keep their order in the log.
+    order.sort_by_key(|t| (t.case, t.issued));
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A year of a big hall is millions of tickets: 96 bytes each (six
+    /// words of names, row and case, and 56 bytes of times and outcome)
+    /// keep two million under 200 MB.
+    #[test]
+    fn a_ticket_takes_at_most_96_bytes() {
+        assert!(std::mem::size_of::<Ticket>() <= 96);
+    }
+
+    #[test]
+    fn cases_are_numbered_in_the_order_of_their_ids() {
+        let ticket = |row| Ticket {
+            row,
+            case: Case::default(),
+            item: Name::new("a".into()),
+            pool: Name::new("p".into()),
+            window: None,
+            issued: DateTime::default(),
+            service: None,
+            left_at: None,
+            outcome: TicketOutcome::Served,
+        };
+        let ids = [
+            "row 2",
+            "row 10",
+            "",
+            "row 2",
+            "case-123456789",
+            "case-12345678",
+        ];
+        let mut tickets: Vec<Ticket> = (1..=ids.len()).map(ticket).collect();
+        let mut case_ids = CaseIds::default();
+        for id in ids {
+            case_ids.push(id);
+        }
+        case_ids.assign(&mut tickets);
+        // Sorted by hand: "", "case-12345678", "case-123456789", "row 10", "row 2".
+        let got: Vec<u32> = tickets.iter().map(|t| t.case.0).collect();
+        assert_eq!(got, [4, 3, 0, 4, 2, 1]);
+    }
 }

@@ -13,10 +13,10 @@
 //! that come back at least once when few come back twice.
 
 use super::calendar::Calendar;
-use super::read::{first_tickets, Ticket};
+use super::read::{by_case, first_tickets, Ticket};
 use jiff::civil::Date;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The returns of one process.
 #[derive(Debug, Clone, Serialize)]
@@ -42,41 +42,27 @@ pub struct Returns {
 /// Returns of every process with at least one case.
 pub fn infer(tickets: &[Ticket], calendar: &Calendar) -> Vec<Returns> {
     let first = first_tickets(tickets);
-    // Per case, each date's first ticket's pool.
-    let mut visits: BTreeMap<&str, BTreeMap<Date, &Ticket>> = BTreeMap::new();
-    for t in tickets {
-        if first.get(t.case.as_str()).is_some_and(|f| f.item == t.item) {
-            visits
-                .entry(&t.case)
-                .or_default()
-                .entry(t.issued.date())
-                .and_modify(|f| {
-                    if t.issued < f.issued {
-                        *f = t;
-                    }
-                })
-                .or_insert(t);
-        }
-    }
-    let dates: BTreeMap<&str, BTreeSet<Date>> = visits
-        .iter()
-        .map(|(case, days)| {
-            let start = &first[case].pool;
-            let ds = days
-                .iter()
-                .filter(|(_, t)| &t.pool == start)
-                .map(|(d, _)| *d)
-                .collect();
-            (*case, ds)
-        })
-        .collect();
     let mut acc: BTreeMap<&str, (usize, usize, BTreeMap<u32, usize>)> = BTreeMap::new();
-    for (case, ds) in &dates {
-        let e = acc.entry(&first[case].item).or_default();
+    let mut dates: Vec<Date> = Vec::new();
+    for ts in by_case(tickets).chunk_by(|a, b| a.case == b.case) {
+        let start = &first[ts[0].case];
+        // The case's visits: each date's first ticket for its item; those
+        // starting at the pool where the case started.
+        dates.clear();
+        let mut last = None;
+        for t in ts.iter().filter(|t| t.item == start.item) {
+            let d = t.issued.date();
+            if last != Some(d) {
+                last = Some(d);
+                if t.pool == start.pool {
+                    dates.push(d);
+                }
+            }
+        }
+        let e = acc.entry(&start.item).or_default();
         e.0 += 1;
-        e.1 += usize::from(ds.len() > 1);
-        let ds: Vec<Date> = ds.iter().copied().collect();
-        for w in ds.windows(2) {
+        e.1 += usize::from(dates.len() > 1);
+        for w in dates.windows(2) {
             *e.2.entry(calendar.open_days_between(w[0], w[1]))
                 .or_default() += 1;
         }

@@ -4,7 +4,7 @@
 //! ticket of that day was served (ties go to the first in name order). Without case
 //! ids every ticket is its own case, so a route is one visit.
 
-use super::read::{first_tickets, Ticket, TicketOutcome};
+use super::read::{by_case, first_tickets, Ticket, TicketOutcome};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -24,17 +24,17 @@ pub struct Route {
 /// Infers the routes of `tickets`, by process name.
 pub fn infer(tickets: &[Ticket]) -> Vec<Route> {
     let first = first_tickets(tickets);
-    let mut visits: BTreeMap<&str, Vec<&Ticket>> = BTreeMap::new();
-    for t in tickets {
-        visits.entry(&t.case).or_default().push(t);
-    }
     let mut counts: BTreeMap<&str, BTreeMap<Vec<&str>, usize>> = BTreeMap::new();
-    for (case, mut ts) in visits {
-        let process = first[case].item.as_str();
+    for ts in by_case(tickets).chunk_by(|a, b| a.case == b.case) {
+        let process = first[ts[0].case].item.as_str();
         let entry = counts.entry(process).or_default();
-        ts.sort_by_key(|t| t.issued);
+        // The tickets of the case's first day (they come first, by time).
         let day = ts[0].issued.date();
-        ts.retain(|t| t.issued.date() == day);
+        let ts: Vec<&Ticket> = ts
+            .iter()
+            .copied()
+            .take_while(|t| t.issued.date() == day)
+            .collect();
         if ts.iter().any(|t| t.outcome != TicketOutcome::Served) {
             continue;
         }
@@ -58,8 +58,8 @@ pub fn infer(tickets: &[Ticket]) -> Vec<Route> {
                 None => (
                     vec![first
                         .values()
-                        .find(|t| t.item == process)
-                        .map_or_else(String::new, |t| t.pool.clone())],
+                        .find(|t| t.item.as_str() == process)
+                        .map_or_else(String::new, |t| t.pool.to_string())],
                     0,
                 ),
             };

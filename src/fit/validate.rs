@@ -12,7 +12,7 @@
 
 use super::calendar::Calendar;
 use super::pools::Pool;
-use super::read::{first_tickets, Ticket, TicketOutcome};
+use super::read::{by_case, first_tickets, Case, Name, Names, Ticket, TicketOutcome};
 use crate::engine::EngineError;
 use crate::model::Model;
 use crate::simulate::{simulate_observed, RunSettings};
@@ -20,7 +20,7 @@ use crate::stats::{t975, Quantiles};
 use crate::tickets::{self, End, TicketObserver};
 use jiff::civil::{Date, DateTime, Time};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::AtomicBool;
 
 /// One figure, observed and simulated.
@@ -104,7 +104,7 @@ pub fn measures(tickets: &[Ticket], pools: &[Pool], calendar: &Calendar) -> Vec<
     for p in pools {
         let busy: f64 = tickets
             .iter()
-            .filter(|t| t.pool == p.name)
+            .filter(|t| *t.pool == *p.name)
             .filter_map(|t| t.service.map(|(a, b)| minutes(a, b)))
             .sum();
         let capacity: f64 = (0..24u32)
@@ -127,20 +127,18 @@ pub fn measures(tickets: &[Ticket], pools: &[Pool], calendar: &Calendar) -> Vec<
         ));
     }
     out.push(("daily".into(), first.len() as f64 / open_days));
-    let mut abandoned: BTreeSet<&str> = BTreeSet::new();
-    let mut visits: BTreeMap<&str, BTreeSet<Date>> = BTreeMap::new();
-    for t in tickets {
-        if t.outcome == TicketOutcome::Left {
-            abandoned.insert(&t.case);
-        }
-        visits.entry(&t.case).or_default().insert(t.issued.date());
+    // Cases with a ticket left unserved, and the dates of each case's
+    // tickets (in order of issue: a new date is a new visit).
+    let (mut abandoned, mut visits) = (0usize, 0usize);
+    for ts in by_case(tickets).chunk_by(|a, b| a.case == b.case) {
+        abandoned += usize::from(ts.iter().any(|t| t.outcome == TicketOutcome::Left));
+        visits += ts
+            .chunk_by(|a, b| a.issued.date() == b.issued.date())
+            .count();
     }
     let cases = first.len().max(1) as f64;
-    out.push(("abandonment".into(), abandoned.len() as f64 / cases));
-    out.push((
-        "visits_per_case".into(),
-        visits.values().map(BTreeSet::len).sum::<usize>() as f64 / cases,
-    ));
+    out.push(("abandonment".into(), abandoned as f64 / cases));
+    out.push(("visits_per_case".into(), visits as f64 / cases));
     out
 }
 
@@ -148,34 +146,67 @@ fn minutes(a: DateTime, b: DateTime) -> f64 {
     b.duration_since(a).as_secs_f64() / 60.0
 }
 
-/// A simulated ticket as the log would show it.
-fn as_logged(model: &Model, start: Date, row: usize, t: &tickets::Ticket) -> Ticket {
-    let at = |s: f64| {
-        start
-            .to_datetime(Time::midnight())
-            .checked_add(jiff::SignedDuration::from_secs_f64(s))
-            .unwrap_or(DateTime::MAX)
-    };
-    let pool = model.pools[t.pool].name.clone();
-    let (service, left_at, outcome, window) = match t.end {
-        End::Served(s, e) => (
-            Some((at(s), at(e))),
-            None,
-            TicketOutcome::Served,
-            Some(format!("{pool}-{}", t.window)),
-        ),
-        End::Left(l) => (None, Some(at(l)), TicketOutcome::Left, None),
-    };
-    Ticket {
-        row,
-        case: t.case.to_string(),
-        item: model.processes[t.process].name.clone(),
-        pool,
-        window,
-        issued: at(t.issued),
-        service,
-        left_at,
-        outcome,
+/// Simulated tickets as the log would show them, sharing their names.
+struct Logged {
+    start: DateTime,
+    processes: Vec<Name>,
+    pools: Vec<Name>,
+    windows: HashMap<(usize, u32), Name>,
+    names: Names,
+}
+
+impl Logged {
+    fn new(model: &Model) -> Self {
+        let mut names = Names::default();
+        Logged {
+            start: model.calendar.days().start.to_datetime(Time::midnight()),
+            processes: model.processes.iter().map(|p| names.get(&p.name)).collect(),
+            pools: model.pools.iter().map(|p| names.get(&p.name)).collect(),
+            windows: HashMap::new(),
+            names,
+        }
+    }
+
+    /// Ticket `row` of a replication.
+    fn ticket(&mut self, row: usize, t: &tickets::Ticket) -> Ticket {
+        let at = |s: f64| {
+            self.start
+                .checked_add(jiff::SignedDuration::from_secs_f64(s))
+                .unwrap_or(DateTime::MAX)
+        };
+        let pool = &self.pools[t.pool];
+        let (service, left_at, outcome, window) = match t.end {
+            End::Served(s, e) => {
+                let window = match self.windows.get(&(t.pool, t.window)) {
+                    Some(w) => w.clone(),
+                    None => {
+                        let w = self.names.get(&format!("{pool}-{}", t.window));
+                        self.windows.insert((t.pool, t.window), w.clone());
+                        w
+                    }
+                };
+                (
+                    Some((at(s), at(e))),
+                    None,
+                    TicketOutcome::Served,
+                    Some(window),
+                )
+            }
+            End::Left(l) => (None, Some(at(l)), TicketOutcome::Left, None),
+        };
+        Ticket {
+            row,
+            // A replication numbers its cases from 0, each one held in
+            // memory: far fewer than 2^32.
+            case: Case(t.case as u32),
+            item: self.processes[t.process].clone(),
+            pool: self.pools[t.pool].clone(),
+            window,
+            issued: at(t.issued),
+            service,
+            left_at,
+            outcome,
+        }
     }
 }
 
@@ -188,29 +219,41 @@ pub fn validate(
     calendar: &Calendar,
     stop: &AtomicBool,
 ) -> Result<Validation, EngineError> {
-    let start = model.calendar.days().start;
+    let mut logged = Logged::new(model);
     let mut reps: Vec<BTreeMap<String, f64>> = Vec::new();
-    simulate_observed(
-        model,
-        &RunSettings::from_model(model),
-        |_| TicketObserver {
+    let settings = RunSettings::from_model(model);
+    // As many replications at once as there are threads to run them (each
+    // holds its year of tickets until measured), in order.
+    let all = settings.range();
+    let step = settings.worker_threads().max(1) as u32;
+    for from in all.clone().step_by(step as usize) {
+        let batch = RunSettings {
+            only: Some(from..(from + step).min(all.end)),
+            ..settings.clone()
+        };
+        simulate_observed(
             model,
-            log: Default::default(),
-        },
-        |_, mut obs| {
-            let logged: Vec<Ticket> = obs
-                .log
-                .take(model)
-                .iter()
-                .enumerate()
-                .map(|(i, t)| as_logged(model, start, i + 1, t))
-                .collect();
-            reps.push(measures(&logged, pools, calendar).into_iter().collect());
-            Ok(())
-        },
-        &|_| {},
-        stop,
-    )?;
+            &batch,
+            |_| TicketObserver {
+                model,
+                log: Default::default(),
+            },
+            |_, mut obs| {
+                let simulated = obs.log.take(model);
+                drop(obs);
+                let tickets: Vec<Ticket> = simulated
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| logged.ticket(i + 1, t))
+                    .collect();
+                drop(simulated);
+                reps.push(measures(&tickets, pools, calendar).into_iter().collect());
+                Ok(())
+            },
+            &|_| {},
+            stop,
+        )?;
+    }
     let n = reps.len();
     let figures = observed
         .iter()
