@@ -13,7 +13,7 @@
 //! The events of a ticket are its issue, the start and end of its service
 //! and, for a citizen who left, the leaving.
 
-use super::read::Ticket;
+use super::read::{Case, Ticket};
 use jiff::civil::{Date, DateTime, Time};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -64,9 +64,9 @@ impl Profile {
         let zero = origin.to_datetime(Time::midnight());
         let hours = |t: DateTime| (t.duration_since(zero).as_secs_f64() / 3600.0).max(0.0);
         let mut p = Profile::default();
-        let mut cases: BTreeMap<&str, (DateTime, DateTime)> = BTreeMap::new();
+        let mut cases: BTreeMap<Case, (DateTime, DateTime)> = BTreeMap::new();
         for t in tickets {
-            let e = cases.entry(&t.case).or_insert((t.issued, t.issued));
+            let e = cases.entry(t.case).or_insert((t.issued, t.issued));
             e.0 = e.0.min(t.issued);
             for at in events(t) {
                 e.1 = e.1.max(at);
@@ -82,7 +82,7 @@ impl Profile {
         let has_windows = tickets.iter().any(|t| t.window.is_some());
         let mut busy: BTreeSet<(Date, i8, &str)> = BTreeSet::new();
         for t in tickets {
-            let first = cases[t.case.as_str()].0;
+            let first = cases[&t.case].0;
             for at in events(t) {
                 add(&mut p.events, hours(at));
                 add(
@@ -97,7 +97,7 @@ impl Profile {
                 // Every hour the service touches, on its date.
                 let mut at = a;
                 while at <= b {
-                    busy.insert((at.date(), at.hour(), w));
+                    busy.insert((at.date(), at.hour(), w.as_str()));
                     let next = at
                         .date()
                         .to_datetime(Time::constant(at.hour(), 0, 0, 0))
@@ -201,14 +201,14 @@ mod tests {
     use super::*;
     use crate::fit::read::TicketOutcome;
 
-    fn ticket(case: &str, window: Option<&str>, issued: &str, called: &str, ended: &str) -> Ticket {
+    fn ticket(case: u32, window: Option<&str>, issued: &str, called: &str, ended: &str) -> Ticket {
         let t = |s: &str| s.parse::<DateTime>().unwrap();
         Ticket {
             row: 1,
-            case: case.into(),
-            item: "p".into(),
-            pool: "hall".into(),
-            window: window.map(Into::into),
+            case: Case(case),
+            item: std::sync::Arc::new("p".into()),
+            pool: std::sync::Arc::new("hall".into()),
+            window: window.map(|w| std::sync::Arc::new(w.into())),
             issued: t(issued),
             service: Some((t(called), t(ended))),
             left_at: None,
@@ -231,14 +231,14 @@ mod tests {
         let origin = Date::constant(2019, 1, 7);
         let log = [
             ticket(
-                "a",
+                0,
                 Some("w1"),
                 "2019-01-07T09:10:00",
                 "2019-01-07T09:20:00",
                 "2019-01-07T09:30:00",
             ),
             ticket(
-                "b",
+                1,
                 Some("w1"),
                 "2019-01-07T10:10:00",
                 "2019-01-07T10:20:00",
@@ -254,14 +254,14 @@ mod tests {
         // not move; case b's service now spans 12:20-13:30.
         let later = [
             ticket(
-                "a",
+                0,
                 Some("w1"),
                 "2019-01-07T11:10:00",
                 "2019-01-07T11:20:00",
                 "2019-01-07T11:30:00",
             ),
             ticket(
-                "b",
+                1,
                 Some("w1"),
                 "2019-01-07T12:10:00",
                 "2019-01-07T12:20:00",
@@ -300,7 +300,7 @@ mod tests {
         );
         // A log on Tuesday instead: Monday in one log, Tuesday in the other.
         let tuesday = [ticket(
-            "a",
+            0,
             None,
             "2019-01-08T09:10:00",
             "2019-01-08T09:20:00",
@@ -326,14 +326,14 @@ mod tests {
         let origin = Date::constant(2019, 1, 7);
         let log = [
             ticket(
-                "a",
+                0,
                 None,
                 "2019-01-07T09:00:00",
                 "2019-01-07T09:05:00",
                 "2019-01-07T09:10:00",
             ),
             ticket(
-                "a",
+                0,
                 None,
                 "2019-01-08T11:00:00",
                 "2019-01-08T11:30:00",
