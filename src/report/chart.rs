@@ -18,15 +18,38 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// Colour-blind-safe palette (Okabe and Ito 2008).
-pub(crate) const PALETTE: [RGBColor; 6] = [
+/// Series colours, in order. The first eight are Okabe and Ito's (2008)
+/// palette, told apart with any common colour-vision deficiency; the last
+/// four are from Paul Tol's "muted" scheme (indigo, wine, green, sand),
+/// chosen so that no two of the twelve are closer (CIELAB distance, with
+/// deuteranopia and protanopia simulated after Machado et al. 2009) than
+/// the closest two of Okabe and Ito's eight. Past twelve: [`series_color`].
+const PALETTE: [RGBColor; 12] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),
     RGBColor(204, 121, 167),
     RGBColor(230, 159, 0),
     RGBColor(86, 180, 233),
+    RGBColor(0, 0, 0),
+    RGBColor(240, 228, 66),
+    RGBColor(51, 34, 136),
+    RGBColor(136, 34, 85),
+    RGBColor(17, 119, 51),
+    RGBColor(221, 204, 119),
 ];
+
+/// The colour of series `i`: the palette's, then for series 13 to 24 the
+/// same twelve halfway to white (told apart from the first twelve by
+/// lightness, not hue); past 24 the colours repeat.
+fn series_color(i: usize) -> RGBColor {
+    let RGBColor(r, g, b) = PALETTE[i % PALETTE.len()];
+    if (i / PALETTE.len()).is_multiple_of(2) {
+        return RGBColor(r, g, b);
+    }
+    let tint = |c: u8| ((u16::from(c) + 255) / 2) as u8;
+    RGBColor(tint(r), tint(g), tint(b))
+}
 const GREEN: RGBColor = RGBColor(0, 140, 90);
 const RED: RGBColor = RGBColor(200, 50, 30);
 const GRAY: RGBColor = RGBColor(120, 120, 120);
@@ -338,17 +361,17 @@ impl Layout {
             ChartSpec::Lines { series, .. } => series
                 .iter()
                 .enumerate()
-                .map(|(i, s)| (Mark::Line(PALETTE[i % 6]), s.name.clone()))
+                .map(|(i, s)| (Mark::Line(series_color(i)), s.name.clone()))
                 .collect(),
             ChartSpec::Bars { series, .. } => series
                 .iter()
                 .enumerate()
-                .map(|(i, s)| (Mark::Box(PALETTE[i % 6]), s.0.clone()))
+                .map(|(i, s)| (Mark::Box(series_color(i)), s.0.clone()))
                 .collect(),
             ChartSpec::ErrorLines { series, bounds, .. } => series
                 .iter()
                 .enumerate()
-                .map(|(i, s)| (Mark::Line(PALETTE[i % 6]), s.0.clone()))
+                .map(|(i, s)| (Mark::Line(series_color(i)), s.0.clone()))
                 .chain(bounds.iter().map(|b| (Mark::Dashed(RED), b.0.clone())))
                 .collect(),
             ChartSpec::Forest { .. } => vec![
@@ -615,7 +638,7 @@ fn draw_bars<DB: DrawingBackend>(
     corners: impl Fn(usize, usize, f64) -> [(f64, f64); 2],
 ) -> Result<(), ChartError> {
     for (si, (_, values)) in series.iter().enumerate() {
-        let color = PALETTE[si % PALETTE.len()];
+        let color = series_color(si);
         let bars = values
             .iter()
             .enumerate()
@@ -724,7 +747,7 @@ fn draw<DB: DrawingBackend>(
             )?;
             let cap = (x1 - x0) * 0.008;
             for (i, (_, pts)) in series.iter().enumerate() {
-                let color = PALETTE[i % PALETTE.len()];
+                let color = series_color(i);
                 chart
                     .draw_series(LineSeries::new(
                         pts.iter().map(|p| (p.0, p.1)),
@@ -859,7 +882,7 @@ fn lines<DB: DrawingBackend>(
         }
     }
     for (i, s) in series.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
+        let color = series_color(i);
         let segments = s
             .points
             .split(|p| !p.1.is_finite())
@@ -1153,6 +1176,22 @@ mod tests {
         assert!((hi - 0.8505).abs() < 1e-12, "{hi}");
         let (_, hi) = range_of([0.2, 0.99].into_iter(), true, Ticks::Share);
         assert_eq!(hi, 1.0);
+    }
+
+    #[test]
+    fn twenty_four_series_have_distinct_colours_then_repeat() {
+        let colours: Vec<RGBColor> = (0..24).map(series_color).collect();
+        for (i, a) in colours.iter().enumerate() {
+            for b in &colours[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        // The first six (every chart of up to six designs) are unchanged.
+        assert_eq!(series_color(0), RGBColor(0, 114, 178));
+        assert_eq!(series_color(5), RGBColor(86, 180, 233));
+        // The tint is halfway to white: (0 + 255) / 2 and (114 + 255) / 2.
+        assert_eq!(series_color(12), RGBColor(127, 184, 216));
+        assert_eq!(series_color(24), series_color(0));
     }
 
     #[test]
