@@ -493,7 +493,11 @@ impl Model {
     /// Expected busy servers a pool needs, averaged over the horizon, and the
     /// servers it has on average: (offered, capacity). An estimate from the
     /// arrival rates, route shares, rework loops (1/(1-p)) and mean times;
-    /// used in overload messages and warnings.
+    /// used in overload messages and warnings. It serves every case: an
+    /// upper bound on the work, which citizens lost for good lower. Retries
+    /// after giving up need no term: a citizen who comes back joins the
+    /// queue again but is still served at most once per pass through the
+    /// step, so retries add visits, not work.
     pub fn pool_load(&self, pool: PoolId) -> (f64, f64) {
         let mut offered = 0.0;
         for arrival in &self.arrivals {

@@ -647,11 +647,7 @@ impl Staffer<'_> {
             intervals.push(IntervalRow {
                 start: clock(k as f64 * self.grid.length),
                 open_min: open / MINUTE,
-                arrivals: if days > 0.0 {
-                    d.arrivals as f64 / days
-                } else {
-                    0.0
-                },
+                arrivals,
                 servers: s,
                 achieved: d.achieved(target.kpi.index()),
                 utilization: d.utilization(s),

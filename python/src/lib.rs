@@ -19,15 +19,36 @@ use std::time::Duration;
 /// problem's place as its attributes, all of them in `problems`.
 fn scenario_error(py: Python<'_>, e: &ScenarioErrors) -> PyErr {
     let make = || -> PyResult<PyErr> {
-        let class = py.import("procsim._errors")?.getattr("ScenarioError")?;
         let problems = PyList::empty(py);
         for p in &e.problems {
             let file = p.file.clone().unwrap_or_else(|| e.file.clone());
             problems.append((file, p.line, p.column, p.path.clone(), p.message.clone()))?;
         }
-        Ok(PyErr::from_value(class.call1((e.to_string(), problems))?))
+        scenario_error_of(py, &e.to_string(), problems)
     };
     make().unwrap_or_else(|err| err)
+}
+
+/// `procsim.ScenarioError(text, problems)`.
+fn scenario_error_of(py: Python<'_>, text: &str, problems: Bound<'_, PyList>) -> PyResult<PyErr> {
+    let class = py.import("procsim._errors")?.getattr("ScenarioError")?;
+    Ok(PyErr::from_value(class.call1((text, problems))?))
+}
+
+/// A problem planning the levers of `explain`: a design or base that does
+/// not validate, or levers that do not without one another (the text
+/// holds the validator's first problem), is a `procsim.ScenarioError`, as
+/// from `validate`; no levers or too many, a `ValueError` (the command
+/// line's usage errors, exit 2).
+fn explain_error(py: Python<'_>, e: procsim::explain::ExplainError) -> PyErr {
+    use procsim::explain::ExplainError;
+    match e {
+        ExplainError::Scenario(e) => scenario_error(py, &e),
+        e @ ExplainError::Dependent { .. } => {
+            scenario_error_of(py, &e.to_string(), PyList::empty(py)).unwrap_or_else(|err| err)
+        }
+        e => PyValueError::new_err(e.to_string()),
+    }
 }
 
 fn simulation_error(e: impl std::fmt::Display) -> PyErr {
@@ -218,7 +239,8 @@ fn explain(
     };
     let full = design.full().map_err(|e| scenario_error(py, &e))?;
     let s = settings(&full, reps, seed, threads)?;
-    let plan = procsim::explain::plan(&design, samples, false, s.seed).map_err(simulation_error)?;
+    let plan = procsim::explain::plan(&design, samples, false, s.seed)
+        .map_err(|e| explain_error(py, e))?;
     let kpis = if kpis.is_empty() {
         procsim::kpi::headlines()
             .iter()

@@ -202,6 +202,28 @@ def test_explain_contributions_sum_to_the_total(tmp_path):
     assert total < 0
 
 
+def test_explain_reports_levers_that_do_not_validate_alone_as_a_scenario_error(tmp_path):
+    # `use_desk` sends citizens to a pool only `add_desk` defines: with one
+    # lever and not the other the design does not validate. This was a
+    # RuntimeError; like every scenario problem it is a ScenarioError.
+    (tmp_path / "base.yaml").write_text(mm(1))
+    (tmp_path / "design.yaml").write_text(
+        "extends: base.yaml\nname: a desk\n"
+        "levers:\n"
+        "  add_desk: {pools: {desk: {servers: 2}}}\n"
+        "  use_desk: {processes: {visit: {steps: {service: {serve: desk}}}}}\n"
+    )
+    with pytest.raises(procsim.ScenarioError, match="must go together") as e:
+        procsim.explain(tmp_path / "design.yaml", kpis=["wait_min"], reps=2)
+    assert "pool `desk` is not defined" in str(e.value)
+    # Nothing to explain is the caller's mistake, not the scenario's: a
+    # ValueError (it was a RuntimeError too).
+    (tmp_path / "same.yaml").write_text("extends: base.yaml\nname: the same\n")
+    with pytest.raises(ValueError, match="there are no levers") as e:
+        procsim.explain(tmp_path / "same.yaml", kpis=["wait_min"], reps=2)
+    assert not isinstance(e.value, procsim.ScenarioError)
+
+
 def test_the_simulation_releases_the_gil(tmp_path):
     # While the native run works, this thread keeps counting: with the GIL
     # held for the whole run it could not run at all.

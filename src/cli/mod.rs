@@ -98,12 +98,12 @@ pub(crate) struct Overrides {
 enum Command {
     /// Simulate one scenario and print its KPI table.
     #[command(
-        after_help = "Example:\n  procsim run scenarios/textbook/mmc.yaml --reps 20 --out out/\n\nWith --out DIR: summary.json, replications.csv, hourly.csv, cases.csv, charts/ (waits, queue by hour, utilization, lead times, visits; SVG and PNG), events.csv with --events (PM4Py's column names), and tickets.csv with --log tickets (a queue-ticket log)."
+        after_help = "Example:\n  procsim run scenarios/textbook/mmc.yaml --reps 20 --out out/\n\nWith --out DIR (each file described in docs/files.md):\n  summary.json      every KPI across the replications (what --json prints)\n  summary.csv       the same entries, one row per KPI entry\n  replications.csv  one row per replication, one column per KPI\n  hourly.csv        each pool's daily profile, one row per pool and hour\n  cases.csv         one row per case\n  charts/           waits, queue by hour, utilization, lead times, visits (SVG and PNG)\n  events.csv        with --events: one row per step and queue event (PM4Py's column names)\n  tickets.csv       with --log tickets: a queue-ticket log, one row per visit to a serve step\n  .procsim-manifest the files written and their sizes, last\nWith --shard: partial.json (for procsim merge) and cases.csv (events.csv) instead."
     )]
     Run {
         /// Scenario file (YAML).
         scenario: PathBuf,
-        /// Write summary.json, replications.csv, hourly.csv, cases.csv and charts/ here.
+        /// Write summary.json, summary.csv, replications.csv, hourly.csv, cases.csv and charts/ here.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Print the summary JSON instead of the table.

@@ -18,15 +18,38 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// Colour-blind-safe palette (Okabe and Ito 2008).
-pub(crate) const PALETTE: [RGBColor; 6] = [
+/// Series colours, in order. The first eight are Okabe and Ito's (2008)
+/// palette, told apart with any common colour-vision deficiency; the last
+/// four are from Paul Tol's "muted" scheme (indigo, wine, green, sand),
+/// chosen so that no two of the twelve are closer (CIELAB distance, with
+/// deuteranopia and protanopia simulated after Machado et al. 2009) than
+/// the closest two of Okabe and Ito's eight. Past twelve: [`series_color`].
+const PALETTE: [RGBColor; 12] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),
     RGBColor(204, 121, 167),
     RGBColor(230, 159, 0),
     RGBColor(86, 180, 233),
+    RGBColor(0, 0, 0),
+    RGBColor(240, 228, 66),
+    RGBColor(51, 34, 136),
+    RGBColor(136, 34, 85),
+    RGBColor(17, 119, 51),
+    RGBColor(221, 204, 119),
 ];
+
+/// The colour of series `i`: the palette's, then for series 13 to 24 the
+/// same twelve halfway to white (told apart from the first twelve by
+/// lightness, not hue); past 24 the colours repeat.
+fn series_color(i: usize) -> RGBColor {
+    let RGBColor(r, g, b) = PALETTE[i % PALETTE.len()];
+    if (i / PALETTE.len()).is_multiple_of(2) {
+        return RGBColor(r, g, b);
+    }
+    let tint = |c: u8| ((u16::from(c) + 255) / 2) as u8;
+    RGBColor(tint(r), tint(g), tint(b))
+}
 const GREEN: RGBColor = RGBColor(0, 140, 90);
 const RED: RGBColor = RGBColor(200, 50, 30);
 const GRAY: RGBColor = RGBColor(120, 120, 120);
@@ -338,17 +361,17 @@ impl Layout {
             ChartSpec::Lines { series, .. } => series
                 .iter()
                 .enumerate()
-                .map(|(i, s)| (Mark::Line(PALETTE[i % 6]), s.name.clone()))
+                .map(|(i, s)| (Mark::Line(series_color(i)), s.name.clone()))
                 .collect(),
             ChartSpec::Bars { series, .. } => series
                 .iter()
                 .enumerate()
-                .map(|(i, s)| (Mark::Box(PALETTE[i % 6]), s.0.clone()))
+                .map(|(i, s)| (Mark::Box(series_color(i)), s.0.clone()))
                 .collect(),
             ChartSpec::ErrorLines { series, bounds, .. } => series
                 .iter()
                 .enumerate()
-                .map(|(i, s)| (Mark::Line(PALETTE[i % 6]), s.0.clone()))
+                .map(|(i, s)| (Mark::Line(series_color(i)), s.0.clone()))
                 .chain(bounds.iter().map(|b| (Mark::Dashed(RED), b.0.clone())))
                 .collect(),
             ChartSpec::Forest { .. } => vec![
@@ -567,6 +590,64 @@ type Chart<'a, DB> = ChartContext<
     Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
 >;
 
+type Mesh<'a, 'b, DB> = plotters::chart::MeshStyle<
+    'a,
+    'b,
+    plotters::coord::types::RangedCoordf64,
+    plotters::coord::types::RangedCoordf64,
+    DB,
+>;
+
+/// A plot inside the chart's margins: `left` pixels for the labels at its
+/// left, `right` for any text at its right, the value axis below.
+fn plot<'a, DB: DrawingBackend + 'a>(
+    area: &'a DrawingArea<DB, Shift>,
+    left: i32,
+    right: i32,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> Result<Chart<'a, DB>, ChartError> {
+    ChartBuilder::on(area)
+        .margin_left(MARGIN)
+        .margin_right(right)
+        .margin_bottom(MARGIN)
+        .margin_top(4)
+        .x_label_area_size(X_AXIS - 14)
+        .y_label_area_size(left)
+        .build_cartesian_2d(x, y)
+        .map_err(err)
+}
+
+/// Every chart's axes: their fonts, a light grid at the ticks only, grey
+/// axis lines.
+fn house_style<'m, 'a, 'b, DB: DrawingBackend>(
+    mesh: &'m mut Mesh<'a, 'b, DB>,
+) -> &'m mut Mesh<'a, 'b, DB> {
+    mesh.axis_desc_style(("sans-serif", LABEL).into_font().color(&TEXT))
+        .label_style(("sans-serif", TICK).into_font().color(&TEXT))
+        .bold_line_style(GRID)
+        .light_line_style(TRANSPARENT)
+        .axis_style(GRAY)
+}
+
+/// Draws each series' bars in its colour; `corners(series, category,
+/// value)` places one bar.
+fn draw_bars<DB: DrawingBackend>(
+    chart: &mut Chart<DB>,
+    series: &[(String, Vec<Option<f64>>)],
+    corners: impl Fn(usize, usize, f64) -> [(f64, f64); 2],
+) -> Result<(), ChartError> {
+    for (si, (_, values)) in series.iter().enumerate() {
+        let color = series_color(si);
+        let bars = values
+            .iter()
+            .enumerate()
+            .filter_map(|(ci, v)| Some(Rectangle::new(corners(si, ci, (*v)?), color.filled())));
+        chart.draw_series(bars).map_err(err)?;
+    }
+    Ok(())
+}
+
 /// A numeric x-y plot with axis labels, formatted ticks and a light grid.
 #[allow(clippy::too_many_arguments)]
 fn xy<'a, DB: DrawingBackend + 'a>(
@@ -582,30 +663,16 @@ fn xy<'a, DB: DrawingBackend + 'a>(
         .iter()
         .map(|v| width(&tick(*v, y_ticks, y.1 - y.0), TICK))
         .fold(0.0, f64::max);
-    let mut chart = ChartBuilder::on(area)
-        .margin_left(MARGIN)
-        .margin_right(MARGIN + 10)
-        .margin_bottom(MARGIN)
-        .margin_top(4)
-        .x_label_area_size(X_AXIS - 14)
-        .y_label_area_size(y_width as i32 + 48)
-        .build_cartesian_2d(x.0..x.1, y.0..y.1)
-        .map_err(err)?;
+    let mut chart = plot(area, y_width as i32 + 48, MARGIN + 10, x.0..x.1, y.0..y.1)?;
     let xf = move |v: &f64| tick(*v, x_ticks, x.1 - x.0);
     let yf = move |v: &f64| tick(*v, y_ticks, y.1 - y.0);
-    chart
-        .configure_mesh()
+    house_style(&mut chart.configure_mesh())
         .x_desc(x_label)
         .y_desc(y_label)
-        .axis_desc_style(("sans-serif", LABEL).into_font().color(&TEXT))
-        .label_style(("sans-serif", TICK).into_font().color(&TEXT))
         .x_labels(tick_count(x.0, x.1, x_ticks, 11))
         .y_labels(tick_count(y.0, y.1, y_ticks, 8))
         .x_label_formatter(&xf)
         .y_label_formatter(&yf)
-        .bold_line_style(GRID)
-        .light_line_style(TRANSPARENT)
-        .axis_style(GRAY)
         .draw()
         .map_err(err)?;
     Ok(chart)
@@ -680,7 +747,7 @@ fn draw<DB: DrawingBackend>(
             )?;
             let cap = (x1 - x0) * 0.008;
             for (i, (_, pts)) in series.iter().enumerate() {
-                let color = PALETTE[i % PALETTE.len()];
+                let color = series_color(i);
                 chart
                     .draw_series(LineSeries::new(
                         pts.iter().map(|p| (p.0, p.1)),
@@ -815,7 +882,7 @@ fn lines<DB: DrawingBackend>(
         }
     }
     for (i, s) in series.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
+        let color = series_color(i);
         let segments = s
             .points
             .split(|p| !p.1.is_finite())
@@ -858,23 +925,13 @@ fn vertical_bars<DB: DrawingBackend>(
         true,
         y_ticks,
     );
-    let mut chart = ChartBuilder::on(area)
-        .margin_left(MARGIN)
-        .margin_right(MARGIN + 10)
-        .margin_bottom(MARGIN)
-        .margin_top(4)
-        .x_label_area_size(X_AXIS - 14)
-        .y_label_area_size(width(&tick(y1, y_ticks, y1), TICK) as i32 + 48)
-        .build_cartesian_2d(0.0..n, 0.0..y1)
-        .map_err(err)?;
+    let left = width(&tick(y1, y_ticks, y1), TICK) as i32 + 48;
+    let mut chart = plot(area, left, MARGIN + 10, 0.0..n, 0.0..y1)?;
     let cats = categories.to_vec();
     let yf = move |v: &f64| tick(*v, y_ticks, y1);
-    chart
-        .configure_mesh()
+    house_style(&mut chart.configure_mesh())
         .x_desc(x_label)
         .y_desc(y_label)
-        .axis_desc_style(("sans-serif", LABEL).into_font().color(&TEXT))
-        .label_style(("sans-serif", TICK).into_font().color(&TEXT))
         .disable_x_mesh()
         .x_labels(categories.len() * 2 + 1)
         .x_label_formatter(&move |x| {
@@ -887,25 +944,13 @@ fn vertical_bars<DB: DrawingBackend>(
         })
         .y_labels(tick_count(0.0, y1, y_ticks, 8))
         .y_label_formatter(&yf)
-        .bold_line_style(GRID)
-        .light_line_style(TRANSPARENT)
-        .axis_style(GRAY)
         .draw()
         .map_err(err)?;
     let k = series.len().max(1) as f64;
-    for (si, (_, values)) in series.iter().enumerate() {
-        let color = PALETTE[si % PALETTE.len()];
-        let bars = values.iter().enumerate().filter_map(|(ci, v)| {
-            let v = (*v)?;
-            let left = ci as f64 + 0.1 + 0.8 * si as f64 / k;
-            Some(Rectangle::new(
-                [(left, 0.0), (left + 0.8 / k * 0.92, v)],
-                color.filled(),
-            ))
-        });
-        chart.draw_series(bars).map_err(err)?;
-    }
-    Ok(())
+    draw_bars(&mut chart, series, |si, ci, v| {
+        let left = ci as f64 + 0.1 + 0.8 * si as f64 / k;
+        [(left, 0.0), (left + 0.8 / k * 0.92, v)]
+    })
 }
 
 /// Many categories or long names: one row per category, its label wrapped
@@ -927,20 +972,11 @@ fn horizontal_bars<DB: DrawingBackend>(
     let mut chart = rows_chart(area, l, value_label, (0.0, x1), n, ticks)?;
     row_labels(root, &chart, l, 0.0, n, |i| i)?;
     let k = series.len().max(1) as f64;
-    for (si, (_, values)) in series.iter().enumerate() {
-        let color = PALETTE[si % PALETTE.len()];
-        let bars = values.iter().enumerate().filter_map(|(ci, v)| {
-            let v = (*v)?;
-            // Row ci from the top; its bars in series order, top down.
-            let top = n - ci as f64 - 0.1 - 0.8 * si as f64 / k;
-            Some(Rectangle::new(
-                [(0.0, top), (v, top - 0.8 / k * 0.9)],
-                color.filled(),
-            ))
-        });
-        chart.draw_series(bars).map_err(err)?;
-    }
-    Ok(())
+    draw_bars(&mut chart, series, |si, ci, v| {
+        // Row ci from the top; its bars in series order, top down.
+        let top = n - ci as f64 - 0.1 - 0.8 * si as f64 / k;
+        [(0.0, top), (v, top - 0.8 / k * 0.9)]
+    })
 }
 
 /// A plot of `n` rows with the layout's wrapped row labels at the left and
@@ -958,28 +994,14 @@ fn rows_chart<'a, DB: DrawingBackend + 'a>(
     } else {
         MARGIN + 10
     };
-    let mut chart = ChartBuilder::on(area)
-        .margin_left(MARGIN)
-        .margin_right(right)
-        .margin_bottom(MARGIN)
-        .margin_top(4)
-        .x_label_area_size(X_AXIS - 14)
-        .y_label_area_size(l.label_width)
-        .build_cartesian_2d(x.0..x.1, 0.0..n)
-        .map_err(err)?;
+    let mut chart = plot(area, l.label_width, right, x.0..x.1, 0.0..n)?;
     let xf = move |v: &f64| tick(*v, ticks, x.1 - x.0);
-    chart
-        .configure_mesh()
+    house_style(&mut chart.configure_mesh())
         .x_desc(value_label)
-        .axis_desc_style(("sans-serif", LABEL).into_font().color(&TEXT))
-        .label_style(("sans-serif", TICK).into_font().color(&TEXT))
         .disable_y_mesh()
         .y_labels(0)
         .x_labels(tick_count(x.0, x.1, ticks, 8))
         .x_label_formatter(&xf)
-        .bold_line_style(GRID)
-        .light_line_style(TRANSPARENT)
-        .axis_style(GRAY)
         .draw()
         .map_err(err)?;
     Ok(chart)
@@ -1154,6 +1176,22 @@ mod tests {
         assert!((hi - 0.8505).abs() < 1e-12, "{hi}");
         let (_, hi) = range_of([0.2, 0.99].into_iter(), true, Ticks::Share);
         assert_eq!(hi, 1.0);
+    }
+
+    #[test]
+    fn twenty_four_series_have_distinct_colours_then_repeat() {
+        let colours: Vec<RGBColor> = (0..24).map(series_color).collect();
+        for (i, a) in colours.iter().enumerate() {
+            for b in &colours[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        // The first six (every chart of up to six designs) are unchanged.
+        assert_eq!(series_color(0), RGBColor(0, 114, 178));
+        assert_eq!(series_color(5), RGBColor(86, 180, 233));
+        // The tint is halfway to white: (0 + 255) / 2 and (114 + 255) / 2.
+        assert_eq!(series_color(12), RGBColor(127, 184, 216));
+        assert_eq!(series_color(24), series_color(0));
     }
 
     #[test]

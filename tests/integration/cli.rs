@@ -488,6 +488,51 @@ fn version_and_help() {
 }
 
 #[test]
+fn run_help_lists_every_file_a_run_writes() {
+    // Every file (and the charts/ folder) that a run with all its optional
+    // files writes, found on disk rather than from a list kept here, is
+    // named in `run --help`, and in docs/files.md.
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), "small.yaml", SMALL);
+    let dir = tmp.path().join("out");
+    let args = [
+        "run",
+        s(&file),
+        "--out",
+        s(&dir),
+        "--events",
+        "--log",
+        "tickets",
+        "-q",
+    ];
+    let out = procsim(&args);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let help = procsim(&["run", "--help"]).stdout;
+    let docs =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/files.md")).unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let name = e.file_name().into_string().unwrap();
+            match e.file_type().unwrap().is_dir() {
+                true => format!("{name}/"),
+                false => name,
+            }
+        })
+        .collect();
+    names.sort();
+    assert!(names.len() >= 9, "{names:?}");
+    for name in &names {
+        assert!(
+            help.contains(name.as_str()),
+            "run --help lacks {name}:\n{help}"
+        );
+        assert!(docs.contains(name.as_str()), "docs/files.md lacks {name}");
+    }
+}
+
+#[test]
 fn unknown_flag_is_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
     let file = write(tmp.path(), "small.yaml", SMALL);

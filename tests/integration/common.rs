@@ -117,6 +117,16 @@ pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// The charts of `compare --out DIR`, in the report's order.
+pub const CHARTS: [&str; 6] = [
+    "wait_distribution",
+    "queue_by_hour",
+    "utilization_by_pool",
+    "lead_time_distribution",
+    "visits_per_case",
+    "kpi_changes",
+];
+
 /// M/M/c: λ = 2.4/min, exponential service of 1 min, `c` servers.
 pub fn mmc(c: u32, seed: u64, reps: u32) -> String {
     format!(

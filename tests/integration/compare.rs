@@ -1,14 +1,14 @@
 //! Paired comparison of designs (library) and the `compare --out` report
 //! (command line).
 
-use crate::common::mmc;
+use crate::common::{mmc, s, write, CHARTS};
 
 use assert_cmd::Command;
 use procsim::compare::{compare, diff_of, Verdict};
 use procsim::simulate::{simulate, Run, RunSettings};
 use procsim::summary::kpi_keys;
 use statrs::distribution::ContinuousCDF;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -253,25 +253,6 @@ fn procsim(args: &[&str]) -> (Option<i32>, String, String) {
     }
     (o.status.code(), stdout, stderr)
 }
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-const CHARTS: [&str; 6] = [
-    "wait_distribution",
-    "queue_by_hour",
-    "utilization_by_pool",
-    "lead_time_distribution",
-    "visits_per_case",
-    "kpi_changes",
-];
 
 /// Values of `attr="..."` attributes in an HTML text.
 fn attribute_values<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {

@@ -302,3 +302,40 @@ fn overtime_is_no_relief_for_a_back_office_pool() {
         out.stderr
     );
 }
+
+#[test]
+fn retries_add_visits_not_work_so_the_load_estimate_needs_no_retry_term() {
+    // M/M/1 at λ·E[S] = 0.9 with patience Exp(mean 2 min): many renege.
+    // Everyone who reneges comes back (p = 1) after Exp(mean 10 min), up
+    // to 255 times (never reached: a case would have to renege 256 times
+    // in a row). So every case is served exactly once, and the server is
+    // busy λ·E[S] = 0.9 of the time however often citizens retry: a retry
+    // joins the queue again but brings no more work. The static estimate
+    // (every case served once) is thus an upper bound on the work with or
+    // without retries; counting retries as extra attempts, 0.9 × (1 +
+    // retries per case), would call this stable design overloaded.
+    let yaml = "name: retry load\nseed: 11\nreplications: 20\nhorizon: 8d\nwarmup: 1d\n\
+                pools: {w: {servers: 1}}\n\
+                processes: {p: {steps: [{serve: w, time: {exp: 1min}, \
+                patience: {time: {exp: 2min}, retry: {p: 1, after: {exp: 10min}, max: 255}}}]}}\n\
+                arrivals: [{name: a, rate: 0.9/min, process: p}]\n";
+    let model = procsim::scenario::load_str(yaml, "retry.yaml").unwrap();
+    let (offered, capacity) = model.pool_load(0);
+    assert!((offered - 0.9).abs() < 1e-12 && (capacity - 1.0).abs() < 1e-12);
+    assert!(procsim::overload::overload_warnings(&model).is_empty());
+    let run = crate::common::run_text(yaml);
+    let retries = crate::common::kpi(&run, "retries_per_case").mean;
+    assert!(retries > 0.5, "retries are common here: {retries} per case");
+    // The interval (2 × 95% half-width, as in assert_theory) is well below
+    // the 0.9 × retries > 0.45 that an extra-work term would add; no slack:
+    // the busy fraction has no warm-up bias after a day (the queue relaxes
+    // in well under an hour here).
+    crate::common::assert_theory(&run, "pools.w.utilization", 0.9, 0.0, 0.02);
+    assert_eq!(crate::common::kpi(&run, "abandoned").mean, 0.0);
+    // The command line agrees: no warning, exit 0.
+    let tmp = tempfile::tempdir().unwrap();
+    let f = write(tmp.path(), "retry.yaml", yaml);
+    let out = procsim(&["run", s(&f), "-q"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(!out.stderr.contains("overloaded"), "{}", out.stderr);
+}

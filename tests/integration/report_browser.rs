@@ -2,25 +2,52 @@
 //! installs it). Without Chromium the test is skipped locally, but fails in
 //! CI (`CI=true`), so it cannot pass unchecked there.
 
+use crate::common::CHARTS;
 use assert_cmd::Command;
 use std::path::Path;
 
 const DESIGN: &str = "name: 大厅 WINDOWS 个窗口\nseed: 3\nreplications: 4\nhorizon: 5d\ncalendar: {hours: [\"09:00-17:00\"]}\npools:\n  社保窗口: {servers: WINDOWS}\nprocesses:\n  不动产登记:\n    time_limit: 1wd\n    steps:\n      - {id: intake, serve: 社保窗口, time: {exp: 10min}}\n      - rework: {p: 0.2, after: 1d, to: intake}\narrivals:\n  - {name: a, rate: 14/h, process: 不动产登记}\n";
 
+/// Chromium's path; without it, `None` (the test is skipped) except in CI.
 fn chromium() -> Option<&'static str> {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
         .into_iter()
-        .find(|p| Path::new(p).exists())
-}
-
-#[test]
-fn report_opens_in_chromium_with_every_chart() {
-    let Some(browser) = chromium() else {
+        .find(|p| Path::new(p).exists());
+    if found.is_none() {
         assert!(
             std::env::var("CI").is_err(),
             "CI must install chromium (see .ci/run)"
         );
         eprintln!("skipped: chromium is not installed");
+    }
+    found
+}
+
+/// Headless Chromium's flags for tests: no network, no profile left behind.
+const FLAGS: [&str; 8] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
+/// Runs headless Chromium with a profile in `dir` and `args` (the page last).
+fn headless(browser: &str, dir: &Path, args: &[String]) -> std::process::Output {
+    std::process::Command::new(browser)
+        .args(FLAGS)
+        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+        .args(args)
+        .output()
+        .expect("chromium runs")
+}
+
+#[test]
+fn report_opens_in_chromium_with_every_chart() {
+    let Some(browser) = chromium() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -37,34 +64,10 @@ fn report_opens_in_chromium_with_every_chart() {
         .arg(&after)
         .assert()
         .success();
-    let report = out.join("report.html");
-    let profile = dir.path().join("profile");
-    let flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ];
-    let dom = std::process::Command::new(browser)
-        .args(flags)
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", report.display()))
-        .output()
-        .expect("chromium runs");
+    let page = format!("file://{}", out.join("report.html").display());
+    let dom = headless(browser, dir.path(), &["--dump-dom".into(), page.clone()]);
     let dom = String::from_utf8_lossy(&dom.stdout);
-    for chart in [
-        "wait_distribution",
-        "queue_by_hour",
-        "utilization_by_pool",
-        "lead_time_distribution",
-        "visits_per_case",
-        "kpi_changes",
-    ] {
+    for chart in CHARTS {
         assert!(
             dom.contains(&format!("<figure id=\"{chart}\"><svg")),
             "chart {chart} missing from the rendered page"
@@ -76,14 +79,15 @@ fn report_opens_in_chromium_with_every_chart() {
         assert!(!dom.contains(needle), "the page references `{needle}`");
     }
     let shot = dir.path().join("shot.png");
-    let status = std::process::Command::new(browser)
-        .args(flags)
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg("--window-size=1000,2000")
-        .arg(format!("file://{}", report.display()))
-        .output()
-        .expect("chromium runs");
+    let status = headless(
+        browser,
+        dir.path(),
+        &[
+            format!("--screenshot={}", shot.display()),
+            "--window-size=1000,2000".into(),
+            page,
+        ],
+    );
     assert!(status.status.success());
     let png = std::fs::read(&shot).expect("a screenshot");
     assert!(
@@ -92,18 +96,6 @@ fn report_opens_in_chromium_with_every_chart() {
         png.len()
     );
 }
-
-/// Headless Chromium's flags for tests: no network, no profile left behind.
-const FLAGS: [&str; 8] = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-];
 
 /// A design of the extreme comparison: 60 pools with long Chinese names,
 /// a long Chinese design name; `extra` servers on every pool.
@@ -197,11 +189,6 @@ document.fonts.ready.then(() => {
 #[test]
 fn six_designs_sixty_pools_and_long_chinese_names_fit_every_chart() {
     let Some(browser) = chromium() else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must install chromium (see .ci/run)"
-        );
-        eprintln!("skipped: chromium is not installed");
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -215,18 +202,16 @@ fn six_designs_sixty_pools_and_long_chinese_names_fit_every_chart() {
         html.replace("</body>", &format!("{MEASURE}</body>")),
     )
     .unwrap();
-    let dom = std::process::Command::new(browser)
-        .args(FLAGS)
-        .arg(format!(
-            "--user-data-dir={}",
-            dir.path().join("profile").display()
-        ))
-        .arg("--virtual-time-budget=10000")
-        .arg("--window-size=1200,900")
-        .arg("--dump-dom")
-        .arg(format!("file://{}", measured.display()))
-        .output()
-        .expect("chromium runs");
+    let dom = headless(
+        browser,
+        dir.path(),
+        &[
+            "--virtual-time-budget=10000".into(),
+            "--window-size=1200,900".into(),
+            "--dump-dom".into(),
+            format!("file://{}", measured.display()),
+        ],
+    );
     let dom = String::from_utf8_lossy(&dom.stdout);
     let start = dom
         .find("<pre id=\"measured\">")
@@ -253,11 +238,6 @@ fn six_designs_sixty_pools_and_long_chinese_names_fit_every_chart() {
 #[test]
 fn report_prints_on_a4_without_a_page_holding_only_a_heading() {
     let Some(browser) = chromium() else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must install chromium (see .ci/run)"
-        );
-        eprintln!("skipped: chromium is not installed");
         return;
     };
     let have = |tool: &str| std::process::Command::new(tool).arg("-v").output().is_ok();
@@ -272,17 +252,15 @@ fn report_prints_on_a4_without_a_page_holding_only_a_heading() {
     let dir = tempfile::tempdir().unwrap();
     let out = wide_report(dir.path(), 3);
     let pdf = dir.path().join("report.pdf");
-    let status = std::process::Command::new(browser)
-        .args(FLAGS)
-        .arg(format!(
-            "--user-data-dir={}",
-            dir.path().join("profile").display()
-        ))
-        .arg("--no-pdf-header-footer")
-        .arg(format!("--print-to-pdf={}", pdf.display()))
-        .arg(format!("file://{}", out.join("report.html").display()))
-        .output()
-        .expect("chromium runs");
+    let status = headless(
+        browser,
+        dir.path(),
+        &[
+            "--no-pdf-header-footer".into(),
+            format!("--print-to-pdf={}", pdf.display()),
+            format!("file://{}", out.join("report.html").display()),
+        ],
+    );
     assert!(status.status.success());
     let info = std::process::Command::new("pdfinfo")
         .arg(&pdf)

@@ -2,6 +2,7 @@
 //! columns of `hourly.csv`, against stationary Erlang-C theory.
 
 use crate::common::*;
+use std::path::Path;
 
 /// Delay probability, mean wait and p90 wait by hour of arrival in a
 /// stationary M/M/3 (λ = 2/min, μ = 1/min, a = 2): every hour is the same
@@ -14,10 +15,7 @@ fn hourly_service_levels_match_erlang_c() {
         "mm3.yaml",
         "name: mm3\nseed: 5\nreplications: 10\nhorizon: 11d\nwarmup: 1d\npools:\n  window: {servers: 3}\nprocesses:\n  p:\n    steps:\n      - serve: window\n        time: {exp: 1min}\narrivals:\n  - {name: a, rate: 2/min, process: p}\n",
     );
-    let out = dir.path().join("out");
-    let o = procsim(&["run", s(&file), "--out", s(&out), "--quiet"]);
-    assert_eq!(o.code, Some(0), "{}", o.stderr);
-    let text = std::fs::read_to_string(out.join("hourly.csv")).unwrap();
+    let text = hourly_csv(&file);
     let mut rows = csv::Reader::from_reader(text.as_bytes());
     let header = rows.headers().unwrap().clone();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
@@ -77,10 +75,7 @@ fn hourly_service_levels_by_hand() {
         "d.yaml",
         "name: d\nseed: 1\nreplications: 1\nhorizon: 1d\ncalendar:\n  hours: [\"09:00-11:00\"]\n  days: [mon]\npools:\n  window: {servers: 1}\nprocesses:\n  p:\n    steps:\n      - serve: window\n        time: 15min\narrivals:\n  - {name: a, appointments: {every: 10min, per_slot: 1}, process: p}\n",
     );
-    let out = dir.path().join("out");
-    let o = procsim(&["run", s(&file), "--out", s(&out), "--quiet"]);
-    assert_eq!(o.code, Some(0), "{}", o.stderr);
-    let text = std::fs::read_to_string(out.join("hourly.csv")).unwrap();
+    let text = hourly_csv(&file);
     let line = |hour: &str| {
         text.lines()
             .find(|l| l.starts_with(&format!("window,{hour},")))
@@ -121,8 +116,29 @@ fn slow_mt(reps: u32) -> String {
     )
 }
 
-fn staffing_json(args: &[&str]) -> serde_json::Value {
-    let o = procsim(args);
+/// `hourly.csv` of a run of `file` (written beside it, under `out/`).
+fn hourly_csv(file: &Path) -> String {
+    let out = file.with_file_name("out");
+    let o = procsim(&["run", s(file), "--out", s(&out), "--quiet"]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    std::fs::read_to_string(out.join("hourly.csv")).unwrap()
+}
+
+/// `procsim staff FILE --pool P... --target TARGET --json --quiet` and
+/// `more` arguments.
+fn staff(file: &Path, pools: &[&str], target: &str, more: &[&str]) -> Outcome {
+    let mut args = vec!["staff", s(file)];
+    for p in pools {
+        args.extend(["--pool", p]);
+    }
+    args.extend(["--target", target, "--json", "--quiet"]);
+    args.extend(more);
+    procsim(&args)
+}
+
+/// The staffing JSON of a `staff` that succeeded.
+fn staffing_json(file: &Path, pools: &[&str], target: &str, more: &[&str]) -> serde_json::Value {
+    let o = staff(file, pools, target, more);
     assert_eq!(o.code, Some(0), "{}", o.stderr);
     serde_json::from_str(&o.stdout).unwrap()
 }
@@ -133,18 +149,12 @@ fn staffing_of_a_slow_mt_queue_is_erlang_c_per_hour() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "mt.yaml", &slow_mt(20));
     let out = dir.path().join("out");
-    let j = staffing_json(&[
-        "staff",
-        s(&file),
-        "--pool",
-        "window",
-        "--target",
+    let j = staffing_json(
+        &file,
+        &["window"],
         "delay_probability<=0.2",
-        "--json",
-        "--quiet",
-        "--out",
-        s(&out),
-    ]);
+        &["--out", s(&out)],
+    );
     assert_eq!(j["converged"], true);
     let intervals = j["pools"][0]["intervals"].as_array().unwrap();
     assert_eq!(intervals.len(), 12);
@@ -196,20 +206,7 @@ fn staffing_of_a_slow_mt_queue_is_erlang_c_per_hour() {
 fn staffing_is_the_same_for_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "mt.yaml", &slow_mt(4));
-    let args = |t: &'static str| {
-        procsim(&[
-            "staff",
-            s(&file),
-            "--pool",
-            "window",
-            "--target",
-            "wait_p90_min<=2",
-            "--json",
-            "--quiet",
-            "--threads",
-            t,
-        ])
-    };
+    let args = |t: &str| staff(&file, &["window"], "wait_p90_min<=2", &["--threads", t]);
     let one = args("1");
     let two = args("2");
     assert_eq!(one.code, Some(0), "{}", one.stderr);
@@ -276,16 +273,7 @@ fn staffing_leads_a_sharp_peak_where_stationary_staffing_misses() {
     };
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "peak.yaml", &scenario("10"));
-    let j = staffing_json(&[
-        "staff",
-        s(&file),
-        "--pool",
-        "window",
-        "--target",
-        "delay_probability<=0.2",
-        "--json",
-        "--quiet",
-    ]);
+    let j = staffing_json(&file, &["window"], "delay_probability<=0.2", &[]);
     let rows = j["pools"][0]["intervals"].as_array().unwrap();
     let total: f64 = weights.iter().sum();
     // Stationary Erlang-C staffing per hour: a = λ_k x 20 min.
@@ -326,10 +314,7 @@ fn staffing_leads_a_sharp_peak_where_stationary_staffing_misses() {
         "stationary.yaml",
         &scenario(&format!("{{{}}}", schedule.join(", "))),
     );
-    let out = dir.path().join("out");
-    let o = procsim(&["run", s(&file), "--out", s(&out), "--quiet"]);
-    assert_eq!(o.code, Some(0), "{}", o.stderr);
-    let hourly = std::fs::read_to_string(out.join("hourly.csv")).unwrap();
+    let hourly = hourly_csv(&file);
     let ten: f64 = hourly
         .lines()
         .find(|l| l.starts_with("window,10,"))
@@ -356,20 +341,12 @@ fn two_pools_in_a_row_are_staffed_together() {
         "name: desk and cashier\nseed: 5\nreplications: 10\nhorizon: 20d\ncalendar:\n  hours: [\"09:00-12:00\", \"13:00-17:00\"]\n  days: [mon, tue, wed, thu, fri]\npools:\n  desk: {servers: 8}\n  cashier: {servers: 4}\nprocesses:\n  visit:\n    steps:\n      - serve: desk\n        time: {exp: 10min}\n      - serve: cashier\n        time: {exp: 4min}\narrivals:\n  - name: walk_ins\n    daily: 300\n    process: visit\n    profile: {\"09:00\": 2, \"10:00\": 3, \"11:00\": 2, \"13:00\": 1, \"14:00\": 2, \"15:00\": 1, \"16:00\": 1}\n",
     );
     let out = dir.path().join("out");
-    let j = staffing_json(&[
-        "staff",
-        s(&file),
-        "--pool",
-        "desk",
-        "--pool",
-        "cashier",
-        "--target",
+    let j = staffing_json(
+        &file,
+        &["desk", "cashier"],
         "wait_mean_min<=3",
-        "--json",
-        "--quiet",
-        "--out",
-        s(&out),
-    ]);
+        &["--out", s(&out)],
+    );
     assert_eq!(j["converged"], true);
     // The local search ends only when no interval misses (or after its
     // last round): here every interval of both pools meets the target.
