@@ -42,9 +42,11 @@ pub(crate) fn fit(
     })?;
     if validate {
         let observed = fit::validate::measures(&log.tickets, &fitted.pools, &fitted.calendar);
+        let profile = fit::distance::Profile::of(&log.tickets, fitted.calendar.start);
         fitted.validation = Some(fit::validate::validate(
             &model,
             &observed,
+            Some(&profile),
             &fitted.pools,
             &fitted.calendar,
             stop_flag(),

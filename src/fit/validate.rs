@@ -9,8 +9,16 @@
 //! replications, not with the interval of their mean: the 95% prediction
 //! interval mean ± t(0.975, n−1)·sd·√(1 + 1/n) (a new draw from the
 //! replications' normal distribution). A figure outside it is flagged.
+//!
+//! Beside the figures, the field's log distances ([`super::distance`]):
+//! each replication's distance from the log, against the distances
+//! between replications (how far two histories of the fitted scenario lie
+//! from each other). A measure whose every replication lies farther from
+//! the log than any two consecutive replications from each other is
+//! flagged.
 
 use super::calendar::Calendar;
+use super::distance::{distances, Profile};
 use super::pools::Pool;
 use super::read::{by_case, first_tickets, Case, Name, Names, Ticket, TicketOutcome};
 use crate::engine::EngineError;
@@ -45,6 +53,64 @@ pub struct Validation {
     pub replications: usize,
     /// Every figure, in a fixed order.
     pub figures: Vec<Figure>,
+    /// The log distances, in [`super::distance::MEASURES`] order (empty
+    /// without a profile of the log).
+    pub distances: Vec<LogDistance>,
+}
+
+/// One log distance measure, in hours.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogDistance {
+    /// The measure's key, e.g. `case_arrivals`.
+    pub measure: &'static str,
+    /// What it compares.
+    pub what: &'static str,
+    /// Mean distance of a replication from the log.
+    pub to_log: f64,
+    /// Smallest and largest of them.
+    pub to_log_range: (f64, f64),
+    /// Mean distance between consecutive replications.
+    pub between_replications: f64,
+    /// The largest of them.
+    pub between_max: f64,
+    /// Whether every replication lies farther from the log than any two
+    /// consecutive replications from each other.
+    pub farther: bool,
+}
+
+/// Sets the distances of each replication from the log beside those
+/// between consecutive replications.
+fn log_distances(
+    to_log: &[Vec<(&'static str, f64)>],
+    between: &[Vec<(&'static str, f64)>],
+) -> Vec<LogDistance> {
+    let values = |rows: &[Vec<(&'static str, f64)>], key: &str| -> Vec<f64> {
+        rows.iter()
+            .filter_map(|r| r.iter().find(|(k, _)| *k == key).map(|(_, v)| *v))
+            .collect()
+    };
+    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
+    super::distance::MEASURES
+        .iter()
+        .filter_map(|&(measure, what)| {
+            let (d, b) = (values(to_log, measure), values(between, measure));
+            if d.is_empty() || b.is_empty() {
+                return None;
+            }
+            let lo = d.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = d.iter().copied().fold(0.0, f64::max);
+            let between_max = b.iter().copied().fold(0.0, f64::max);
+            Some(LogDistance {
+                measure,
+                what,
+                to_log: mean(&d),
+                to_log_range: (lo, hi),
+                between_replications: mean(&b),
+                between_max,
+                farther: lo > between_max,
+            })
+        })
+        .collect()
 }
 
 /// The figures of one ticket log, by name, in a fixed order. `pools`
@@ -215,12 +281,16 @@ impl Logged {
 pub fn validate(
     model: &Model,
     observed: &[(String, f64)],
+    log_profile: Option<&Profile>,
     pools: &[Pool],
     calendar: &Calendar,
     stop: &AtomicBool,
 ) -> Result<Validation, EngineError> {
     let mut logged = Logged::new(model);
     let mut reps: Vec<BTreeMap<String, f64>> = Vec::new();
+    let mut to_log = Vec::new();
+    let mut between = Vec::new();
+    let mut previous: Option<Profile> = None;
     let settings = RunSettings::from_model(model);
     // As many replications at once as there are threads to run them (each
     // holds its year of tickets until measured), in order.
@@ -248,6 +318,14 @@ pub fn validate(
                     .collect();
                 drop(simulated);
                 reps.push(measures(&tickets, pools, calendar).into_iter().collect());
+                if let Some(log) = log_profile {
+                    let profile = Profile::of(&tickets, calendar.start);
+                    to_log.push(distances(log, &profile));
+                    if let Some(p) = &previous {
+                        between.push(distances(p, &profile));
+                    }
+                    previous = Some(profile);
+                }
                 Ok(())
             },
             &|_| {},
@@ -279,5 +357,6 @@ pub fn validate(
     Ok(Validation {
         replications: n,
         figures,
+        distances: log_distances(&to_log, &between),
     })
 }

@@ -68,6 +68,7 @@ fn the_fitted_scenario_waits_and_queues_like_the_original() {
     let judged = procsim::fit::validate::validate(
         &model,
         &fitted_means,
+        None,
         &refit.pools,
         &refit.calendar,
         &AtomicBool::new(false),
@@ -232,5 +233,68 @@ fn a_short_weekday_is_reported() {
     assert!(
         yaml.contains("# sat: tickets only 09:00-12:00 (38% of the hours above)"),
         "{yaml}"
+    );
+}
+
+#[test]
+fn log_distances_tell_a_fitted_scenario_from_a_shifted_log() {
+    // The shipped example log against its fitted scenario: every measure
+    // is given, and no replication set lies farther from the log than the
+    // replications lie from each other (for a right model each replication
+    // and the log are exchangeable histories). The same log moved two
+    // hours later is another matter: every event's hour of day moves 2 h,
+    // which replications about 0.1 h apart cannot match.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fit-example");
+    let dir = tempfile::tempdir().unwrap();
+    let fitted = dir.path().join("fitted");
+    let log = root.join("tickets.csv");
+    let o = procsim(&["fit", s(&log), "--out", s(&fitted), "-q"]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let fit: Value =
+        serde_json::from_str(&std::fs::read_to_string(fitted.join("fit.json")).unwrap()).unwrap();
+    let measures: Vec<&str> = fit["validation"]["distances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            assert_eq!(d["farther"], false, "{d}");
+            d["measure"].as_str().unwrap()
+        })
+        .collect();
+    let all: Vec<&str> = procsim::fit::distance::MEASURES
+        .iter()
+        .map(|m| m.0)
+        .collect();
+    assert_eq!(measures, all);
+
+    let mut read = procsim::fit::read::read(&log, &procsim::fit::read::Columns::default()).unwrap();
+    let refit = procsim::fit::fit(&read, "tickets.csv");
+    let later =
+        |t: jiff::civil::DateTime| t.checked_add(jiff::SignedDuration::from_hours(2)).unwrap();
+    for t in &mut read.tickets {
+        t.issued = later(t.issued);
+        t.service = t.service.map(|(a, b)| (later(a), later(b)));
+        t.left_at = t.left_at.map(later);
+    }
+    let shifted = procsim::fit::distance::Profile::of(&read.tickets, refit.calendar.start);
+    let model = procsim::load(&fitted.join("scenario.yaml")).unwrap();
+    let v = procsim::fit::validate::validate(
+        &model,
+        &[],
+        Some(&shifted),
+        &refit.pools,
+        &refit.calendar,
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    let circadian = v
+        .distances
+        .iter()
+        .find(|d| d.measure == "circadian_events")
+        .unwrap();
+    assert!(circadian.farther, "{circadian:?}");
+    assert!(
+        (circadian.to_log - 2.0).abs() < 0.3,
+        "about 2 h: {circadian:?}"
     );
 }
