@@ -115,6 +115,7 @@ pub fn read_events(bytes: &[u8], file: &str) -> Result<Log, ReadError> {
                     } else {
                         TicketOutcome::Served
                     },
+                    no_show_at: None,
                 });
                 if !balked {
                     open.entry(key)

@@ -7,10 +7,13 @@
 //! risk divided by the number who left; e.g. Lawless, *Statistical Models
 //! and Methods for Lifetime Data*, 2nd ed., section 2.2), Weibull and
 //! lognormal; the one with the lowest AIC among those that converge is
-//! chosen. With fewer than [`MIN_LEFT`] who left only the exponential is
-//! fitted. The Kaplan-Meier curve ([`km`]) is the family-free estimate the
-//! report sets the fits against. Tickets whose log gives no leaving time
-//! cannot say how long they waited: they are counted but left out.
+//! chosen. With fewer than [`MIN_LEFT`] who left (no-shows included) only
+//! the exponential is fitted. A no-show (called and gone) left at some
+//! time before the call: a left-censored wait, F(call) in the likelihood.
+//! The Kaplan-Meier curve ([`km`]) is the family-free estimate the report
+//! sets the fits against; it leaves no-shows out. `left` tickets whose log
+//! gives no leaving time cannot say how long they waited: they are counted
+//! but left out.
 
 pub mod censored;
 pub mod km;
@@ -36,11 +39,16 @@ pub struct Patience {
     pub left_untimed: usize,
     /// Citizens called (censored waits).
     pub served: usize,
-    /// Total time in the queue of both, in minutes.
+    /// No-shows: called and gone, left at an unknown time before the call.
+    pub no_show: usize,
+    /// Total time in the queue of those who left and those called, in
+    /// minutes (no-shows' is unknown).
     pub at_risk_min: f64,
     /// The exponential mean patience, in minutes.
     pub mean_min: f64,
-    /// Its approximate 95% interval (the mean times exp(±1.96/√left)).
+    /// Its approximate 95% interval (the mean times exp(±1.96/√left)
+    /// without no-shows; with them √left becomes the square root of the
+    /// observed information in the log mean).
     pub ci95_min: (f64, f64),
     /// The chosen family (lowest AIC among those that converged).
     pub family: &'static str,
@@ -61,29 +69,33 @@ impl Patience {
     }
 }
 
-/// Waits in minutes of one (process, pool): left, called, untimed leaves.
+/// Waits in minutes of one (process, pool): left, called, no-shows'
+/// calls, untimed leaves.
 #[derive(Default)]
 struct Waits {
     left: Vec<f64>,
     called: Vec<f64>,
+    gone: Vec<f64>,
     untimed: usize,
 }
 
-/// Patience of every (process, pool) with at least one citizen who left.
+/// Patience of every (process, pool) with at least one citizen who left
+/// or did not show.
 pub fn infer(tickets: &[Ticket]) -> Vec<Patience> {
     let mut acc: BTreeMap<(&str, &str), Waits> = BTreeMap::new();
     for t in tickets {
         let w = acc.entry((&t.item, &t.pool)).or_default();
         let wait = |at: jiff::civil::DateTime| at.duration_since(t.issued).as_secs_f64() / 60.0;
-        match (t.outcome, t.service, t.left_at) {
-            (TicketOutcome::Served, Some((c, _)), _) => w.called.push(wait(c)),
-            (TicketOutcome::Left, _, Some(l)) => w.left.push(wait(l)),
-            (TicketOutcome::Left, _, None) => w.untimed += 1,
+        match (t.outcome, t.service, t.left_at, t.no_show_at) {
+            (TicketOutcome::Served, Some((c, _)), ..) => w.called.push(wait(c)),
+            (TicketOutcome::Left, _, Some(l), _) => w.left.push(wait(l)),
+            (TicketOutcome::Left, _, None, _) => w.untimed += 1,
+            (TicketOutcome::NoShow, _, _, Some(c)) => w.gone.push(wait(c)),
             _ => {}
         }
     }
     acc.into_iter()
-        .filter(|(_, w)| !w.left.is_empty())
+        .filter(|(_, w)| !w.left.is_empty() || !w.gone.is_empty())
         .map(|((process, pool), w)| estimate(process, pool, w))
         .collect()
 }
@@ -91,9 +103,9 @@ pub fn infer(tickets: &[Ticket]) -> Vec<Patience> {
 fn estimate(process: &str, pool: &str, w: Waits) -> Patience {
     let kaplan_meier = km::estimate(&w.left, &w.called);
     let at_risk_min = w.left.iter().chain(&w.called).sum();
-    let (left, served) = (w.left.len(), w.called.len());
-    let sample = Sample::new(w.left, w.called, Vec::new());
-    let exp_only = left < MIN_LEFT;
+    let (left, served, no_show) = (w.left.len(), w.called.len(), w.gone.len());
+    let sample = Sample::new(w.left, w.called, w.gone);
+    let exp_only = left + no_show < MIN_LEFT;
     let exp = censored::fit(Family::Exp, &sample);
     let ci95_min = censored::exp_interval(&exp, &sample);
     let mut families = vec![exp];
@@ -109,6 +121,7 @@ fn estimate(process: &str, pool: &str, w: Waits) -> Patience {
         left,
         left_untimed: w.untimed,
         served,
+        no_show,
         at_risk_min,
         mean_min: families
             .iter()

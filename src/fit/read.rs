@@ -103,6 +103,9 @@ pub struct Ticket {
     pub left_at: Option<DateTime>,
     /// How it ended.
     pub outcome: TicketOutcome,
+    /// When a `no_show` ticket was called and the citizen was gone (they
+    /// left at some time before it).
+    pub no_show_at: Option<DateTime>,
 }
 
 /// A read log: its usable tickets and what was skipped.
@@ -285,11 +288,11 @@ pub fn read_bytes(bytes: &[u8], file: &str, columns: &Columns) -> Result<Log, Re
             }
             _ => None,
         };
-        if out == TicketOutcome::NoShow {
-            // Not used by this fit yet (no-shows are neither arrivals of
-            // new work nor service).
+        if out == TicketOutcome::NoShow && t_called.is_none() {
+            // Without its call a no-show says nothing of how long they
+            // waited, nor when their turn came.
             *log.skipped
-                .entry("no_show (not fitted yet)".into())
+                .entry("no_show without a called time".into())
                 .or_default() += 1;
             continue;
         }
@@ -309,6 +312,10 @@ pub fn read_bytes(bytes: &[u8], file: &str, columns: &Columns) -> Result<Log, Re
                 _ => None,
             },
             outcome: out,
+            no_show_at: match out {
+                TicketOutcome::NoShow => t_called,
+                _ => None,
+            },
         });
     }
     if log.rows == 0 {

@@ -3,7 +3,9 @@
 //! the log is set beside the same figure of every replication's own ticket
 //! log, measured by the same code ([`measures`]): mean and 90th-percentile
 //! wait by hour of issue, queue length by hour, utilization per pool,
-//! daily volume, abandonment and visits per case.
+//! daily volume, abandonment and visits per case. A no-show is an
+//! arrival and an abandonment, and counts in the queue for half its time
+//! to the call (when it left is unknown).
 //!
 //! The log is one history, so it is compared with the spread of single
 //! replications, not with the interval of their mean: the 95% prediction
@@ -59,9 +61,16 @@ pub fn measures(tickets: &[Ticket], pools: &[Pool], calendar: &Calendar) -> Vec<
     let mut sums = [(0.0f64, 0usize); 24];
     let mut queue_min = [0.0f64; 24];
     for t in tickets {
-        let until = match (t.service, t.left_at) {
-            (Some((c, _)), _) => c,
-            (None, Some(l)) => l,
+        let until = match (t.service, t.left_at, t.no_show_at) {
+            (Some((c, _)), ..) => c,
+            (None, Some(l), _) => l,
+            // A no-show left at an unknown time before the call: counted
+            // as waiting half of it (the simulation's citizens who give up
+            // wait to their leaving).
+            (None, None, Some(c)) => t
+                .issued
+                .checked_add(t.issued.duration_until(c) / 2)
+                .unwrap_or(c),
             _ => continue,
         };
         let wait = minutes(t.issued, until);
@@ -130,7 +139,7 @@ pub fn measures(tickets: &[Ticket], pools: &[Pool], calendar: &Calendar) -> Vec<
     let mut abandoned: BTreeSet<&str> = BTreeSet::new();
     let mut visits: BTreeMap<&str, BTreeSet<Date>> = BTreeMap::new();
     for t in tickets {
-        if t.outcome == TicketOutcome::Left {
+        if matches!(t.outcome, TicketOutcome::Left | TicketOutcome::NoShow) {
             abandoned.insert(&t.case);
         }
         visits.entry(&t.case).or_default().insert(t.issued.date());
@@ -176,6 +185,7 @@ fn as_logged(model: &Model, start: Date, row: usize, t: &tickets::Ticket) -> Tic
         service,
         left_at,
         outcome,
+        no_show_at: None,
     }
 }
 

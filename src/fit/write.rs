@@ -42,10 +42,11 @@ fn distribution(family: &str, param: impl Fn(&str) -> f64, unit_s: f64) -> Strin
 /// The patience of a step and the comment beside it.
 fn patience(p: &Patience) -> (String, String) {
     let c = p.chosen();
-    let mut why = format!(
-        "; patience: {} left, {} censored (called), {} by AIC",
-        p.left, p.served, c.family
-    );
+    let mut why = format!("; patience: {} left, ", p.left);
+    if p.no_show > 0 {
+        let _ = write!(why, "{} no-shows (gone before the call), ", p.no_show);
+    }
+    let _ = write!(why, "{} censored (called), {} by AIC", p.served, c.family);
     if let Some(next) = p.families.get(1) {
         let _ = write!(why, " (next {} +{:.1})", next.family, next.aic - c.aic);
     }

@@ -224,7 +224,16 @@ fn survival_chart(p: &Patience) -> ChartSpec {
     };
     let mut series = vec![
         Series {
-            name: format!("log (Kaplan-Meier, {} left, {} called)", p.left, p.served),
+            name: format!(
+                "log (Kaplan-Meier, {} left, {} called{})",
+                p.left,
+                p.served,
+                if p.no_show > 0 {
+                    format!("; {} no-shows left out", p.no_show)
+                } else {
+                    String::new()
+                }
+            ),
             points: curve(&|q| q.survival),
         },
         Series {
@@ -252,7 +261,7 @@ fn survival_chart(p: &Patience) -> ChartSpec {
 
 /// The patience section: per (process, pool) the families fitted.
 fn patience_table(h: &mut String, patience: &[Patience]) {
-    h.push_str("<h2>Patience</h2>\n<table><thead><tr><th>process</th><th>pool</th><th>left</th><th>called</th><th>family</th><th>mean (min)</th><th>exponential mean, 95% (min)</th><th>others (ΔAIC)</th></tr></thead><tbody>\n");
+    h.push_str("<h2>Patience</h2>\n<table><thead><tr><th>process</th><th>pool</th><th>left</th><th>no-shows</th><th>called</th><th>family</th><th>mean (min)</th><th>exponential mean, 95% (min)</th><th>others (ΔAIC)</th></tr></thead><tbody>\n");
     for p in patience {
         let others = p
             .families
@@ -265,10 +274,11 @@ fn patience_table(h: &mut String, patience: &[Patience]) {
             .collect::<Vec<_>>()
             .join(", ");
         h.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1} ({:.1} to {:.1})</td><td>{}</td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1} ({:.1} to {:.1})</td><td>{}</td></tr>\n",
             escape(&p.process),
             escape(&p.pool),
             p.left,
+            p.no_show,
             p.served,
             p.family,
             p.family_mean_min,
@@ -282,7 +292,7 @@ fn patience_table(h: &mut String, patience: &[Patience]) {
             }
         ));
     }
-    h.push_str("</tbody></table>\n<p class=\"note\">Waits are censored data: a citizen who left waited exactly their patience, one who was called at least their wait. Each family is fitted by maximum likelihood with that censoring and the lowest AIC is chosen. The charts set the Kaplan-Meier estimate (free of any family) and its Greenwood 95% band against the fitted survival curves.</p>\n");
+    h.push_str("</tbody></table>\n<p class=\"note\">Waits are censored data: a citizen who left waited exactly their patience, one who was called at least their wait. A no-show was called and gone: they left at some time before the call, and count in the fits with the probability of that. Each family is fitted by maximum likelihood with that censoring and the lowest AIC is chosen. The charts set the Kaplan-Meier estimate (free of any family) and its Greenwood 95% band against the fitted survival curves. The Kaplan-Meier curve leaves no-shows out (their leaving times are known only to lie before the call; Turnbull's estimator would take them in), so where they are many it lies above the patience they show.</p>\n");
 }
 
 /// The page, with `charts` rendered (from [`charts`]).

@@ -16,6 +16,7 @@ mod explain;
 mod extends;
 mod file_rows;
 mod fit;
+mod fit_patience;
 mod fuzz_regressions;
 mod invariants;
 mod library;
