@@ -16,30 +16,49 @@ use serde::Serialize;
 use statrs::function::erf::erfc;
 use std::f64::consts::{LN_2, PI, SQRT_2};
 
-/// A leave recorded at 0 (to the second) is taken as left-censored at
-/// half a second, in minutes: no family but the exponential has a finite
-/// density at 0.
-pub const ZERO_MIN: f64 = 0.5 / 60.0;
+/// A leave at 0 (to the second) is taken as one within the first second
+/// (left-censored at it, in minutes): no family but the exponential has a
+/// finite density at 0.
+pub const FIRST_SECOND_MIN: f64 = 1.0 / 60.0;
 
-/// Censored times in minutes, each distinct value with its count.
+/// Censored times in minutes, rounded to the second (as ticket systems
+/// record them, and so that a year's log has thousands of distinct values,
+/// not millions), each distinct value with its count.
 #[derive(Debug, Clone, Default)]
 pub struct Sample {
     /// Left at t (exact).
-    pub exact: Vec<(f64, f64)>,
+    pub exact: Vec<Time>,
     /// Called at c, still there (right-censored).
-    pub right: Vec<(f64, f64)>,
+    pub right: Vec<Time>,
     /// Called at c and gone (left-censored: left in (0, c]).
-    pub left: Vec<(f64, f64)>,
+    pub left: Vec<Time>,
 }
 
-/// Distinct values with their counts, sorted.
-fn counted(mut x: Vec<f64>) -> Vec<(f64, f64)> {
-    x.sort_by(f64::total_cmp);
-    let mut out: Vec<(f64, f64)> = Vec::new();
-    for v in x {
+/// A distinct time in minutes, its logarithm and how many had it.
+#[derive(Debug, Clone, Copy)]
+pub struct Time {
+    /// Minutes.
+    pub t: f64,
+    /// ln t.
+    pub ln_t: f64,
+    /// How many.
+    pub n: f64,
+}
+
+/// Distinct values to the second with their counts, sorted.
+fn counted(x: Vec<f64>) -> Vec<Time> {
+    let mut secs: Vec<i64> = x.iter().map(|t| (t * 60.0).round() as i64).collect();
+    secs.sort_unstable();
+    let mut out: Vec<Time> = Vec::new();
+    for v in secs {
+        let t = v as f64 / 60.0;
         match out.last_mut() {
-            Some((w, n)) if *w == v => *n += 1.0,
-            _ => out.push((v, 1.0)),
+            Some(w) if w.t == t => w.n += 1.0,
+            _ => out.push(Time {
+                t,
+                ln_t: t.ln(),
+                n: 1.0,
+            }),
         }
     }
     out
@@ -47,14 +66,14 @@ fn counted(mut x: Vec<f64>) -> Vec<(f64, f64)> {
 
 impl Sample {
     /// A sample from waits in minutes: `left` (exact), `called`
-    /// (right-censored) and `gone` (left-censored). Exact zeros become
-    /// left-censored at [`ZERO_MIN`].
+    /// (right-censored) and `gone` (left-censored). Leaves at 0 (to the
+    /// second) become left-censored at [`FIRST_SECOND_MIN`].
     pub fn new(left: Vec<f64>, called: Vec<f64>, gone: Vec<f64>) -> Sample {
-        let (zero, exact): (Vec<f64>, Vec<f64>) = left.into_iter().partition(|t| *t <= 0.0);
+        let (zero, exact): (Vec<f64>, Vec<f64>) = left.into_iter().partition(|t| *t < 0.5 / 60.0);
         let gone = gone
             .into_iter()
-            .chain(zero.into_iter().map(|_| ZERO_MIN))
-            .map(|c| c.max(ZERO_MIN))
+            .chain(zero.into_iter().map(|_| FIRST_SECOND_MIN))
+            .map(|c| c.max(FIRST_SECOND_MIN))
             .collect();
         Sample {
             exact: counted(exact),
@@ -63,12 +82,12 @@ impl Sample {
         }
     }
 
-    fn count(v: &[(f64, f64)]) -> f64 {
-        v.iter().map(|p| p.1).sum()
+    fn count(v: &[Time]) -> f64 {
+        v.iter().map(|p| p.n).sum()
     }
 
-    fn total(v: &[(f64, f64)]) -> f64 {
-        v.iter().map(|p| p.0 * p.1).sum()
+    fn total(v: &[Time]) -> f64 {
+        v.iter().map(|p| p.t * p.n).sum()
     }
 }
 
@@ -93,28 +112,28 @@ impl Family {
         }
     }
 
-    /// (ln f(t), ln S(t), ln F(t)) at `t` minutes for unconstrained `theta`.
-    fn logs(self, theta: &[f64], t: f64) -> (f64, f64, f64) {
+    /// (ln f(t), ln S(t), ln F(t)) at t minutes, given ln t, for
+    /// unconstrained `theta`.
+    fn logs(self, theta: &[f64], ln_t: f64) -> (f64, f64, f64) {
         match self {
             Family::Exp | Family::Weibull => {
                 let (k, ln_scale) = match self {
                     Family::Exp => (1.0, theta[0]),
                     _ => (theta[0].exp(), theta[1]),
                 };
-                let ln_z = k * (t.ln() - ln_scale);
-                let z = ln_z.exp();
+                let z = (k * (ln_t - ln_scale)).exp();
                 (
-                    k.ln() - ln_scale + (k - 1.0) * (t.ln() - ln_scale) - z,
+                    k.ln() - ln_scale + (k - 1.0) * (ln_t - ln_scale) - z,
                     -z,
                     (-(-z).exp_m1()).ln(),
                 )
             }
             Family::Lognormal => {
                 let sigma = theta[1].exp();
-                let u = (t.ln() - theta[0]) / sigma;
+                let u = (ln_t - theta[0]) / sigma;
                 let ln = |p: f64| p.max(f64::MIN_POSITIVE).ln();
                 (
-                    -t.ln() - theta[1] - 0.5 * (2.0 * PI).ln() - u * u / 2.0,
+                    -ln_t - theta[1] - 0.5 * (2.0 * PI).ln() - u * u / 2.0,
                     ln(0.5 * erfc(u / SQRT_2)),
                     ln(0.5 * erfc(-u / SQRT_2)),
                 )
@@ -125,14 +144,15 @@ impl Family {
     /// The log-likelihood of `theta` on `s`.
     fn ln_l(self, theta: &[f64], s: &Sample) -> f64 {
         let mut l = 0.0;
-        for &(t, n) in &s.exact {
-            l += n * self.logs(theta, t).0;
+        // Only the needed part of `logs` survives inlining in each loop.
+        for x in &s.exact {
+            l += x.n * self.logs(theta, x.ln_t).0;
         }
-        for &(t, n) in &s.right {
-            l += n * self.logs(theta, t).1;
+        for x in &s.right {
+            l += x.n * self.logs(theta, x.ln_t).1;
         }
-        for &(t, n) in &s.left {
-            l += n * self.logs(theta, t).2;
+        for x in &s.left {
+            l += x.n * self.logs(theta, x.ln_t).2;
         }
         if l.is_nan() {
             f64::NEG_INFINITY
@@ -146,7 +166,7 @@ impl Family {
         if t <= 0.0 {
             1.0
         } else {
-            self.logs(theta, t).1.exp()
+            self.logs(theta, t.ln()).1.exp()
         }
     }
 
@@ -188,7 +208,7 @@ pub struct Candidate {
     /// Whether the maximisation converged (only those are chosen from).
     pub converged: bool,
     #[serde(skip)]
-    kind: Option<Family>,
+    kind: Family,
     #[serde(skip)]
     theta: Vec<f64>,
 }
@@ -196,7 +216,7 @@ pub struct Candidate {
 impl Candidate {
     /// The fitted survival function at `t` minutes.
     pub fn survival(&self, t: f64) -> f64 {
-        self.kind.map_or(f64::NAN, |f| f.survival(&self.theta, t))
+        self.kind.survival(&self.theta, t)
     }
 
     /// A named parameter, NaN if the family has none of that name.
@@ -302,7 +322,7 @@ pub fn fit(family: Family, s: &Sample) -> Candidate {
         ln_l,
         aic: 2.0 * theta.len() as f64 - 2.0 * ln_l,
         converged: converged && ln_l.is_finite(),
-        kind: Some(family),
+        kind: family,
         theta,
     }
 }
