@@ -59,9 +59,17 @@ fn patience(p: &Patience) -> (String, String) {
     }
     let _ = write!(
         why,
-        "; exp mean {:.1} min, 95% {:.1}-{:.1} min, {} left over {:.0} min of waiting ({} called)",
-        p.mean_min, p.ci95_min.0, p.ci95_min.1, p.left, p.at_risk_min, p.served
+        "; exp mean {:.1} min, 95% {:.1}-{:.1} min",
+        p.mean_min, p.ci95_min.0, p.ci95_min.1
     );
+    // The closed form's evidence, which holds only without no-shows.
+    if p.no_show == 0 {
+        let _ = write!(
+            why,
+            ", {} left over {:.0} min of waiting ({} called)",
+            p.left, p.at_risk_min, p.served
+        );
+    }
     (
         format!(
             ", patience: {}",
