@@ -101,6 +101,21 @@ pub(crate) fn fit(
             b.ks
         );
     }
+    for p in &fitted.patience {
+        text += &format!(
+            "patience {} at {}: {} left, {} called, {} mean {:.1} min{}\n",
+            p.process,
+            p.pool,
+            p.left,
+            p.served,
+            p.family,
+            p.family_mean_min,
+            p.families
+                .get(1)
+                .map(|n| format!(" (next {} AIC +{:.1})", n.family, n.aic - p.chosen().aic))
+                .unwrap_or_default()
+        );
+    }
     if let Some(v) = &fitted.validation {
         let outside: Vec<&str> = v
             .figures

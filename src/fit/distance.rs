@@ -11,7 +11,8 @@
 //! so a log is binned once and compared with many simulated ones.
 //!
 //! The events of a ticket are its issue, the start and end of its service
-//! and, for a citizen who left, the leaving.
+//! and, for a citizen who left, the leaving (or, for a no-show, the call
+//! that found them gone).
 
 use super::read::{Case, Ticket};
 use jiff::civil::{Date, DateTime, Time};

@@ -125,7 +125,8 @@ pub struct Ticket {
     /// Service start and end, for served tickets.
     pub service: Option<(DateTime, DateTime)>,
     /// When the citizen left, for `left` tickets whose log says (`ended`,
-    /// else `called`).
+    /// else `called`); for a `no_show`, when it was called and the citizen
+    /// was gone (they left at some time before).
     pub left_at: Option<DateTime>,
     /// How it ended.
     pub outcome: TicketOutcome,
@@ -322,11 +323,11 @@ pub fn read_from<R: Read>(input: R, file: &str, columns: &Columns) -> Result<Log
             }
             _ => None,
         };
-        if out == TicketOutcome::NoShow {
-            // Not used by this fit yet (no-shows are neither arrivals of
-            // new work nor service).
+        if out == TicketOutcome::NoShow && t_called.is_none() {
+            // Without its call a no-show says nothing of how long they
+            // waited, nor when their turn came.
             *log.skipped
-                .entry("no_show (not fitted yet)".into())
+                .entry("no_show without a called time".into())
                 .or_default() += 1;
             continue;
         }
@@ -346,7 +347,8 @@ pub fn read_from<R: Read>(input: R, file: &str, columns: &Columns) -> Result<Log
             service,
             left_at: match out {
                 TicketOutcome::Left => t_ended.or(t_called),
-                _ => None,
+                TicketOutcome::NoShow => t_called,
+                TicketOutcome::Served => None,
             },
             outcome: out,
         });

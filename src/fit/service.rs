@@ -34,7 +34,8 @@ pub struct Candidate {
 pub type Function = Box<dyn Fn(f64) -> f64>;
 
 impl Candidate {
-    fn param(&self, name: &str) -> f64 {
+    /// A named parameter, NaN if the family has none of that name.
+    pub fn param(&self, name: &str) -> f64 {
         self.params
             .iter()
             .find(|(n, _)| *n == name)

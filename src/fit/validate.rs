@@ -3,7 +3,9 @@
 //! the log is set beside the same figure of every replication's own ticket
 //! log, measured by the same code ([`measures`]): mean and 90th-percentile
 //! wait by hour of issue, queue length by hour, utilization per pool,
-//! daily volume, abandonment and visits per case.
+//! daily volume, abandonment and visits per case. A no-show is an
+//! arrival and an abandonment, and counts in the queue for half its time
+//! to the call (when it left is unknown).
 //!
 //! The log is one history, so it is compared with the spread of single
 //! replications, not with the interval of their mean: the 95% prediction
@@ -127,6 +129,13 @@ pub fn measures(tickets: &[Ticket], pools: &[Pool], calendar: &Calendar) -> Vec<
     for t in tickets {
         let until = match (t.service, t.left_at) {
             (Some((c, _)), _) => c,
+            // A no-show left at an unknown time before the call: counted
+            // as waiting half of it (the simulation's citizens who give up
+            // wait to their leaving).
+            (None, Some(c)) if t.outcome == TicketOutcome::NoShow => t
+                .issued
+                .checked_add(t.issued.duration_until(c) / 2)
+                .unwrap_or(c),
             (None, Some(l)) => l,
             _ => continue,
         };
@@ -197,7 +206,10 @@ pub fn measures(tickets: &[Ticket], pools: &[Pool], calendar: &Calendar) -> Vec<
     // tickets (in order of issue: a new date is a new visit).
     let (mut abandoned, mut visits) = (0usize, 0usize);
     for ts in by_case(tickets).chunk_by(|a, b| a.case == b.case) {
-        abandoned += usize::from(ts.iter().any(|t| t.outcome == TicketOutcome::Left));
+        abandoned += usize::from(
+            ts.iter()
+                .any(|t| matches!(t.outcome, TicketOutcome::Left | TicketOutcome::NoShow)),
+        );
         visits += ts
             .chunk_by(|a, b| a.issued.date() == b.issued.date())
             .count();

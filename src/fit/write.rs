@@ -1,7 +1,8 @@
 //! The fit's outputs: a scenario file (YAML, every fitted line with a
 //! comment giving its evidence) and `fit.json` (the same evidence in full).
 
-use super::service::{Candidate, ServiceFit};
+use super::patience::Patience;
+use super::service::ServiceFit;
 use super::Fit;
 use std::fmt::Write;
 
@@ -15,27 +16,67 @@ fn minutes(s: f64) -> String {
     format!("{:.4}min", s / 60.0)
 }
 
-/// The distribution of a fitted family in the format's words.
-fn distribution(c: &Candidate) -> String {
+/// The distribution of a fitted family in the format's words: `param`
+/// gives a parameter by name, its durations in units of `unit_s` seconds.
+fn distribution(family: &str, param: impl Fn(&str) -> f64, unit_s: f64) -> String {
     let p = |name: &str| {
-        c.params
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map_or(0.0, |(_, v)| *v)
+        let v = param(name);
+        if v.is_finite() {
+            v
+        } else {
+            0.0
+        }
     };
-    match c.family {
-        "exp" => format!("{{exp: {}}}", minutes(p("mean"))),
+    let d = |name: &str| minutes(p(name) * unit_s);
+    match family {
+        "exp" => format!("{{exp: {}}}", d("mean")),
         "weibull" => format!(
             "{{weibull: {{shape: {:.4}, scale: {}}}}}",
             p("shape"),
-            minutes(p("scale"))
+            d("scale")
         ),
-        family => format!(
-            "{{{family}: {{mean: {}, sd: {}}}}}",
-            minutes(p("mean")),
-            minutes(p("sd"))
-        ),
+        family => format!("{{{family}: {{mean: {}, sd: {}}}}}", d("mean"), d("sd")),
     }
+}
+
+/// The patience of a step and the comment beside it.
+fn patience(p: &Patience) -> (String, String) {
+    let c = p.chosen();
+    let mut why = format!("; patience: {} left, ", p.left);
+    if p.no_show > 0 {
+        let _ = write!(why, "{} no-shows (gone before the call), ", p.no_show);
+    }
+    let _ = write!(why, "{} censored (called), {} by AIC", p.served, c.family);
+    if let Some(next) = p.families.get(1) {
+        let _ = write!(why, " (next {} +{:.1})", next.family, next.aic - c.aic);
+    }
+    if p.exp_only {
+        let _ = write!(
+            why,
+            ", fewer than {} left: exponential only",
+            super::patience::MIN_LEFT
+        );
+    }
+    let _ = write!(
+        why,
+        "; exp mean {:.1} min, 95% {:.1}-{:.1} min",
+        p.mean_min, p.ci95_min.0, p.ci95_min.1
+    );
+    // The closed form's evidence, which holds only without no-shows.
+    if p.no_show == 0 {
+        let _ = write!(
+            why,
+            ", {} left over {:.0} min of waiting ({} called)",
+            p.left, p.at_risk_min, p.served
+        );
+    }
+    (
+        format!(
+            ", patience: {}",
+            distribution(c.family, |n| c.param(n), 60.0)
+        ),
+        why,
+    )
 }
 
 /// The comment beside a fitted service time.
@@ -209,7 +250,13 @@ pub fn scenario_yaml(fit: &Fit) -> String {
                 .iter()
                 .find(|f| f.process == r.process && &f.pool == pool);
             let (time, note) = match f {
-                Some(f) => (distribution(f.best()), evidence(f)),
+                Some(f) => {
+                    let best = f.best();
+                    (
+                        distribution(best.family, |n| best.param(n), 1.0),
+                        evidence(f),
+                    )
+                }
                 None => (
                     "1min".to_string(),
                     "no served ticket: a placeholder".to_string(),
@@ -219,20 +266,12 @@ pub fn scenario_yaml(fit: &Fit) -> String {
                 (0, Some(_)) => "id: first, ",
                 _ => "",
             };
-            let (patience, why) = match fit
+            let (patience, why) = fit
                 .patience
                 .iter()
                 .find(|p| p.process == r.process && &p.pool == pool)
-            {
-                Some(p) => (
-                    format!(", patience: {{exp: {:.4}min}}", p.mean_min),
-                    format!(
-                        "; patience: {} left over {:.0} min of waiting ({} called), 95% {:.1}-{:.1} min",
-                        p.left, p.at_risk_min, p.served, p.ci95_min.0, p.ci95_min.1
-                    ),
-                ),
-                None => (String::new(), String::new()),
-            };
+                .map(patience)
+                .unwrap_or_default();
             let _ = writeln!(
                 y,
                 "      - {{{id}serve: {}, time: {time}{patience}}}   # {note}{why}",

@@ -1,11 +1,13 @@
 //! `fit-report.html`: the evidence of a fit for people. The validation
 //! (each figure of the log beside the fitted scenario's simulated range,
-//! flagged where outside), waits and queues by hour, and per fitted service
-//! time a histogram with the fitted density and a Q-Q plot. Charts are the
-//! report's own ([`super::chart`]), the page's style the compare report's.
+//! flagged where outside), waits and queues by hour, per fitted service
+//! time a histogram with the fitted density and a Q-Q plot, and per fitted
+//! patience the Kaplan-Meier curve beside the fitted survival curves.
+//! Charts are the report's own ([`super::chart`]), the page's style the compare report's.
 
 use super::chart::{ChartSpec, Series, Ticks};
 use super::html::{escape, figure, PageChart, CSS};
+use crate::fit::patience::Patience;
 use crate::fit::validate::Figure;
 use crate::fit::Fit;
 use std::collections::BTreeMap;
@@ -14,6 +16,8 @@ use std::collections::BTreeMap;
 const BINS: usize = 40;
 /// Points of a Q-Q plot.
 const QQ_POINTS: usize = 99;
+/// Points of a fitted survival curve.
+const SURVIVAL_POINTS: usize = 400;
 
 /// A file stem from a process and pool name (letters and digits kept).
 fn stem(prefix: &str, process: &str, pool: &str) -> String {
@@ -186,7 +190,109 @@ pub(crate) fn charts(
             },
         ));
     }
+    out.extend(
+        fit.patience
+            .iter()
+            .map(|p| (stem("fit_patience", &p.process, &p.pool), survival_chart(p))),
+    );
     out
+}
+
+/// The Kaplan-Meier step curve of a patience, its Greenwood band (one
+/// series: the low edge, a break, the high edge), the chosen family's
+/// survival and the exponential's when another family was chosen.
+fn survival_chart(p: &Patience) -> ChartSpec {
+    let km = &p.kaplan_meier;
+    let until = km.until_min.max(1e-9);
+    let curve = |y: &dyn Fn(&crate::fit::patience::km::Point) -> f64| {
+        let mut v = vec![(0.0, 1.0)];
+        v.extend(km.points.iter().map(|q| (q.t_min, y(q))));
+        v.extend(km.points.last().map(|q| (until, y(q))));
+        v
+    };
+    let mut band = curve(&|q| q.low);
+    band.push((until, f64::NAN));
+    band.extend(curve(&|q| q.high));
+    let fitted = |c: &crate::fit::patience::censored::Candidate| Series {
+        name: format!("fitted {}, mean {:.1} min", c.family, c.mean_min),
+        points: (0..=SURVIVAL_POINTS)
+            .map(|i| {
+                let t = until * i as f64 / SURVIVAL_POINTS as f64;
+                (t, c.survival(t))
+            })
+            .collect(),
+    };
+    let mut series = vec![
+        Series {
+            name: format!(
+                "log (Kaplan-Meier, {} left, {} called{})",
+                p.left,
+                p.served,
+                if p.no_show > 0 {
+                    format!("; {} no-shows left out", p.no_show)
+                } else {
+                    String::new()
+                }
+            ),
+            points: curve(&|q| q.survival),
+        },
+        Series {
+            name: "its 95% band (Greenwood)".into(),
+            points: band,
+        },
+        fitted(p.chosen()),
+    ];
+    if let Some(e) = p.families.iter().skip(1).find(|c| c.family == "exp") {
+        series.push(fitted(e));
+    }
+    ChartSpec::Lines {
+        title: format!(
+            "Patience of {} at {}: share still waiting, the log against fitted {}",
+            p.process, p.pool, p.family
+        ),
+        x_label: "wait (min)".into(),
+        y_label: "share still waiting".into(),
+        series,
+        steps: true,
+        x_ticks: Ticks::Plain,
+        y_ticks: Ticks::Share,
+    }
+}
+
+/// The patience section: per (process, pool) the families fitted.
+fn patience_table(h: &mut String, patience: &[Patience]) {
+    h.push_str("<h2>Patience</h2>\n<table><thead><tr><th>process</th><th>pool</th><th>left</th><th>no-shows</th><th>called</th><th>family</th><th>mean (min)</th><th>exponential mean, 95% (min)</th><th>others (ΔAIC)</th></tr></thead><tbody>\n");
+    for p in patience {
+        let others = p
+            .families
+            .iter()
+            .skip(1)
+            .map(|c| {
+                let mark = if c.converged { "" } else { ", not converged" };
+                format!("{} (+{:.1}{mark})", c.family, c.aic - p.chosen().aic)
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1} ({:.1} to {:.1})</td><td>{}</td></tr>\n",
+            escape(&p.process),
+            escape(&p.pool),
+            p.left,
+            p.no_show,
+            p.served,
+            p.family,
+            p.family_mean_min,
+            p.mean_min,
+            p.ci95_min.0,
+            p.ci95_min.1,
+            if p.exp_only {
+                format!("fewer than {} left: exponential only", crate::fit::patience::MIN_LEFT)
+            } else {
+                escape(&others)
+            }
+        ));
+    }
+    h.push_str("</tbody></table>\n<p class=\"note\">Waits are censored data: a citizen who left waited exactly their patience, one who was called at least their wait. A no-show was called and gone: they left at some time before the call, and count in the fits with the probability of that. Each family is fitted by maximum likelihood with that censoring and the lowest AIC is chosen. The charts set the Kaplan-Meier estimate (free of any family) and its Greenwood 95% band against the fitted survival curves. The Kaplan-Meier curve leaves no-shows out (their leaving times are known only to lie before the call; Turnbull's estimator would take them in), so where they are many it lies above the patience they show.</p>\n");
 }
 
 /// The page, with `charts` rendered (from [`charts`]).
@@ -251,7 +357,11 @@ pub(crate) fn page(fit: &Fit, charts: &[PageChart]) -> String {
             escape(&next)
         ));
     }
-    h.push_str("</tbody></table>\n<h2>Charts</h2>\n");
+    h.push_str("</tbody></table>\n");
+    if !fit.patience.is_empty() {
+        patience_table(&mut h, &fit.patience);
+    }
+    h.push_str("<h2>Charts</h2>\n");
     for ch in charts {
         h.push_str(&figure(ch));
     }

@@ -242,11 +242,13 @@ fn a_ticket_log_is_fitted_back_to_its_scenario() {
         assert!(figures.iter().any(|f| f["name"] == name), "no {name}: {v}");
     }
     assert!(o.stdout.contains("validation: "), "{}", o.stdout);
-    // The page: the validation table, three by-hour charts and a histogram
-    // and a Q-Q plot per service fit (four), inline.
+    // The page: the validation table, three by-hour charts, a histogram
+    // and a Q-Q plot per service fit (four) and a survival chart per
+    // patience fit (one), inline.
     let page = std::fs::read_to_string(fitted.join("fit-report.html")).unwrap();
     assert!(page.contains("<h2>Validation</h2>"), "{page}");
-    assert_eq!(page.matches("<svg").count(), 3 + 2 * 4);
+    assert_eq!(page.matches("<svg").count(), 3 + 2 * 4 + 1);
+    assert!(page.contains("<h2>Patience</h2>"), "{page}");
     assert!(fitted.join("charts/fit_qq_permit_front.png").is_file());
 
     // The fitted scenario validates and runs.

@@ -17,6 +17,7 @@ mod extends;
 mod file_rows;
 mod fit;
 mod fit_original;
+mod fit_patience;
 mod fuzz_regressions;
 mod invariants;
 mod library;
