@@ -131,6 +131,19 @@ pub(crate) fn fit(
             if outside.is_empty() { "" } else { ": " },
             outside.join(", ")
         );
+        let farther: Vec<&str> = v
+            .distances
+            .iter()
+            .filter(|d| d.farther)
+            .map(|d| d.measure)
+            .collect();
+        text += &format!(
+            "log distances: {} of {} measures farther from the log than the replications from each other{}{}\n",
+            farther.len(),
+            v.distances.len(),
+            if farther.is_empty() { "" } else { ": " },
+            farther.join(", ")
+        );
     }
     text += &format!(
         "written: {0}/scenario.yaml, {0}/fit.json, {0}/fit-report.html, {0}/charts/\n",

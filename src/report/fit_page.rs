@@ -8,7 +8,7 @@
 use super::chart::{ChartSpec, Series, Ticks};
 use super::html::{escape, figure, PageChart, CSS};
 use crate::fit::patience::Patience;
-use crate::fit::validate::Figure;
+use crate::fit::validate::{Figure, Validation};
 use crate::fit::Fit;
 use std::collections::BTreeMap;
 
@@ -261,7 +261,7 @@ fn survival_chart(p: &Patience) -> ChartSpec {
 
 /// The patience section: per (process, pool) the families fitted.
 fn patience_table(h: &mut String, patience: &[Patience]) {
-    h.push_str("<h2>Patience</h2>\n<table><thead><tr><th>process</th><th>pool</th><th>left</th><th>no-shows</th><th>called</th><th>family</th><th>mean (min)</th><th>exponential mean, 95% (min)</th><th>others (ΔAIC)</th></tr></thead><tbody>\n");
+    h.push_str("<h2>Patience</h2>\n<div class=\"wide\"><table><thead><tr><th>process</th><th>pool</th><th>left</th><th>no-shows</th><th>called</th><th>family</th><th>mean (min)</th><th>exponential mean, 95% (min)</th><th>others (ΔAIC)</th></tr></thead><tbody>\n");
     for p in patience {
         let others = p
             .families
@@ -292,10 +292,40 @@ fn patience_table(h: &mut String, patience: &[Patience]) {
             }
         ));
     }
-    h.push_str("</tbody></table>\n<p class=\"note\">Waits are censored data: a citizen who left waited exactly their patience, one who was called at least their wait. A no-show was called and gone: they left at some time before the call, and count in the fits with the probability of that. Each family is fitted by maximum likelihood with that censoring and the lowest AIC is chosen. The charts set the Kaplan-Meier estimate (free of any family) and its Greenwood 95% band against the fitted survival curves. The Kaplan-Meier curve leaves no-shows out (their leaving times are known only to lie before the call; Turnbull's estimator would take them in), so where they are many it lies above the patience they show.</p>\n");
+    h.push_str("</tbody></table></div>\n<p class=\"note\">Waits are censored data: a citizen who left waited exactly their patience, one who was called at least their wait. A no-show was called and gone: they left at some time before the call, and count in the fits with the probability of that. Each family is fitted by maximum likelihood with that censoring and the lowest AIC is chosen. The charts set the Kaplan-Meier estimate (free of any family) and its Greenwood 95% band against the fitted survival curves. The Kaplan-Meier curve leaves no-shows out (their leaving times are known only to lie before the call; Turnbull's estimator would take them in), so where they are many it lies above the patience they show.</p>\n");
 }
 
 /// The page, with `charts` rendered (from [`charts`]).
+/// The log distances of the validation, each against the distances
+/// between replications.
+fn distance_table(h: &mut String, v: &Validation) {
+    if v.distances.is_empty() {
+        return;
+    }
+    let farther = v.distances.iter().filter(|d| d.farther).count();
+    h.push_str("<h3>Log distances</h3>\n");
+    h.push_str(&format!(
+        "<p class=\"lead\">{} of {} measures put every replication farther from the log than any two consecutive replications from each other.</p>\n",
+        farther,
+        v.distances.len()
+    ));
+    h.push_str("<div class=\"wide\"><table><thead><tr><th>measure</th><th>to the log (h)</th><th>range</th><th>between replications (h)</th><th>largest</th><th></th></tr></thead><tbody>\n");
+    for d in &v.distances {
+        h.push_str(&format!(
+            "<tr><td>{}<br><span class=\"muted\">{}</span></td><td>{:.3}</td><td>{:.3} to {:.3}</td><td>{:.3}</td><td>{:.3}</td><td>{}</td></tr>\n",
+            d.measure,
+            escape(d.what),
+            d.to_log,
+            d.to_log_range.0,
+            d.to_log_range.1,
+            d.between_replications,
+            d.between_max,
+            if d.farther { "<b>farther</b>" } else { "" }
+        ));
+    }
+    h.push_str("</tbody></table></div>\n<p class=\"note\">The measures the business-process simulation field uses to judge a model discovered from a log (Chapela-Campa, Benchekroun, Baron, Dumas et al., BPM 2023): each bins timestamps or durations by the hour and takes the earth mover's distance between the two normalized histograms, in hours (how far the mass of one must move to become the other). A right model's replications are histories like the log, so their distance from the log should look like their distance from each other.</p>\n");
+}
+
 pub(crate) fn page(fit: &Fit, charts: &[PageChart]) -> String {
     let mut h = String::new();
     let title = format!("Fit of {}", fit.log.file);
@@ -337,6 +367,7 @@ pub(crate) fn page(fit: &Fit, charts: &[PageChart]) -> String {
             ));
         }
         h.push_str("</tbody></table>\n<p class=\"note\">The log is one history, so each figure is set against the range of a single replication: the replications' mean ± t(0.975, n−1)·sd·√(1 + 1/n). Waits are of served tickets by hour of issue, in minutes; queue is the mean number waiting in the open minutes of the hour; utilization is service time over the fitted windows' open time.</p>\n");
+        distance_table(&mut h, v);
     }
     h.push_str("<h2>Service times</h2>\n<table><thead><tr><th>process</th><th>pool</th><th>n</th><th>mean (min)</th><th>family</th><th>KS</th><th>next (ΔAIC)</th></tr></thead><tbody>\n");
     for s in &fit.service {
