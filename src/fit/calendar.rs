@@ -74,7 +74,8 @@ fn dates<S: serde::Serializer>(d: &[Date], s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(d.iter().map(ToString::to_string))
 }
 
-const WEEKDAYS: [(Weekday, &str); 7] = [
+/// The weekdays and their three-letter names, Monday first.
+pub(super) const WEEKDAYS: [(Weekday, &str); 7] = [
     (Weekday::Monday, "mon"),
     (Weekday::Tuesday, "tue"),
     (Weekday::Wednesday, "wed"),

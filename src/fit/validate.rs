@@ -202,6 +202,30 @@ pub fn measures(tickets: &[Ticket], pools: &[Pool], calendar: &Calendar) -> Vec<
         ));
     }
     out.push(("daily".into(), first.len() as f64 / open_days));
+    // New cases per open date of each open weekday, the calendar's open
+    // dates counted (the same for the log and every replication).
+    if calendar.days.len() > 1 {
+        let mut dates = [0usize; 7];
+        let mut d = calendar.start;
+        while d <= calendar.end {
+            if calendar.is_open(d) {
+                dates[d.weekday().to_monday_zero_offset() as usize] += 1;
+            }
+            match d.tomorrow() {
+                Ok(next) => d = next,
+                Err(_) => break,
+            }
+        }
+        let mut cases = [0usize; 7];
+        for t in first.values() {
+            cases[t.issued.date().weekday().to_monday_zero_offset() as usize] += 1;
+        }
+        for (w, (_, name)) in super::calendar::WEEKDAYS.iter().enumerate() {
+            if calendar.days.contains(name) && dates[w] > 0 {
+                out.push((format!("daily {name}"), cases[w] as f64 / dates[w] as f64));
+            }
+        }
+    }
     // Cases with a ticket left unserved, and the dates of each case's
     // tickets (in order of issue: a new date is a new visit).
     let (mut abandoned, mut visits) = (0usize, 0usize);
