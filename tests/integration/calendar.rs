@@ -104,14 +104,9 @@ impl Observer for Arrivals {
     }
 }
 
-#[test]
-fn daily_arrivals_follow_the_profile_on_open_days_only() {
-    // 100 a day, weight 3 from 09:00 and 1 from 12:00 within 09:00-17:00:
-    // the morning holds 3·3 h of 3·3 + 1·5 = 14 weight-hours, 9/14 = 64.3%.
-    // Four weeks from Monday 2019-01-07: 20 weekdays - 1 holiday + 1
-    // make-up Saturday = 20 open days, so 2,000 arrivals expected.
-    let yaml = "name: profile\nseed: 11\nreplications: 20\nhorizon: 28d\ncalendar:\n  start: 2019-01-07\n  hours: [\"09:00-17:00\"]\n  holidays: [2019-01-09]\n  extra_workdays: [2019-01-12]\npools:\n  w: {servers: 50}\nprocesses:\n  p:\n    steps: [{serve: w, time: 1min}]\narrivals:\n  - daily: 100\n    profile: {\"09:00\": 3, \"12:00\": 1}\n    process: p\n";
-    let model = procsim::scenario::load_str(yaml, "profile.yaml").unwrap();
+/// Runs `yaml` and collects every case's arrival time, all replications.
+fn arrival_times(yaml: &str) -> (procsim::Run, Vec<f64>) {
+    let model = procsim::scenario::load_str(yaml, "arrivals.yaml").unwrap();
     let settings = RunSettings::from_model(&model);
     let stop = AtomicBool::new(false);
     let mut all = Vec::new();
@@ -127,6 +122,17 @@ fn daily_arrivals_follow_the_profile_on_open_days_only() {
         &stop,
     )
     .unwrap();
+    (run, all)
+}
+
+#[test]
+fn daily_arrivals_follow_the_profile_on_open_days_only() {
+    // 100 a day, weight 3 from 09:00 and 1 from 12:00 within 09:00-17:00:
+    // the morning holds 3·3 h of 3·3 + 1·5 = 14 weight-hours, 9/14 = 64.3%.
+    // Four weeks from Monday 2019-01-07: 20 weekdays - 1 holiday + 1
+    // make-up Saturday = 20 open days, so 2,000 arrivals expected.
+    let yaml = "name: profile\nseed: 11\nreplications: 20\nhorizon: 28d\ncalendar:\n  start: 2019-01-07\n  hours: [\"09:00-17:00\"]\n  holidays: [2019-01-09]\n  extra_workdays: [2019-01-12]\npools:\n  w: {servers: 50}\nprocesses:\n  p:\n    steps: [{serve: w, time: 1min}]\narrivals:\n  - daily: 100\n    profile: {\"09:00\": 3, \"12:00\": 1}\n    process: p\n";
+    let (run, all) = arrival_times(yaml);
     // Poisson: sd of a replication's count = sqrt(2000) = 44.7; the mean of
     // 20 has sd 10; allow 4 sd.
     let arrived = kpi(&run, "arrived").mean;
@@ -164,22 +170,7 @@ fn daily_by_weekday_sets_each_weekday_volume() {
     // weekday is not named). Expected counts over 10 replications: 8 dates
     // of each weekday except 7 Wednesdays, 1 Sunday.
     let yaml = "name: weekdays\nseed: 5\nreplications: 10\nhorizon: 56d\ncalendar:\n  start: 2019-01-07\n  hours: [\"09:00-17:00\"]\n  days: [mon, tue, wed, thu, fri, sat]\n  holidays: [2019-01-09]\n  extra_workdays: [2019-01-13]\npools:\n  w: {servers: 50}\nprocesses:\n  p:\n    steps: [{serve: w, time: 1min}]\narrivals:\n  - daily: {mon: 200, tue: 100, wed: 100, thursday: 100, Fri: 100, sat: 50}\n    profile: {\"09:00\": 3, \"12:00\": 1}\n    process: p\n";
-    let model = procsim::scenario::load_str(yaml, "weekdays.yaml").unwrap();
-    let settings = RunSettings::from_model(&model);
-    let stop = AtomicBool::new(false);
-    let mut all = Vec::new();
-    simulate_observed(
-        &model,
-        &settings,
-        |_| Arrivals(Vec::new()),
-        |_, a| {
-            all.extend(a.0);
-            Ok(())
-        },
-        &|_| {},
-        &stop,
-    )
-    .unwrap();
+    let (_, all) = arrival_times(yaml);
     let day = 86_400.0;
     let mut by_weekday = [0f64; 7];
     for &t in &all {

@@ -156,3 +156,30 @@ pub fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// Runs `scenario` with `--log tickets` into `out`, asserting success; the
+/// ticket log's path.
+pub fn ticket_log(scenario: &Path, out: &Path) -> PathBuf {
+    let o = procsim(&[
+        "run",
+        s(scenario),
+        "--out",
+        s(out),
+        "--log",
+        "tickets",
+        "-q",
+    ]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    out.join("tickets.csv")
+}
+
+/// Fits `log` into `out` with the extra `flags`, asserting success; its
+/// `fit.json` and what the command printed.
+pub fn fit_log(log: &Path, out: &Path, flags: &[&str]) -> (serde_json::Value, Outcome) {
+    let mut args = vec!["fit", s(log), "--out", s(out)];
+    args.extend_from_slice(flags);
+    let o = procsim(&args);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let json = std::fs::read_to_string(out.join("fit.json")).unwrap();
+    (serde_json::from_str(&json).unwrap(), o)
+}

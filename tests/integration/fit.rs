@@ -3,7 +3,7 @@
 //! fitted scenario validates and runs, and every kind of bad log is a
 //! located error with exit 2.
 
-use super::common::{procsim, s, write};
+use super::common::{fit_log, procsim, s, ticket_log, write};
 use serde_json::Value;
 use std::path::Path;
 
@@ -24,18 +24,8 @@ fn service<'a>(fit: &'a Value, process: &str, pool: &str) -> &'a Value {
 #[test]
 fn a_ticket_log_is_fitted_back_to_its_scenario() {
     let dir = tempfile::tempdir().unwrap();
-    let sim = dir.path().join("sim");
-    let o = procsim(&[
-        "run",
-        s(&fixture()),
-        "--out",
-        s(&sim),
-        "--log",
-        "tickets",
-        "-q",
-    ]);
-    assert_eq!(o.code, Some(0), "{}", o.stderr);
-    let log = std::fs::read_to_string(sim.join("tickets.csv")).unwrap();
+    let tickets = ticket_log(&fixture(), &dir.path().join("sim"));
+    let log = std::fs::read_to_string(&tickets).unwrap();
     assert!(log.starts_with("ticket,case,item,pool,window,issued,called,ended,outcome\n"));
     assert!(
         log.contains(",left\n"),
@@ -43,10 +33,7 @@ fn a_ticket_log_is_fitted_back_to_its_scenario() {
     );
 
     let fitted = dir.path().join("fitted");
-    let o = procsim(&["fit", s(&sim.join("tickets.csv")), "--out", s(&fitted)]);
-    assert_eq!(o.code, Some(0), "{}", o.stderr);
-    let fit: Value =
-        serde_json::from_str(&std::fs::read_to_string(fitted.join("fit.json")).unwrap()).unwrap();
+    let (fit, o) = fit_log(&tickets, &fitted, &[]);
     eprintln!("{}", o.stdout);
 
     // Calendar: weekdays, the two periods, the one holiday; 12 weeks of
@@ -274,18 +261,7 @@ fn tickets_csv_rows_follow_by_hand() {
         arrivals: [{name: walk_ins, interarrival: 10min, process: visit}]\n";
     let dir = tempfile::tempdir().unwrap();
     let scenario = write(dir.path(), "hand.yaml", yaml);
-    let out = dir.path().join("out");
-    let o = procsim(&[
-        "run",
-        s(&scenario),
-        "--out",
-        s(&out),
-        "--log",
-        "tickets",
-        "-q",
-    ]);
-    assert_eq!(o.code, Some(0), "{}", o.stderr);
-    let text = std::fs::read_to_string(out.join("tickets.csv")).unwrap();
+    let text = std::fs::read_to_string(ticket_log(&scenario, &dir.path().join("out"))).unwrap();
     let mut rows: Vec<Vec<&str>> = text
         .lines()
         .skip(1)
@@ -440,26 +416,15 @@ fn the_shipped_example_log_is_its_scenarios_and_fits_back() {
     // finds the counter's schedule.
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fit-example");
     let dir = tempfile::tempdir().unwrap();
-    let sim = dir.path().join("sim");
-    let o = procsim(&[
-        "run",
-        s(&root.join("hall.yaml")),
-        "--out",
-        s(&sim),
-        "--log",
-        "tickets",
-        "-q",
-    ]);
-    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let tickets = ticket_log(&root.join("hall.yaml"), &dir.path().join("sim"));
     let shipped = std::fs::read_to_string(root.join("tickets.csv")).unwrap();
     assert!(
-        std::fs::read_to_string(sim.join("tickets.csv")).unwrap() == shipped,
+        std::fs::read_to_string(tickets).unwrap() == shipped,
         "regenerate scenarios/fit-example/tickets.csv with procsim run scenarios/fit-example/hall.yaml --out DIR --log tickets"
     );
     assert!(shipped.len() < 1_000_000);
     let fitted = dir.path().join("fitted");
-    let o = procsim(&["fit", s(&root.join("tickets.csv")), "--out", s(&fitted)]);
-    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    fit_log(&root.join("tickets.csv"), &fitted, &[]);
     let yaml = std::fs::read_to_string(fitted.join("scenario.yaml")).unwrap();
     assert!(
         yaml.contains(r#""counter": {servers: {"09:00": 4, "10:00": 6, "13:30": 5, "16:00": 3}}"#),

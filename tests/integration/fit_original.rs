@@ -10,8 +10,7 @@
 //! lie in. And a log whose weekdays differ in volume is fitted with
 //! `daily` per weekday.
 
-use super::common::{procsim, s};
-use serde_json::Value;
+use super::common::{fit_log, ticket_log, write};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
@@ -19,23 +18,8 @@ use std::sync::atomic::AtomicBool;
 fn the_fitted_scenario_waits_and_queues_like_the_original() {
     let original = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fit/hall.yaml");
     let dir = tempfile::tempdir().unwrap();
-    let sim = dir.path().join("sim");
-    let o = procsim(&[
-        "run",
-        s(&original),
-        "--out",
-        s(&sim),
-        "--log",
-        "tickets",
-        "-q",
-    ]);
-    assert_eq!(o.code, Some(0), "{}", o.stderr);
-    let log = sim.join("tickets.csv");
-    let fitted = dir.path().join("fitted");
-    let o = procsim(&["fit", s(&log), "--out", s(&fitted), "-q"]);
-    assert_eq!(o.code, Some(0), "{}", o.stderr);
-    let fit: Value =
-        serde_json::from_str(&std::fs::read_to_string(fitted.join("fit.json")).unwrap()).unwrap();
+    let log = ticket_log(&original, &dir.path().join("sim"));
+    let (fit, _) = fit_log(&log, &dir.path().join("fitted"), &["-q"]);
 
     // The fitted scenario's simulated mean of every by-hour wait and queue
     // figure.
@@ -110,30 +94,10 @@ fn weekday_volumes_are_fitted_when_they_differ() {
     // sqrt(200/12) = 4.1 (2%): 8% is 4 sd or more.
     let dir = tempfile::tempdir().unwrap();
     let yaml = "name: weekdays\nseed: 3\nreplications: 1\nhorizon: 84d\ncalendar:\n  start: 2019-01-07\n  hours: [\"09:00-17:00\"]\npools:\n  w: {servers: 20}\nprocesses:\n  p:\n    steps: [{serve: w, time: {exp: 5min}}]\narrivals:\n  - name: a\n    daily: {mon: 300, tue: 200, wed: 200, thu: 200, fri: 200}\n    process: p\n";
-    let original = super::common::write(dir.path(), "weekdays.yaml", yaml);
-    let sim = dir.path().join("sim");
-    let o = procsim(&[
-        "run",
-        s(&original),
-        "--out",
-        s(&sim),
-        "--log",
-        "tickets",
-        "-q",
-    ]);
-    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let original = write(dir.path(), "weekdays.yaml", yaml);
+    let log = ticket_log(&original, &dir.path().join("sim"));
     let fitted = dir.path().join("fitted");
-    let o = procsim(&[
-        "fit",
-        s(&sim.join("tickets.csv")),
-        "--out",
-        s(&fitted),
-        "--no-validate",
-        "-q",
-    ]);
-    assert_eq!(o.code, Some(0), "{}", o.stderr);
-    let fit: Value =
-        serde_json::from_str(&std::fs::read_to_string(fitted.join("fit.json")).unwrap()).unwrap();
+    let (fit, _) = fit_log(&log, &fitted, &["--no-validate", "-q"]);
     let test = &fit["arrivals"]["weekday_test"];
     assert_eq!(test["by_weekday"], true, "{test}");
     assert_eq!(test["df"], serde_json::json!([4, 55]), "{test}");
@@ -154,26 +118,14 @@ fn weekday_volumes_are_fitted_when_they_differ() {
     // Equal weekdays: the test does not find a difference (at the 1% level
     // it wrongly would with chance 0.01; this seed is one draw), and daily
     // is one number.
-    let flat = super::common::write(
+    let flat = write(
         dir.path(),
         "flat.yaml",
         &yaml.replace("{mon: 300, tue: 200, wed: 200, thu: 200, fri: 200}", "220"),
     );
-    let sim = dir.path().join("sim-flat");
-    let o = procsim(&["run", s(&flat), "--out", s(&sim), "--log", "tickets", "-q"]);
-    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let log = ticket_log(&flat, &dir.path().join("sim-flat"));
     let fitted = dir.path().join("fitted-flat");
-    let o = procsim(&[
-        "fit",
-        s(&sim.join("tickets.csv")),
-        "--out",
-        s(&fitted),
-        "--no-validate",
-        "-q",
-    ]);
-    assert_eq!(o.code, Some(0), "{}", o.stderr);
-    let fit: Value =
-        serde_json::from_str(&std::fs::read_to_string(fitted.join("fit.json")).unwrap()).unwrap();
+    let (fit, _) = fit_log(&log, &fitted, &["--no-validate", "-q"]);
     assert_eq!(
         fit["arrivals"]["weekday_test"]["by_weekday"], false,
         "{fit}"
@@ -210,10 +162,9 @@ fn a_short_weekday_is_reported() {
         }
     }
     let dir = tempfile::tempdir().unwrap();
-    let log = super::common::write(dir.path(), "tickets.csv", &csv);
+    let log = write(dir.path(), "tickets.csv", &csv);
     let out = dir.path().join("fitted");
-    let o = procsim(&["fit", s(&log), "--out", s(&out), "--no-validate"]);
-    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let (fit, o) = fit_log(&log, &out, &["--no-validate"]);
     assert!(
         o.stderr.contains(
             "sat: tickets only 09:00-12:00, but a scenario's open days all have the same hours"
@@ -221,8 +172,6 @@ fn a_short_weekday_is_reported() {
         "{}",
         o.stderr
     );
-    let fit: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("fit.json")).unwrap()).unwrap();
     let cal = &fit["calendar"];
     assert_eq!(cal["hours"], serde_json::json!(["09:00-17:00"]));
     assert_eq!(
@@ -248,10 +197,7 @@ fn log_distances_tell_a_fitted_scenario_from_a_shifted_log() {
     let dir = tempfile::tempdir().unwrap();
     let fitted = dir.path().join("fitted");
     let log = root.join("tickets.csv");
-    let o = procsim(&["fit", s(&log), "--out", s(&fitted), "-q"]);
-    assert_eq!(o.code, Some(0), "{}", o.stderr);
-    let fit: Value =
-        serde_json::from_str(&std::fs::read_to_string(fitted.join("fit.json")).unwrap()).unwrap();
+    let (fit, _) = fit_log(&log, &fitted, &["-q"]);
     let measures: Vec<&str> = fit["validation"]["distances"]
         .as_array()
         .unwrap()

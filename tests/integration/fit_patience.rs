@@ -3,7 +3,7 @@
 //! left-censored waits that keep the estimate where dropping them biases
 //! it, and no-shows are arrivals and abandonments.
 
-use super::common::{procsim, s, write};
+use super::common::{fit_log, ticket_log, write};
 use serde_json::Value;
 
 /// One pool near saturation, patience Weibull(shape 2, scale 20 min): its
@@ -31,29 +31,16 @@ const TRUE_MEAN: f64 = 17.7245;
 /// Runs `WEIBULL_HALL` and returns its ticket log.
 fn weibull_log(dir: &std::path::Path) -> String {
     let scenario = write(dir, "hall.yaml", WEIBULL_HALL);
-    let sim = dir.join("sim");
-    let o = procsim(&[
-        "run",
-        s(&scenario),
-        "--out",
-        s(&sim),
-        "--log",
-        "tickets",
-        "-q",
-    ]);
-    assert_eq!(o.code, Some(0), "{}", o.stderr);
-    std::fs::read_to_string(sim.join("tickets.csv")).unwrap()
+    std::fs::read_to_string(ticket_log(&scenario, &dir.join("sim"))).unwrap()
 }
 
 /// Fits the log `text` (without validation) and returns fit.json.
 fn fit(dir: &std::path::Path, name: &str, text: &str) -> (Value, String) {
     let log = write(dir, &format!("{name}.csv"), text);
     let out = dir.join(name);
-    let o = procsim(&["fit", s(&log), "--out", s(&out), "--no-validate"]);
-    assert_eq!(o.code, Some(0), "{}", o.stderr);
-    let json = std::fs::read_to_string(out.join("fit.json")).unwrap();
+    let (json, _) = fit_log(&log, &out, &["--no-validate"]);
     let yaml = std::fs::read_to_string(out.join("scenario.yaml")).unwrap();
-    (serde_json::from_str(&json).unwrap(), yaml)
+    (json, yaml)
 }
 
 #[test]
@@ -198,16 +185,13 @@ fn no_shows_are_arrivals_and_abandonments_and_need_their_call() {
     let dir = tempfile::tempdir().unwrap();
     let log = write(dir.path(), "log.csv", &text);
     let out = dir.path().join("out");
-    let o = procsim(&["fit", s(&log), "--out", s(&out)]);
-    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let (fit, o) = fit_log(&log, &out, &[]);
     assert!(
         o.stderr
             .contains("skipped 1 rows: no_show without a called time"),
         "{}",
         o.stderr
     );
-    let fit: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("fit.json")).unwrap()).unwrap();
     assert_eq!(fit["arrivals"]["cases"], 3);
     let p = &fit["patience"][0];
     assert_eq!(
