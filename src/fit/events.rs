@@ -10,7 +10,7 @@
 //! first are skipped, and counted.
 
 use super::read::{
-    bad_value, header_names, parse_time, row_error, Case, CaseIds, Log, Names, ReadError, Ticket,
+    bad_value, header_names, next_row, parse_time, Case, CaseIds, Log, Names, ReadError, Ticket,
     TicketOutcome,
 };
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -72,14 +72,7 @@ pub fn read_events<R: Read>(
     let mut names = Names::default();
     let mut case_ids = CaseIds::default();
     let mut record = csv::StringRecord::new();
-    loop {
-        let row = log.rows + 1;
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(row_error(file, row, header, &e)),
-        }
-        log.rows += 1;
+    while let Some(row) = next_row(&mut reader, &mut record, &mut log, file, header)? {
         let bad = |col: usize, why: &str| bad_value(file, row, header, &record, col, why);
         let this_replication = record[replication].trim();
         let first = first_replication.get_or_insert_with(|| this_replication.to_string());

@@ -260,14 +260,7 @@ pub fn read_from<R: Read>(input: R, file: &str, columns: &Columns) -> Result<Log
     let mut names = Names::default();
     let mut case_ids = CaseIds::default();
     let mut record = csv::StringRecord::new();
-    loop {
-        let row = log.rows + 1;
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(row_error(file, row, &header, &e)),
-        }
-        log.rows += 1;
+    while let Some(row) = next_row(&mut reader, &mut record, &mut log, file, &header)? {
         let bad = |col: usize, why: &str| bad_value(file, row, &header, &record, col, why);
         let time = |col: usize| -> Result<Option<DateTime>, ReadError> {
             match record[col].trim() {
@@ -432,8 +425,28 @@ impl CaseIds {
     }
 }
 
+/// Reads the next data row into `record` and counts it in `log.rows`:
+/// its row number (1 = the first after the header), or `None` at the end.
+pub(super) fn next_row<R: Read>(
+    reader: &mut csv::Reader<R>,
+    record: &mut csv::StringRecord,
+    log: &mut Log,
+    file: &str,
+    header: &csv::StringRecord,
+) -> Result<Option<usize>, ReadError> {
+    let row = log.rows + 1;
+    match reader.read_record(record) {
+        Ok(true) => {
+            log.rows = row;
+            Ok(Some(row))
+        }
+        Ok(false) => Ok(None),
+        Err(e) => Err(row_error(file, row, header, &e)),
+    }
+}
+
 /// A row the CSV reader could not split into the header's fields.
-pub(super) fn row_error(
+fn row_error(
     file: &str,
     row: usize,
     header: &csv::StringRecord,
