@@ -446,12 +446,7 @@ pub(super) fn next_row<R: Read>(
 }
 
 /// A row the CSV reader could not split into the header's fields.
-fn row_error(
-    file: &str,
-    row: usize,
-    header: &csv::StringRecord,
-    e: &csv::Error,
-) -> ReadError {
+fn row_error(file: &str, row: usize, header: &csv::StringRecord, e: &csv::Error) -> ReadError {
     ReadError::BadValue {
         file: file.to_string(),
         row,
