@@ -14,9 +14,9 @@
 //! and, for a citizen who left, the leaving (or, for a no-show, the call
 //! that found them gone).
 
-use super::read::{Case, Ticket};
+use super::read::Ticket;
 use jiff::civil::{Date, DateTime, Time};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::HashSet;
 
 /// The measures, in order: key and what it compares.
 pub const MEASURES: [(&str, &str); 6] = [
@@ -65,15 +65,20 @@ impl Profile {
         let zero = origin.to_datetime(Time::midnight());
         let hours = |t: DateTime| (t.duration_since(zero).as_secs_f64() / 3600.0).max(0.0);
         let mut p = Profile::default();
-        let mut cases: BTreeMap<Case, (DateTime, DateTime)> = BTreeMap::new();
+        // Each case's first ticket and last event, by case number.
+        let mut cases: Vec<Option<(DateTime, DateTime)>> = Vec::new();
         for t in tickets {
-            let e = cases.entry(t.case).or_insert((t.issued, t.issued));
+            let i = t.case.index();
+            if cases.len() <= i {
+                cases.resize(i + 1, None);
+            }
+            let e = cases[i].get_or_insert((t.issued, t.issued));
             e.0 = e.0.min(t.issued);
             for at in events(t) {
                 e.1 = e.1.max(at);
             }
         }
-        for (first, last) in cases.values() {
+        for (first, last) in cases.iter().flatten() {
             add(&mut p.case_arrivals, hours(*first));
             add(
                 &mut p.cycle,
@@ -81,9 +86,10 @@ impl Profile {
             );
         }
         let has_windows = tickets.iter().any(|t| t.window.is_some());
-        let mut busy: BTreeSet<(Date, i8, &str)> = BTreeSet::new();
+        // Only counted by weekday and hour: the order does not matter.
+        let mut busy: HashSet<(Date, i8, &str)> = HashSet::new();
         for t in tickets {
-            let first = cases[&t.case].0;
+            let first = cases[t.case.index()].map_or(t.issued, |c| c.0);
             for at in events(t) {
                 add(&mut p.events, hours(at));
                 add(
@@ -200,7 +206,8 @@ pub fn distances(a: &Profile, b: &Profile) -> Vec<(&'static str, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fit::read::TicketOutcome;
+    use crate::fit::read::{Case, TicketOutcome};
+    use std::collections::BTreeMap;
 
     fn ticket(case: u32, window: Option<&str>, issued: &str, called: &str, ended: &str) -> Ticket {
         let t = |s: &str| s.parse::<DateTime>().unwrap();
