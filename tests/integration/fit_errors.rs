@@ -216,3 +216,39 @@ fn an_event_log_with_an_empty_pool_or_without_its_process_column_is_refused() {
         ],
     );
 }
+
+#[test]
+fn an_out_directory_keeps_files_that_are_not_ours() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "log.csv", &log_of("a", "p"));
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    write(&out, "notes.txt", "mine");
+    write(&out, "scenario.yaml", "mine");
+    let o = procsim(&["fit", s(&log), "--out", s(&out), "--no-validate"]);
+    assert_eq!(o.code, Some(2), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("scenario.yaml already there"),
+        "{}",
+        o.stderr
+    );
+    let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap();
+    assert_eq!(read("scenario.yaml"), "mine");
+    // Without it the fit is written beside the other file, and written
+    // again over its own outputs; once the scenario is edited, not.
+    std::fs::remove_file(out.join("scenario.yaml")).unwrap();
+    fit_log(&log, &out, &["--no-validate"]);
+    fit_log(&log, &out, &["--no-validate"]);
+    assert_eq!(read("notes.txt"), "mine");
+    let edited = read("scenario.yaml") + "# edited\n";
+    write(&out, "scenario.yaml", &edited);
+    let o = procsim(&["fit", s(&log), "--out", s(&out), "--no-validate"]);
+    assert_eq!(o.code, Some(2), "{}", o.stderr);
+    assert_eq!(read("scenario.yaml"), edited);
+    // A file where the directory should be.
+    let file = write(dir.path(), "file", "mine");
+    let o = procsim(&["fit", s(&log), "--out", s(&file)]);
+    assert_eq!(o.code, Some(2), "{}", o.stderr);
+    assert!(o.stderr.contains("cannot write to"), "{}", o.stderr);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+}
