@@ -4,7 +4,7 @@
 use super::failure::{emit, warn, Failure};
 use super::{stop_flag, Context};
 use crate::fit::{self, read};
-use crate::report::files::OutDir;
+use crate::report::files::{self, OutDir};
 use crate::report::{fit_page, write_charts};
 use std::path::Path;
 
@@ -25,6 +25,17 @@ pub(crate) fn fit(
         names
             .set(name.trim(), header.trim())
             .map_err(|e| Failure::usage(format!("--columns {c}: {e}")))?;
+    }
+    // A `scenario.yaml` already in DIR that no earlier procsim commit
+    // wrote, or that was edited since, is the user's own: never overwritten.
+    let ours = files::unlisted(out, &["scenario.yaml", "fit.json", "fit-report.html"]);
+    if !ours.is_empty() {
+        return Err(Failure::usage(format!(
+            "--out {}: {} already there, not as procsim wrote it (not listed in {}, or changed since); choose another directory, or remove it to replace it",
+            out.display(),
+            ours.join(", "),
+            files::MANIFEST
+        )));
     }
     let log = read::read(log_path, &names).map_err(Failure::usage)?;
     let file = log_path.file_name().map_or_else(

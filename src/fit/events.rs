@@ -10,8 +10,8 @@
 //! first are skipped, and counted.
 
 use super::read::{
-    bad_value, header_names, next_row, parse_time, Case, CaseIds, Log, Names, ReadError, Ticket,
-    TicketOutcome,
+    bad_value, header_names, name_error, next_row, parse_time, time_error, usable, Case, CaseIds,
+    Log, Names, ReadError, Ticket, TicketOutcome,
 };
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::Read;
@@ -44,11 +44,12 @@ pub fn read_events<R: Read>(
         header
             .iter()
             .position(|h| h.trim() == name)
-            .ok_or_else(|| ReadError::MissingColumn {
+            .ok_or_else(|| ReadError::Header {
                 file: file.to_string(),
-                column: name.to_string(),
-                name: "events.csv",
-                found: header_names(header),
+                why: format!(
+                    "no column `{name}`, which procsim's events.csv has; the header has {}",
+                    header_names(header)
+                ),
             })
     };
     let case = column("case:concept:name")?;
@@ -84,20 +85,23 @@ pub fn read_events<R: Read>(
                 .or_default() += 1;
             continue;
         }
-        let time = |col: usize| {
-            parse_time(&record[col]).ok_or_else(|| {
-                bad(
-                    col,
-                    "not an ISO 8601 date and time, e.g. 2019-01-07T09:03:12",
-                )
-            })
-        };
+        let time =
+            |col: usize| parse_time(&record[col]).ok_or_else(|| bad(col, time_error(&record[col])));
         let key = (
             record[case].trim().to_string(),
             record[pool].trim().to_string(),
         );
         match record[event].trim() {
             "join" | "balk" => {
+                for col in [process, pool] {
+                    let name = record[col].trim();
+                    if name.is_empty() {
+                        return Err(bad(col, "empty; a join or balk names its process and pool"));
+                    }
+                    if let Some(why) = name_error(name) {
+                        return Err(bad(col, &why));
+                    }
+                }
                 let at = time(end)?;
                 let balked = record[event].trim() == "balk";
                 case_ids.push(&key.0);
@@ -164,11 +168,5 @@ pub fn read_events<R: Read>(
         let mut keep = drop.iter().map(|d| !d);
         log.tickets.retain(|_| keep.next().unwrap_or(true));
     }
-    if log.rows == 0 {
-        return Err(ReadError::Empty {
-            file: file.to_string(),
-            what: "data rows",
-        });
-    }
-    Ok(log)
+    usable(log, file)
 }

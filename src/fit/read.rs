@@ -178,6 +178,24 @@ pub enum ReadError {
         /// The header's names.
         found: String,
     },
+    /// A header that names a column twice, or gives two roles one column.
+    #[error("{file}: row 0 (header): {why}")]
+    Header {
+        /// The file.
+        file: String,
+        /// What is wrong and what would be right.
+        why: String,
+    },
+    /// Rows were read, but every one was skipped.
+    #[error("{file}: no usable ticket: all {rows} rows were skipped ({skipped}); a fit needs tickets with an issued time, served ones with called and ended times")]
+    NoTickets {
+        /// The file.
+        file: String,
+        /// Data rows.
+        rows: usize,
+        /// Why they were skipped, with counts.
+        skipped: String,
+    },
     /// A bad value.
     #[error("{file}: row {row}, column `{column}`: {value:?}: {why}")]
     BadValue {
@@ -195,9 +213,35 @@ pub enum ReadError {
 }
 
 /// Parses an ISO 8601 local date and time (`2019-01-07T09:03:12`, with or
-/// without fractions of a second; a space may replace the `T`).
+/// without fractions of a second; a space may replace the `T`; an offset
+/// such as `+08:00` is ignored, the time being the hall's clock). A date
+/// alone (10 characters) is refused: it has no time of day to fit.
 pub fn parse_time(s: &str) -> Option<DateTime> {
-    s.trim().parse::<DateTime>().ok()
+    let s = s.trim();
+    (s.len() > 10).then(|| s.parse::<DateTime>().ok()).flatten()
+}
+
+/// Why `s` is not a time [`parse_time`] reads, and what would be.
+pub(super) fn time_error(s: &str) -> &'static str {
+    let s = s.trim();
+    if s.ends_with(['Z', 'z']) {
+        "a UTC time (ending in Z); write the hall's local time, e.g. 2019-01-07T09:03:12"
+    } else if s.len() <= 10 && s.parse::<jiff::civil::Date>().is_ok() {
+        "a date without a time of day; write the date and time, e.g. 2019-01-07T09:03:12"
+    } else {
+        "not an ISO 8601 date and time, e.g. 2019-01-07T09:03:12"
+    }
+}
+
+/// The longest item or pool name, in characters: a name is a key of the
+/// fitted scenario, and YAML allows a key of at most 1024 characters
+/// (written quoted, a control character takes six).
+pub const MAX_NAME: usize = 100;
+
+/// Why `name` cannot be an item or pool name, if it cannot.
+pub(super) fn name_error(name: &str) -> Option<String> {
+    let n = name.chars().count();
+    (n > MAX_NAME).then(|| format!("a name of {n} characters; names are at most {MAX_NAME}"))
 }
 
 /// Reads the log at `path`, row by row: the file is never held whole.
@@ -232,6 +276,7 @@ pub fn read_from<R: Read>(input: R, file: &str, columns: &Columns) -> Result<Log
     if super::events::is_event_log(&header) {
         return super::events::read_events(reader, &header, file);
     }
+    check_header(&header, columns, file)?;
     let find = |h: &str| header.iter().position(|x| x.trim() == h);
     let need = |h: &String, name: &'static str| {
         find(h).ok_or_else(|| ReadError::MissingColumn {
@@ -262,15 +307,13 @@ pub fn read_from<R: Read>(input: R, file: &str, columns: &Columns) -> Result<Log
     let mut record = csv::StringRecord::new();
     while let Some(row) = next_row(&mut reader, &mut record, &mut log, file, &header)? {
         let bad = |col: usize, why: &str| bad_value(file, row, &header, &record, col, why);
+        let text_at = |col: Option<usize>| col.map_or("", |c| record[c].trim());
         let time = |col: usize| -> Result<Option<DateTime>, ReadError> {
             match record[col].trim() {
                 "" => Ok(None),
-                s => parse_time(s).map(Some).ok_or_else(|| {
-                    bad(
-                        col,
-                        "not an ISO 8601 date and time, e.g. 2019-01-07T09:03:12",
-                    )
-                }),
+                s => parse_time(s)
+                    .map(Some)
+                    .ok_or_else(|| bad(col, time_error(s))),
             }
         };
         let out = match record[outcome].trim() {
@@ -287,6 +330,11 @@ pub fn read_from<R: Read>(input: R, file: &str, columns: &Columns) -> Result<Log
         let name = record[item].trim();
         if name.is_empty() {
             return Err(bad(item, "an empty item; every ticket names its item"));
+        }
+        for (col, text) in [(Some(item), name), (pool, text_at(pool))] {
+            if let (Some(col), Some(why)) = (col, name_error(text)) {
+                return Err(bad(col, &why));
+            }
         }
         let t_issued = time(issued)?.ok_or_else(|| bad(issued, "no issued time"))?;
         let t_called = time(called)?;
@@ -346,14 +394,74 @@ pub fn read_from<R: Read>(input: R, file: &str, columns: &Columns) -> Result<Log
             outcome: out,
         });
     }
+    case_ids.assign(&mut log.tickets);
+    usable(log, file)
+}
+
+/// `log`, unless it has no data rows or no usable ticket (each an error).
+pub(super) fn usable(log: Log, file: &str) -> Result<Log, ReadError> {
     if log.rows == 0 {
         return Err(ReadError::Empty {
             file: file.to_string(),
             what: "data rows",
         });
     }
-    case_ids.assign(&mut log.tickets);
+    if log.tickets.is_empty() {
+        return Err(ReadError::NoTickets {
+            file: file.to_string(),
+            rows: log.rows,
+            skipped: log
+                .skipped
+                .iter()
+                .map(|(why, n)| format!("{n}: {why}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        });
+    }
     Ok(log)
+}
+
+/// Refuses a header that names a column the log reads twice (which one
+/// is meant?), or `--columns` that give two roles the same header.
+fn check_header(
+    header: &csv::StringRecord,
+    columns: &Columns,
+    file: &str,
+) -> Result<(), ReadError> {
+    let roles = [
+        ("ticket", &columns.ticket),
+        ("case", &columns.case),
+        ("item", &columns.item),
+        ("pool", &columns.pool),
+        ("window", &columns.window),
+        ("issued", &columns.issued),
+        ("called", &columns.called),
+        ("ended", &columns.ended),
+        ("outcome", &columns.outcome),
+    ];
+    let error = |why: String| ReadError::Header {
+        file: file.to_string(),
+        why,
+    };
+    for (i, (role, h)) in roles.iter().enumerate() {
+        let at: Vec<String> = (header.iter().enumerate())
+            .filter(|(_, x)| x.trim() == h.as_str())
+            .map(|(k, _)| (k + 1).to_string())
+            .collect();
+        if at.len() > 1 {
+            return Err(error(format!(
+                "column `{h}` ({role}) is named {} times, in columns {}; rename all but one, or name the one to read with --columns {role}=HEADER",
+                at.len(),
+                at.join(", ")
+            )));
+        }
+        if let Some((other, _)) = roles[..i].iter().find(|(_, o)| o == h) {
+            return Err(error(format!(
+                "column `{h}` is given two roles, {other} and {role}; give each its own with --columns NAME=HEADER"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Interns names: each distinct one is stored once and shared.
@@ -447,12 +555,32 @@ pub(super) fn next_row<R: Read>(
 
 /// A row the CSV reader could not split into the header's fields.
 fn row_error(file: &str, row: usize, header: &csv::StringRecord, e: &csv::Error) -> ReadError {
+    let line =
+        |pos: Option<&csv::Position>| pos.map_or(String::new(), |p| format!("line {}: ", p.line()));
+    let (column, why) = match e.kind() {
+        csv::ErrorKind::UnequalLengths { pos, len, .. } => (
+            "-".to_string(),
+            format!(
+                "{}{len} fields, but the header has {}; a value with a comma needs double quotes (\"a, b\")",
+                line(pos.as_ref()),
+                header.len()
+            ),
+        ),
+        csv::ErrorKind::Utf8 { pos, err } => (
+            header.get(err.field()).unwrap_or("-").to_string(),
+            format!(
+                "{}not UTF-8 text; save the log as UTF-8",
+                line(pos.as_ref())
+            ),
+        ),
+        _ => ("-".to_string(), format!("not a CSV row: {e}")),
+    };
     ReadError::BadValue {
         file: file.to_string(),
         row,
-        column: "-".into(),
+        column,
         value: String::new(),
-        why: format!("not a CSV row of {} fields: {e}", header.len()),
+        why,
     }
 }
 

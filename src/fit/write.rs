@@ -11,6 +11,17 @@ fn quoted(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
 }
 
+/// `s` for a YAML comment: its control characters (a line break would end
+/// the comment) escaped, the rest as it is.
+fn comment(s: &str) -> String {
+    s.chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_default().to_string(),
+            false => c.to_string(),
+        })
+        .collect()
+}
+
 /// Seconds as a duration of the format, in minutes.
 fn minutes(s: f64) -> String {
     format!("{:.4}min", s / 60.0)
@@ -148,7 +159,7 @@ pub fn scenario_yaml(fit: &Fit) -> String {
     let _ = writeln!(
         y,
         "# Fitted by `procsim fit` from {}: {} rows, {} tickets used ({} skipped).",
-        fit.log.file,
+        comment(&fit.log.file),
         fit.log.rows,
         fit.log.tickets,
         fit.log.skipped.values().sum::<usize>()

@@ -326,6 +326,29 @@ fn stale_files(dir: &Path, writing: &BTreeMap<String, u64>) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Those of `names` that are in `dir` but not as its manifest lists them
+/// (a regular file of the listed size, as [`stale_files`] judges): files of
+/// the same names as a command's outputs that no earlier commit wrote, or
+/// changed since (a user's own `scenario.yaml`), for a command that should
+/// not overwrite them.
+pub fn unlisted(dir: &Path, names: &[&str]) -> Vec<String> {
+    let listed: Vec<ManifestFile> = fs::read_to_string(dir.join(MANIFEST))
+        .ok()
+        .and_then(|text| serde_json::from_str::<Manifest>(&text).ok())
+        .map(|m| m.files)
+        .unwrap_or_default();
+    names
+        .iter()
+        .filter(|n| {
+            fs::symlink_metadata(dir.join(n)).is_ok_and(|m| {
+                !(m.file_type().is_file()
+                    && listed.iter().any(|l| l.name == **n && l.bytes == m.len()))
+            })
+        })
+        .map(|n| n.to_string())
+        .collect()
+}
+
 impl OutDir {
     /// Creates the directory if needed and checks that it is writable,
     /// before any simulation starts; removes dead runs' temporaries. Files

@@ -16,6 +16,7 @@ mod explain;
 mod extends;
 mod file_rows;
 mod fit;
+mod fit_errors;
 mod fit_original;
 mod fit_patience;
 mod fuzz_regressions;
