@@ -209,7 +209,7 @@ pub(crate) fn floor_i64(x: f64) -> i64 {
 }
 
 /// How far ahead the calendar searches for an opening before giving up.
-const SEARCH_DAYS: i64 = 3_700;
+pub(crate) const SEARCH_DAYS: i64 = 3_700;
 
 impl Calendar {
     /// A calendar from shared open days and its own hours.

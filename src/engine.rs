@@ -1120,10 +1120,13 @@ impl<'m, O: Observer> Sim<'m, O> {
         let next_tod = def.breakpoints.iter().copied().find(|&b| b > tod + 1e-9);
         let next = match next_tod {
             Some(b) => day * DAY + b,
-            None => match def.calendar.next_open((day + 1.0) * DAY) {
-                Some(t) => t,
-                None => return,
-            },
+            // No opening within the calendar's search: look again from
+            // where the search ended, so that a make-up day years away
+            // still opens the pool (the run's end stops the ticks).
+            None => def
+                .calendar
+                .next_open((day + 1.0) * DAY)
+                .unwrap_or((day + 1.0 + crate::calendar::SEARCH_DAYS as f64) * DAY),
         };
         self.schedule(next, Ev::PoolTick(pool as u32));
     }

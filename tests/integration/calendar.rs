@@ -302,3 +302,27 @@ fn small_lead_time_quantiles_keep_three_significant_digits() {
     // HDR's 3 significant digits: within 0.1%.
     assert!((p90 - exact).abs() / exact < 1e-3, "p90 {p90} vs {exact}");
 }
+
+#[test]
+fn a_pool_opens_on_a_make_up_day_years_after_the_last() {
+    // No open weekday; make-up days on the first date and 4,000 days later,
+    // past the calendar's 3,700-day search for the next opening. The pool's
+    // opening and closing are looked for again after a search that found
+    // none, so the second day's citizens are served (the run used to spin
+    // at their arrival, the pool never reopening). Run on a thread so a
+    // regression fails after a minute instead of hanging.
+    let yaml = "name: gap\nseed: 2\nreplications: 1\nhorizon: 4001d\ncalendar:\n  start: 2019-01-07\n  days: []\n  extra_workdays: [2019-01-07, 2029-12-20]\n  hours: [\"09:00-12:00\"]\npools:\n  w: {servers: 2}\nprocesses:\n  p:\n    steps: [{serve: w, time: 1min}]\narrivals:\n  - {daily: 20, process: p}\n";
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let run = run_text(yaml);
+        let _ = send.send((kpi(&run, "arrived").mean, kpi(&run, "completed").mean));
+    });
+    let (arrived, completed) = receive
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the run did not finish within a minute");
+    // Two open days of Poisson(20): about 40 arrive (sd 6.3; more than 25
+    // also says the second day had arrivals, one day's 20 rarely exceeding
+    // it), and all are served (3 h of two windows against minutes of work).
+    assert!(arrived > 25.0, "arrived {arrived}");
+    assert_eq!(completed, arrived);
+}
