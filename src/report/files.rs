@@ -327,7 +327,7 @@ fn stale_files(dir: &Path, writing: &BTreeMap<String, u64>) -> Vec<PathBuf> {
 }
 
 /// Those of `names` that are in `dir` but not as its manifest lists them
-/// (a regular file of the listed size, as [`stale_files`] judges): files of
+/// (a regular file of the listed size, as `stale_files` judges): files of
 /// the same names as a command's outputs that no earlier commit wrote, or
 /// changed since (a user's own `scenario.yaml`), for a command that should
 /// not overwrite them.
